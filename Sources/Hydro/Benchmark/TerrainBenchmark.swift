@@ -1,0 +1,63 @@
+import Foundation
+
+/// Times the terrain pipeline (fill → D8 with flats → accumulation) in one process and records
+/// peak memory, for `hydrotool bench terrain`.
+public enum TerrainBenchmark {
+    public struct Result: Codable, Sendable {
+        public var file: String
+        public var cells: Int
+        public var validCells: Int
+        public var threads: Int
+        public var readSeconds: Double
+        public var fillSeconds: Double
+        public var flowDirectionSeconds: Double
+        public var accumulationSeconds: Double
+        /// fill + flow directions + accumulation, without reading.
+        public var pipelineSeconds: Double
+        public var megacellsPerSecond: Double
+        public var peakResidentBytes: Int
+        public var peakBytesPerCell: Double
+        public var outletCellTotal: Double
+    }
+
+    public static func run(_ path: String, threads: Int) throws -> Result {
+        let clock = ContinuousClock()
+        var start = clock.now
+        func lap() -> Double {
+            let now = clock.now
+            defer { start = now }
+            let d = now - start
+            return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        }
+        var dem = try RasterReader.read(path, as: Float.self)
+        let read = lap()
+        let valid = dem.validCount
+        _ = lap()
+        _ = try DepressionFilling.fill(&dem)
+        let fill = lap()
+        let directions = try D8FlowDirection.compute(dem, threads: threads)
+        let cells = dem.count
+        dem = Grid(geometry: dem.geometry, filledWith: 0)  // release the DEM before accumulating
+        let d8 = lap()
+        let accumulation = try FlowAccumulation.accumulate(directions)
+        let acc = lap()
+        let peak = MemoryUsage.peakResidentBytes
+        let pipeline = fill + d8 + acc
+        return Result(file: path, cells: cells, validCells: valid, threads: threads, readSeconds: read,
+                      fillSeconds: fill, flowDirectionSeconds: d8, accumulationSeconds: acc, pipelineSeconds: pipeline,
+                      megacellsPerSecond: Double(cells) / pipeline / 1e6, peakResidentBytes: peak,
+                      peakBytesPerCell: Double(peak) / Double(max(cells, 1)), outletCellTotal: accumulation.outletTotal)
+    }
+}
+
+/// The process's memory high-water mark, from /proc/self/status (Linux).
+public enum MemoryUsage {
+    public static var peakResidentBytes: Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+            return kb * 1024
+        }
+        return 0
+    }
+}

@@ -1,0 +1,152 @@
+import CGDAL
+
+/// How a raster is written: GDAL driver, creation options and the provenance it carries.
+public struct RasterWriteOptions: Sendable {
+    /// GDAL driver short name ("GTiff", "COG", "AAIGrid", …). Default: GeoTIFF.
+    public var format: String
+    /// Creation options as NAME=VALUE; they override the defaults of the same name.
+    public var creationOptions: [String]
+    /// Replace an existing output.
+    public var overwrite: Bool
+    /// Extra metadata items (NAME → value), e.g. the encoding of a direction raster.
+    public var metadata: [String: String]
+    /// One description per band (e.g. "TP delivered load (kg/yr)").
+    public var bandDescriptions: [String]
+    /// Input files the output must never replace.
+    public var inputs: [String]
+
+    public init(format: String = "GTiff", creationOptions: [String] = [], overwrite: Bool = false,
+                metadata: [String: String] = [:], bandDescriptions: [String] = [], inputs: [String] = []) {
+        self.format = format
+        self.creationOptions = creationOptions
+        self.overwrite = overwrite
+        self.metadata = metadata
+        self.bandDescriptions = bandDescriptions
+        self.inputs = inputs
+    }
+}
+
+/// Writes grids through GDAL, atomically (see `AtomicOutput`).
+///
+/// GeoTIFFs are tiled and DEFLATE-compressed by default, with predictor 2 for integers and 3 for
+/// floating point. `COG` is written by building the raster in memory and copying it with the
+/// COG driver, which in GDAL 3.6 has no `Create`. Every output carries the tool's name, version
+/// and the command that made it (`Provenance`).
+public enum RasterWriter {
+    public static func write<Cell: GridCell>(_ grid: Grid<Cell>, to path: String, options: RasterWriteOptions = .init(),
+                                             progress: TaskProgress = .silent) throws {
+        try write(bands: [grid], to: path, options: options, progress: progress)
+    }
+
+    /// Writes several homologous grids as the bands of one file.
+    public static func write<Cell: GridCell>(bands: [Grid<Cell>], to path: String, options: RasterWriteOptions = .init(),
+                                             progress: TaskProgress = .silent) throws {
+        GDALRuntime.ensureReady()
+        guard let first = bands.first else { throw HydroError(.invalidParameter, path, "nothing to write") }
+        for band in bands.dropFirst() { try first.geometry.requireSame(as: band.geometry, path) }
+        guard let driver = GDALGetDriverByName(options.format) else {
+            throw HydroError(.invalidParameter, "--of", "unknown GDAL raster driver '\(options.format)' (see `gdalinfo --formats`)")
+        }
+        for option in options.creationOptions where !option.contains("=") {
+            throw HydroError(.invalidParameter, "--co", "'\(option)' is not NAME=VALUE")
+        }
+        let canCreate = GDALGetMetadataItem(driver, GDAL_DCAP_CREATE, nil) != nil
+        let canCopy = GDALGetMetadataItem(driver, GDAL_DCAP_CREATECOPY, nil) != nil
+        guard canCreate || canCopy else {
+            throw HydroError(.invalidParameter, "--of", "driver '\(options.format)' cannot write rasters")
+        }
+        let creation = creationOptionList(options, kind: Cell.kind)
+        try AtomicOutput.write(to: path, overwrite: options.overwrite, inputs: options.inputs) { temporary in
+            CPLErrorReset()
+            if canCreate {
+                guard let dataset = GDALCreate(driver, temporary, Int32(first.width), Int32(first.height),
+                                               Int32(bands.count), Cell.kind.gdalType, creation.pointer) else {
+                    throw HydroError(.io, path, "cannot create: \(GDALRuntime.lastError(or: "driver refused the options"))")
+                }
+                try fill(dataset, with: bands, options: options, path: path, progress: progress)
+                GDALClose(dataset)
+            } else {
+                // Drivers such as COG only copy: build the raster in memory first.
+                guard let memory = GDALGetDriverByName("MEM"),
+                      let staging = GDALCreate(memory, "", Int32(first.width), Int32(first.height),
+                                               Int32(bands.count), Cell.kind.gdalType, nil) else {
+                    throw HydroError(.io, path, "cannot create an in-memory raster")
+                }
+                defer { GDALClose(staging) }
+                try fill(staging, with: bands, options: options, path: path, progress: progress.scaled(from: 0, to: 0.2))
+                let bridge = GDALProgressBridge(progress.scaled(from: 0.2, to: 1))
+                let copy = bridge.withCallback { callback, context in
+                    GDALCreateCopy(driver, temporary, staging, 0, creation.pointer, callback, context)
+                }
+                guard let copy else {
+                    throw HydroError(.io, path, "cannot write as \(options.format): \(GDALRuntime.lastError(or: "cancelled or refused by the driver"))")
+                }
+                GDALClose(copy)
+            }
+            if CPLGetLastErrorType() == CE_Failure {
+                throw HydroError(.io, path, "write failed: \(GDALRuntime.lastError(or: "unknown error"))")
+            }
+        }
+    }
+
+    /// The defaults for the driver, overridden by the user's options of the same name.
+    static func creationOptionList(_ options: RasterWriteOptions, kind: CellKind) -> StringList {
+        let list = StringList()
+        let predictor = kind.isFloatingPoint ? "3" : "2"
+        switch options.format.uppercased() {
+        case "GTIFF":
+            for (name, value) in [("TILED", "YES"), ("COMPRESS", "DEFLATE"), ("PREDICTOR", predictor), ("BIGTIFF", "IF_SAFER")] {
+                list.set(name, value)
+            }
+        case "COG":
+            for (name, value) in [("COMPRESS", "DEFLATE"), ("PREDICTOR", "YES"), ("BIGTIFF", "IF_SAFER")] {
+                list.set(name, value)
+            }
+        default:
+            break
+        }
+        for option in options.creationOptions {
+            guard let eq = option.firstIndex(of: "=") else { continue }
+            list.set(String(option[..<eq]), String(option[option.index(after: eq)...]))
+        }
+        return list
+    }
+
+    private static func fill<Cell: GridCell>(_ dataset: GDALDatasetH, with bands: [Grid<Cell>], options: RasterWriteOptions,
+                                             path: String, progress: TaskProgress) throws {
+        let geometry = bands[0].geometry
+        var coefficients = geometry.transform.gdalCoefficients
+        GDALSetGeoTransform(dataset, &coefficients)
+        if geometry.crs.isKnown {
+            let srs = try SpatialReference(userInput: geometry.crs.wkt, subject: path)
+            GDALSetSpatialRef(dataset, srs.handle)
+        }
+        var metadata = Provenance.current.metadata
+        for (k, v) in options.metadata { metadata[k] = v }
+        for (k, v) in metadata.sorted(by: { $0.key < $1.key }) { GDALSetMetadataItem(dataset, k, v, nil) }
+        for (i, grid) in bands.enumerated() {
+            guard let band = GDALGetRasterBand(dataset, Int32(i + 1)) else {
+                throw HydroError(.io, path, "band \(i + 1) missing after create")
+            }
+            if let nodata = grid.nodata { GDALSetRasterNoDataValue(band, nodata.doubleValue) }
+            if i < options.bandDescriptions.count { GDALSetDescription(band, options.bandDescriptions[i]) }
+            let bridge = GDALProgressBridge(progress.scaled(from: Double(i) / Double(bands.count), to: Double(i + 1) / Double(bands.count)))
+            var result: CPLErr = CE_None
+            grid.cells.withUnsafeBufferPointer { buffer in
+                bridge.withCallback { callback, context in
+                    var extra = GDALRasterIOExtraArg()
+                    extra.nVersion = 1
+                    extra.eResampleAlg = GRIORA_NearestNeighbour
+                    extra.pfnProgress = callback
+                    extra.pProgressData = context
+                    result = GDALRasterIOEx(band, GF_Write, 0, 0, Int32(grid.width), Int32(grid.height),
+                                            UnsafeMutableRawPointer(mutating: buffer.baseAddress),
+                                            Int32(grid.width), Int32(grid.height), Cell.kind.gdalType, 0, 0, &extra)
+                }
+            }
+            guard result == CE_None else {
+                throw HydroError(.io, path, "cannot write band \(i + 1): \(GDALRuntime.lastError(or: "cancelled"))")
+            }
+        }
+    }
+}

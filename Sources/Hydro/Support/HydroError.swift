@@ -1,0 +1,37 @@
+/// The one error type the library throws.
+///
+/// Every error names what failed (a file, a parameter or a field) and what is wrong with it,
+/// so the command line can print it as a single line: `path: message`.
+public struct HydroError: Error, CustomStringConvertible, Equatable, Sendable {
+    public enum Kind: String, Sendable {
+        /// A file could not be opened, read or written.
+        case io
+        /// An input file was read but its content is unusable (wrong type, band out of range, bad field).
+        case invalidInput
+        /// A parameter or option value is out of its range or not understood.
+        case invalidParameter
+        /// Grids that must share a geometry (size, geotransform, CRS) do not.
+        case geometryMismatch
+        /// An output exists and overwriting was not allowed.
+        case outputExists
+        /// The user or a progress handler asked to stop.
+        case cancelled
+        /// The flow graph has a cycle, so water would circulate for ever.
+        case cycle
+    }
+
+    public var kind: Kind
+    /// The file, parameter or field the error is about (empty when none applies).
+    public var subject: String
+    public var message: String
+
+    public init(_ kind: Kind, _ subject: String, _ message: String) {
+        self.kind = kind
+        self.subject = subject
+        self.message = message
+    }
+
+    public var description: String {
+        subject.isEmpty ? message : "\(subject): \(message)"
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+/// A deterministic pseudo-random generator (SplitMix64) so that synthetic cases are identical on
+/// every machine for a given seed.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    public mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
+}
+
+/// Synthetic terrains with known structure, for the demo, tests and benchmarks.
+public enum SyntheticTerrain {
+    /// A river valley: the main river runs west to east down the middle and falls towards the
+    /// east edge; side valleys join it from north and south; smooth value noise roughens the slopes
+    /// and closed pits are punched in to give the filling something to do.
+    ///
+    /// - Parameters: cellSize in metres (projected, unnamed metric CRS unless `crs` is given).
+    public static func valley(width: Int, height: Int, cellSize: Double = 30, seed: UInt64 = 1,
+                              tributaries: Int = 4, pits: Int = 20, crs: CoordinateSystem = .unknownMetric) -> Grid<Float> {
+        var rng = SeededGenerator(seed: seed)
+        var geometry = GridGeometry.metric(width: width, height: height, cellSize: cellSize)
+        geometry.crs = crs
+        let noise = ValueNoise(width: width, height: height, cell: max(8, width / 24), seed: rng.next())
+        let mid = Double(height - 1) / 2
+        let tributaryColumns = (0..<tributaries).map { i in Double(width) * (Double(i) + 0.6) / Double(tributaries + 1) }
+        var cells = [Float](repeating: 0, count: width * height)
+        let relief = Double(height) * cellSize * 0.08
+        for row in 0..<height {
+            let across = abs(Double(row) - mid) / max(mid, 1)
+            for column in 0..<width {
+                let along = Double(width - 1 - column) / Double(max(width - 1, 1))
+                var z = 200 + along * relief * 0.6 + across * relief
+                // Side valleys: V-shaped notches draining to the main river.
+                for tc in tributaryColumns {
+                    let skew = tc + (Double(row) - mid) * 0.35
+                    let d = abs(Double(column) - skew) / Double(max(width / (tributaries * 3 + 1), 1))
+                    if d < 1 { z -= (1 - d) * relief * 0.25 * across }
+                }
+                z += noise.value(column, row) * relief * 0.05
+                cells[row * width + column] = Float(z)
+            }
+        }
+        for _ in 0..<pits {
+            let pc = Int(rng.unit() * Double(width - 4)) + 2, pr = Int(rng.unit() * Double(height - 4)) + 2
+            let depth = Float(1 + rng.unit() * 5)
+            for dr in -1...1 { for dc in -1...1 { cells[(pr + dr) * width + pc + dc] -= depth * (dr == 0 && dc == 0 ? 1 : 0.5) } }
+        }
+        return Grid(geometry: geometry, trustedCells: cells, nodata: -9999)
+    }
+}
+
+/// Smooth value noise in [-1, 1]: random values on a coarse lattice, bilinearly interpolated.
+struct ValueNoise {
+    let lattice: [Double]
+    let latticeWidth: Int
+    let cell: Int
+
+    init(width: Int, height: Int, cell: Int, seed: UInt64) {
+        var rng = SeededGenerator(seed: seed)
+        self.cell = cell
+        latticeWidth = width / cell + 2
+        let latticeHeight = height / cell + 2
+        lattice = (0..<(latticeWidth * latticeHeight)).map { _ in rng.unit() * 2 - 1 }
+    }
+
+    func value(_ column: Int, _ row: Int) -> Double {
+        let gx = column / cell, gy = row / cell
+        let fx = Double(column % cell) / Double(cell), fy = Double(row % cell) / Double(cell)
+        let a = lattice[gy * latticeWidth + gx], b = lattice[gy * latticeWidth + gx + 1]
+        let c = lattice[(gy + 1) * latticeWidth + gx], d = lattice[(gy + 1) * latticeWidth + gx + 1]
+        return (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy
+    }
+}

@@ -1,0 +1,147 @@
+/// What each cell contributes to the accumulation.
+public enum AccumulationWeight {
+    /// Every valid cell counts 1: the result is the number of upstream cells, itself included.
+    case cells
+    /// Every cell contributes its true area in km² (per-row ellipsoidal areas for geographic grids).
+    case areaSquareKilometres
+    /// Every cell contributes the value of a homologous weight grid (nodata weight counts 0).
+    case grid(Grid<Double>)
+}
+
+/// The accumulated values and where they may be incomplete.
+public struct Accumulation {
+    /// Sum of the weights of each cell and of all cells upstream of it (nodata where the
+    /// directions are nodata). Double, so that counts and areas stay exact far beyond 1e8 cells.
+    public var values: Grid<Double>
+    /// True where the upstream area contains a cell that may receive unknown inflow from outside
+    /// the grid (from beyond its edge or from a nodata hole that is not a declared sink).
+    public var incomplete: [Bool]
+    /// Cells whose water leaves the grid or stops: edge outlets, flow into nodata, and sinks.
+    public var outlets: [Int]
+
+    /// Sum of the values at the outlets: equals the total weight when mass is conserved.
+    public var outletTotal: Double { outlets.reduce(0) { $0 + values.cells[$1] } }
+}
+
+/// Upstream accumulation over D8 directions in topological order, without recursion.
+///
+/// Each cell's total is its own weight plus the totals of the cells draining into it. Cells are
+/// visited in raster order; from every cell that has no unprocessed upstream neighbour, the walk
+/// goes downstream for as long as the next cell has received all of its inflows (in-degree
+/// counting, as in Kahn's topological sort), so each cell is finalised exactly once, with no
+/// stack or queue and one byte of in-degree per cell.
+///
+/// Boundary incompleteness (TauDEM's "edge contamination", GRASS's negative accumulation): a
+/// valid cell next to the grid edge or a nodata cell whose own water stays inside the grid
+/// faces terrain rising outwards, so water from outside may enter it. Such cells, and every cell
+/// downstream of them, are flagged `incomplete` rather than silently under-counted. Holes declared
+/// sinks (`InteriorNodata.sink`) give no water and flag nothing.
+///
+/// - Postconditions: the outlets' totals sum to the sum of all weights (conservation); every
+///   valid cell is counted once. Throws `HydroError.Kind.cycle` if the directions contain a cycle.
+public enum FlowAccumulation {
+    public static func accumulate(_ directions: FlowDirections, weight: AccumulationWeight = .cells,
+                                  interiorNodata: InteriorNodata = .outlet,
+                                  progress: TaskProgress = .silent) throws -> Accumulation {
+        let geometry = directions.geometry
+        let width = geometry.width, height = geometry.height, n = geometry.cellCount
+        var values = [Double](repeating: .nan, count: n)
+        let codes = directions.codes
+        switch weight {
+        case .cells:
+            for i in 0..<n where codes[i] != D8.noData { values[i] = 1 }
+        case .areaSquareKilometres:
+            let area = try CellMetrics(geometry).area
+            for i in 0..<n where codes[i] != D8.noData { values[i] = area[i / width] / 1e6 }
+        case .grid(let w):
+            try geometry.requireSame(as: w.geometry, "weight grid")
+            for i in 0..<n where codes[i] != D8.noData { values[i] = w.isValid(at: i) ? w.cells[i] : 0 }
+        }
+        let sinkHoles = interiorNodata == .sink ? Self.interiorHoles(codes, width: width, height: height) : []
+
+        // In-degree of every cell, and the cells whose upstream area opens onto the outside.
+        var inDegree = [UInt8](repeating: 0, count: n)
+        var incomplete = [Bool](repeating: false, count: n)
+        var outlets: [Int] = []
+        for i in 0..<n where codes[i] != D8.noData {
+            if let d = directions.downstream(of: i) {
+                inDegree[d] &+= 1
+                if opensOntoOutside(i, codes: codes, sinkHoles: sinkHoles, width: width, height: height) {
+                    incomplete[i] = true
+                }
+            } else {
+                outlets.append(i)
+            }
+        }
+        try progress.report(0.3)
+
+        let done: UInt8 = 0xFF
+        var ticker = ProgressTicker(progress.scaled(from: 0.3, to: 1), total: n)
+        var finished = 0
+        try values.withUnsafeMutableBufferPointer { total in
+            try inDegree.withUnsafeMutableBufferPointer { pending in
+                try incomplete.withUnsafeMutableBufferPointer { open in
+                    for start in 0..<n where pending[start] == 0 && codes[start] != D8.noData {
+                        var c = start
+                        while true {
+                            pending[c] = done
+                            finished &+= 1
+                            guard let d = directions.downstream(of: c) else { break }
+                            total[d] += total[c]
+                            if open[c] { open[d] = true }
+                            pending[d] &-= 1
+                            guard pending[d] == 0 else { break }
+                            c = d
+                        }
+                        try ticker.tick(finished)
+                    }
+                }
+            }
+        }
+        // Cells never finalised wait on each other: a cycle.
+        if let stuck = (0..<n).first(where: { codes[$0] != D8.noData && inDegree[$0] != done }) {
+            throw HydroError(.cycle, "flow directions", "cycle through column \(stuck % width), row \(stuck / width): the directions never reach an outlet")
+        }
+        try progress.report(1)
+        return Accumulation(values: Grid(geometry: geometry, trustedCells: values, nodata: .nan),
+                            incomplete: incomplete, outlets: outlets)
+    }
+
+    /// Whether cell `i` touches the outside (edge or nodata that is not a sink hole) while its own
+    /// water stays inside, so outside water may flow into it.
+    @inline(__always)
+    private static func opensOntoOutside(_ i: Int, codes: [UInt8], sinkHoles: [Bool], width: Int, height: Int) -> Bool {
+        let row = i / width, column = i % width
+        for k in 0..<8 {
+            let r = row + D8.dy[k], c = column + D8.dx[k]
+            if r < 0 || c < 0 || r >= height || c >= width { return true }
+            let j = r * width + c
+            if codes[j] == D8.noData && (sinkHoles.isEmpty || !sinkHoles[j]) { return true }
+        }
+        return false
+    }
+
+    /// Nodata cells not connected (8-neighbourhood) to nodata on the grid's edge.
+    static func interiorHoles(_ codes: [UInt8], width: Int, height: Int) -> [Bool] {
+        let n = codes.count
+        var reachesEdge = [Bool](repeating: false, count: n)
+        var stack: [Int] = []
+        for i in 0..<n where codes[i] == D8.noData {
+            let row = i / width, column = i % width
+            if row == 0 || column == 0 || row == height - 1 || column == width - 1 {
+                reachesEdge[i] = true
+                stack.append(i)
+            }
+        }
+        while let c = stack.popLast() {
+            let row = c / width, column = c % width
+            for k in 0..<8 {
+                let r = row + D8.dy[k], col = column + D8.dx[k]
+                guard r >= 0, col >= 0, r < height, col < width else { continue }
+                let j = r * width + col
+                if codes[j] == D8.noData && !reachesEdge[j] { reachesEdge[j] = true; stack.append(j) }
+            }
+        }
+        return (0..<n).map { codes[$0] == D8.noData && !reachesEdge[$0] }
+    }
+}

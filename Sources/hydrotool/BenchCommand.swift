@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import Hydro
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure speed and memory (build with -c release).",
+        subcommands: [TerrainBench.self])
+
+    struct TerrainBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "terrain", abstract: "Time fill + D8 + accumulation on a DEM, with peak memory.")
+        @Argument(help: "DEM to process.") var dem: String
+        @Option(help: "Threads.") var threads = 2
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let r = try TerrainBenchmark.run(dem, threads: threads)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(r), as: UTF8.self))
+            } else {
+                print(String(format: "%@: %d cells (%d valid), %d threads\n read %.2f s, fill %.2f s, D8+flats %.2f s, accumulation %.2f s\n pipeline %.2f s = %.1f Mcells/s, peak RSS %.0f MiB = %.1f bytes/cell",
+                             r.file, r.cells, r.validCells, r.threads, r.readSeconds, r.fillSeconds, r.flowDirectionSeconds,
+                             r.accumulationSeconds, r.pipelineSeconds, r.megacellsPerSecond,
+                             Double(r.peakResidentBytes) / 1048576, r.peakBytesPerCell))
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import Hydro
+
+/// The output conventions every writing subcommand shares, spelled as GDAL's utilities spell them
+/// (`-of`/`--of`, repeatable `-co`/`--co NAME=VALUE`, `-q`).
+struct OutputOptions: ParsableArguments {
+    @Option(name: [.customLong("of"), .customLong("of", withSingleDash: true)],
+            help: "Output raster format: any GDAL driver short name (GTiff, COG, AAIGrid, …).")
+    var format: String = "GTiff"
+
+    @Option(name: [.customLong("co"), .customLong("co", withSingleDash: true)],
+            help: ArgumentHelp("Creation option NAME=VALUE for the GDAL driver (repeatable).", valueName: "NAME=VALUE"))
+    var creationOptions: [String] = []
+
+    @Flag(help: "Replace existing outputs.")
+    var overwrite = false
+
+    @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Print no progress.")
+    var quiet = false
+
+    func rasterOptions(inputs: [String], metadata: [String: String] = [:], bandDescriptions: [String] = []) -> RasterWriteOptions {
+        RasterWriteOptions(format: format, creationOptions: creationOptions, overwrite: overwrite,
+                           metadata: metadata, bandDescriptions: bandDescriptions, inputs: inputs)
+    }
+
+    /// Checks outputs before any long work starts, so a refusal costs nothing.
+    func checkOutputs(_ outputs: [String], inputs: [String]) throws {
+        for output in outputs { try AtomicOutput.checkTarget(output, overwrite: overwrite, inputs: inputs) }
+    }
+
+    var progress: TaskProgress { quiet ? .silent : TerminalProgress.make() }
+}
+
+/// Renders progress on stderr the way GDAL's command-line tools do:
+/// `0...10...20...30...40...50...60...70...80...90...100 - done.`
+final class TerminalProgress {
+    private var printedSteps = -1
+
+    static func make() -> TaskProgress {
+        let renderer = TerminalProgress()
+        return TaskProgress { fraction in renderer.update(fraction); return true }
+    }
+
+    /// One step every 2.5 %: a number at each tenth, a dot between.
+    private func update(_ fraction: Double) {
+        let step = Int((min(max(fraction, 0), 1) * 40).rounded(.down))
+        guard step > printedSteps else { return }
+        var text = ""
+        for s in (printedSteps + 1)...step {
+            text += s % 4 == 0 ? "\(s / 4 * 10)" : "."
+        }
+        if step == 40 { text += " - done.\n" }
+        printedSteps = step
+        FileHandle.standardError.write(text)
+    }
+}
+
+extension FileHandle {
+    func write(_ string: String) { write(Data(string.utf8)) }
+}
