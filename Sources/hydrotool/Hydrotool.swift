@@ -13,7 +13,7 @@ struct Hydrotool: ParsableCommand {
     )
 
     static func main() {
-        Provenance.current = Provenance(command: CommandLine.arguments.joined(separator: " "))
+        Provenance.current = Provenance(arguments: CommandLine.arguments)
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -22,7 +22,12 @@ struct Hydrotool: ParsableCommand {
             FileHandle.standardError.write("hydrotool: error: \(error.description)\n")
             Foundation.exit(error.kind == .cancelled ? 130 : 1)
         } catch {
-            exit(withError: error)
+            // Help and version requests print as usual; usage errors become one line like the rest.
+            let code = exitCode(for: error)
+            guard code != .success else { exit(withError: error) }
+            let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            FileHandle.standardError.write("hydrotool: error: \(message)\n")
+            Foundation.exit(code.rawValue)
         }
     }
 }

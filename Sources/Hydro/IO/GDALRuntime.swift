@@ -1,4 +1,5 @@
 import CGDAL
+import Foundation
 
 /// One-time GDAL set-up and the helpers every I/O file uses to talk to GDAL's C API.
 ///
@@ -87,8 +88,7 @@ extension String {
 /// GDAL's virtual paths (/vsizip/, /vsicurl/, …) and connection strings are left to GDAL.
 func requireExists(_ path: String) throws {
     guard !path.hasPrefix("/vsi"), !path.contains(":") || path.hasPrefix("/") else { return }
-    var status = VSIStatBufL()
-    guard VSIStatL(path, &status) == 0 else {
+    guard FileManager.default.fileExists(atPath: path) else {
         throw HydroError(.io, path, "does not exist")
     }
 }

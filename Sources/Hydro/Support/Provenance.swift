@@ -9,6 +9,20 @@ public struct Provenance: Sendable {
 
     public init(command: String) { self.command = command }
 
+    /// The command as recorded: the executable's name rather than its path, and without
+    /// `--threads N`, which never changes a result (so outputs are byte-identical across thread counts).
+    public init(arguments: [String]) {
+        var words: [String] = []
+        var skipNext = false
+        for (i, word) in arguments.enumerated() {
+            if skipNext { skipNext = false; continue }
+            if word == "--threads" { skipNext = true; continue }
+            if word.hasPrefix("--threads=") { continue }
+            words.append(i == 0 ? (word.split(separator: "/").last.map(String.init) ?? word) : word)
+        }
+        self.init(command: words.joined(separator: " "))
+    }
+
     nonisolated(unsafe) public static var current = Provenance(command: "")
 
     public var metadata: [String: String] {

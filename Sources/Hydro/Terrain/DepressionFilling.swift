@@ -88,9 +88,12 @@ public enum DepressionFilling {
                     }
                 }
                 while true {
+                    // Cells from the pit queue and the heap sit at the current flood level; traced
+                    // slope cells sit above it, so what they raise must wait in the heap.
                     let c: Int
+                    var atFloodLevel = true
                     if !pits.isEmpty { c = pits.pop() }
-                    else if !slopes.isEmpty { c = slopes.pop() }
+                    else if !slopes.isEmpty { c = slopes.pop(); atFloodLevel = false }
                     else if !heap.isEmpty { c = heap.pop().cell }
                     else { break }
                     processed &+= 1
@@ -110,12 +113,12 @@ public enum DepressionFilling {
                         guard !done[nb] else { continue }
                         done[nb] = true
                         let zn = z[nb]
-                        if zn <= level {
+                        if zn < level || (epsilon && zn == level) {
                             let filled = epsilon ? level.nextUp : level
                             z[nb] = filled
                             raised &+= 1
                             volume += Double(filled - zn) * cellArea[nb / width]
-                            pits.push(nb)
+                            if atFloodLevel { pits.push(nb) } else { heap.push(filled, nb) }
                         } else if hasLowerOpenNeighbour(nb, zn, z, done, width: width, height: height, offsets: offsets) {
                             heap.push(zn, nb)
                         } else {

@@ -1,0 +1,90 @@
+import Foundation
+import XCTest
+@testable import Hydro
+
+/// The command line's conventions: exit codes, one-line errors, no partial outputs, GDAL habits.
+final class CommandLineTests: XCTestCase {
+    func testTerrainPipelineThroughTheCommandLine() throws {
+        let folder = try TestPaths.temporaryFolder(self)
+        let dem = folder.appendingPathComponent("dem.tif").path
+        try RasterWriter.write(SyntheticTerrain.valley(width: 90, height: 60, seed: 2, crs: try CoordinateSystem.parse("EPSG:32648")), to: dem)
+        var r = try runTool(["fill", dem, "filled.tif"], in: folder)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("0...10...20...30...40...50...60...70...80...90...100 - done."), r.stderr)
+        r = try runTool(["flowdir", "-q", "filled.tif", "dir.tif", "--encoding", "taudem", "-co", "COMPRESS=LZW"], in: folder)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr, "")
+        let info = try RasterReader.info(folder.appendingPathComponent("dir.tif").path)
+        XCTAssertEqual(info.metadata[D8Encoding.metadataKey], "taudem")
+        XCTAssertTrue(info.metadata["HYDROTOOL_COMMAND"]?.contains("flowdir") ?? false)
+        r = try runTool(["accumulate", "-q", "dir.tif", "acc.tif", "--units", "km2", "--of", "COG"], in: folder)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let acc = try RasterReader.read(folder.appendingPathComponent("acc.tif").path, as: Double.self)
+        XCTAssertEqual(acc.cells.max() ?? 0, 90 * 60 * 900 / 1e6, accuracy: 1e-9)
+        // Encoding is required when a direction raster does not carry it, and must agree when it does.
+        r = try runTool(["accumulate", "-q", "dir.tif", "acc2.tif", "--encoding", "esri"], in: folder)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("taudem"), r.stderr)
+        // Same run twice, and at 1 and 2 threads: byte-identical files.
+        // (Same output name in separate folders: the command line, recorded in the file, must match.)
+        for (threads, run) in [("1", "run1"), ("2", "run2"), ("2", "run3")] {
+            let sub = folder.appendingPathComponent(run)
+            try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+            XCTAssertEqual(try runTool(["flowdir", "-q", "../filled.tif", "d.tif", "--threads", threads], in: sub).status, 0)
+        }
+        let d1 = try Data(contentsOf: folder.appendingPathComponent("run1/d.tif"))
+        XCTAssertEqual(d1, try Data(contentsOf: folder.appendingPathComponent("run2/d.tif")))
+        XCTAssertEqual(d1, try Data(contentsOf: folder.appendingPathComponent("run3/d.tif")))
+    }
+
+    func testErrorsAreOneLineWithNonZeroExitAndNoPartialFile() throws {
+        let folder = try TestPaths.temporaryFolder(self)
+        let dem = folder.appendingPathComponent("dem.tif").path
+        try RasterWriter.write(SyntheticTerrain.valley(width: 30, height: 20), to: dem)
+        let cases: [([String], String)] = [
+            (["info", "missing.tif"], "missing.tif: does not exist"),
+            (["fill", "missing.tif", "o.tif"], "missing.tif: does not exist"),
+            (["fill", dem, "o.tif", "--band", "3"], "band 3 does not exist"),
+            (["fill", dem, "/no/such/dir/o.tif"], "/no/such/dir/o.tif"),
+            (["fill", dem, dem, "--overwrite"], "would replace the input"),
+            (["fill", dem, "o.tif", "--of", "NoSuchDriver"], "unknown GDAL raster driver"),
+            (["fill", dem, "o.tif", "--co", "COMPRESS"], "'COMPRESS' is not NAME=VALUE"),
+            (["fill", dem, "o.tif", "--max-depth=-1"], "--max-depth"),
+            (["fill", dem], "Missing expected argument"),
+        ]
+        try "text".write(to: folder.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        for (arguments, expected) in cases + [(["info", "notes.txt"], "notes.txt: cannot open")] {
+            let r = try runTool(arguments, in: folder)
+            XCTAssertNotEqual(r.status, 0, "\(arguments)")
+            XCTAssertTrue(r.stderr.contains(expected), "\(arguments): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "one line: \(r.stderr)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("o.tif").path))
+        // An existing output is refused without --overwrite and replaced with it.
+        XCTAssertEqual(try runTool(["fill", "-q", dem, "o.tif"], in: folder).status, 0)
+        let refused = try runTool(["fill", "-q", dem, "o.tif"], in: folder)
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("o.tif: output exists; use --overwrite"), refused.stderr)
+        XCTAssertEqual(try runTool(["fill", "-q", dem, "o.tif", "--overwrite"], in: folder).status, 0)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix(".hydrotool") }
+        XCTAssertEqual(leftovers, [])
+    }
+
+    func testInfoPrintsWhatAHydrologistNeeds() throws {
+        let path = try TestPaths.shared("guizhou_dem_1km/chishui_basin_dem_1km.tif")
+        let text = try runTool(["info", path])
+        XCTAssertEqual(text.status, 0)
+        XCTAssertTrue(text.stdout.contains("geographic"))
+        XCTAssertTrue(text.stdout.contains("288 x 246"))
+        let json = try runTool(["info", "--json", path])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual(object?["isGeographic"] as? Bool, true)
+        XCTAssertEqual(object?["width"] as? Int, 288)
+        let bands = object?["bands"] as? [[String: Any]]
+        XCTAssertEqual(bands?.first?["nodata"] as? Double, -999)
+        let cell = object?["cellSize"] as? [String: Any]
+        let widthMin = cell?["widthMetresMin"] as? Double ?? 0
+        XCTAssertGreaterThan(widthMin, 800)
+        XCTAssertLessThan(widthMin, 830)
+    }
+}
