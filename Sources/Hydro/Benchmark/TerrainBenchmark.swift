@@ -16,6 +16,8 @@ public enum TerrainBenchmark {
         public var pipelineSeconds: Double
         public var megacellsPerSecond: Double
         public var peakResidentBytes: Int
+        /// The high-water mark after each stage: read, fill, flow directions, accumulation.
+        public var peakAfterStage: [Int]
         public var peakBytesPerCell: Double
         public var outletCellTotal: Double
     }
@@ -31,21 +33,25 @@ public enum TerrainBenchmark {
         }
         var dem = try RasterReader.read(path, as: Float.self)
         let read = lap()
+        var peaks = [MemoryUsage.peakResidentBytes]
         let valid = dem.validCount
         _ = lap()
         _ = try DepressionFilling.fill(&dem)
         let fill = lap()
+        peaks.append(MemoryUsage.peakResidentBytes)
         let directions = try D8FlowDirection.compute(dem, threads: threads)
         let cells = dem.count
-        dem = Grid(geometry: dem.geometry, filledWith: 0)  // release the DEM before accumulating
+        dem.cells = []  // release the DEM before accumulating
         let d8 = lap()
+        peaks.append(MemoryUsage.peakResidentBytes)
         let accumulation = try FlowAccumulation.accumulate(directions)
         let acc = lap()
         let peak = MemoryUsage.peakResidentBytes
+        peaks.append(peak)
         let pipeline = fill + d8 + acc
         return Result(file: path, cells: cells, validCells: valid, threads: threads, readSeconds: read,
                       fillSeconds: fill, flowDirectionSeconds: d8, accumulationSeconds: acc, pipelineSeconds: pipeline,
-                      megacellsPerSecond: Double(cells) / pipeline / 1e6, peakResidentBytes: peak,
+                      megacellsPerSecond: Double(cells) / pipeline / 1e6, peakResidentBytes: peak, peakAfterStage: peaks,
                       peakBytesPerCell: Double(peak) / Double(max(cells, 1)), outletCellTotal: accumulation.outletTotal)
     }
 }

@@ -35,6 +35,7 @@ public enum D8FlowDirection {
         }
         try progress.report(0.5)
         var directions = try FlowDirections(geometry: dem.geometry, codes: codes)
+        codes = []  // the directions own the only copy: flat resolution then edits it in place
         if resolveFlats {
             try FlatResolution.resolve(&directions, dem: dem, progress: progress.scaled(from: 0.5, to: 1))
         }

@@ -9,92 +9,109 @@
 /// cell gets a neighbour with a lower mask and flow converges towards the outlets instead of
 /// running in parallel lines. Works on the elevations as they are: no depression is recreated.
 ///
+/// Memory: one Int32 per grid cell (the compact number of each flat or low-edge cell), plus
+/// a few numbers per flat cell; flats are labelled over flat and low-edge cells only.
+///
 /// - Postcondition: every flat cell connected to a low edge drains; flats with no low edge
 ///   (kept sinks) stay `D8.noFlow`.
 enum FlatResolution {
     static func resolve(_ directions: inout FlowDirections, dem: Grid<Float>, progress: TaskProgress) throws {
         let width = dem.width, height = dem.height, n = dem.count
-        let z = dem.cells
         let nodata = dem.nodata
-        @inline(__always) func valid(_ i: Int) -> Bool { let v = z[i]; return !v.isNaN && v != nodata }
-        @inline(__always) func neighbour(_ i: Int, _ k: Int) -> Int? {
-            let row = i / width, column = i - row * width
-            let r = row + D8.dy[k], c = column + D8.dx[k]
-            guard r >= 0, c >= 0, r < height, c < width else { return nil }
-            let j = r * width + c
-            return valid(j) ? j : nil
-        }
+        var compact = [Int32](repeating: -1, count: n)
+        var cells: [Int] = []        // compact number → grid index
+        var lowEdges: [Int32] = []   // compact numbers of drained cells at a flat's elevation
+        var highEdges: [Int32] = []  // compact numbers of flat cells next to higher terrain
 
-        // Edges of the flats, found from the flat cells only.
-        var lowEdges: [Int] = []
-        var highEdges: [Int] = []
-        var isLowEdge = Set<Int>()
-        directions.codes.withUnsafeBufferPointer { codes in
-            for i in 0..<n where codes[i] == D8.noFlow {
-                var high = false
-                for k in 0..<8 {
-                    guard let j = neighbour(i, k) else { continue }
-                    if z[j] > z[i] { high = true }
-                    if codes[j] < 8 && z[j] == z[i] && !isLowEdge.contains(j) {
-                        isLowEdge.insert(j)
-                        lowEdges.append(j)
+        dem.cells.withUnsafeBufferPointer { z in
+            directions.codes.withUnsafeBufferPointer { codes in
+                compact.withUnsafeMutableBufferPointer { id in
+                    @inline(__always) func number(_ cell: Int) -> Int32 {
+                        if id[cell] < 0 { id[cell] = Int32(cells.count); cells.append(cell) }
+                        return id[cell]
+                    }
+                    for i in 0..<n where codes[i] == D8.noFlow {
+                        let me = number(i)
+                        let row = i / width, column = i % width
+                        var high = false
+                        for k in 0..<8 {
+                            let r = row + D8.dy[k], c = column + D8.dx[k]
+                            guard r >= 0, c >= 0, r < height, c < width else { continue }
+                            let j = r * width + c
+                            let zj = z[j]
+                            if zj.isNaN || zj == nodata { continue }
+                            if zj > z[i] { high = true }
+                            if codes[j] < 8 && zj == z[i] && id[j] < 0 { lowEdges.append(number(j)) }
+                        }
+                        if high { highEdges.append(me) }
                     }
                 }
-                if high { highEdges.append(i) }
             }
         }
         guard !lowEdges.isEmpty else { return }
-        lowEdges.sort()
         try progress.report(0.2)
 
+        let count = cells.count
+        let z = dem.cells
+        let graph = CompactCells(cells: cells, compact: compact, width: width, height: height)
+
         // Label each drainable flat by flooding equal elevations from its low edges.
-        var labels = [Int32](repeating: 0, count: n)
+        var labels = [Int32](repeating: 0, count: count)
         var labelCount: Int32 = 0
-        var stack: [Int] = []
-        for edge in lowEdges where labels[edge] == 0 {
+        var stack: [Int32] = []
+        for edge in lowEdges.sorted() where labels[Int(edge)] == 0 {
             labelCount += 1
-            labels[edge] = labelCount
+            labels[Int(edge)] = labelCount
             stack.append(edge)
             while let c = stack.popLast() {
-                for k in 0..<8 {
-                    guard let j = neighbour(c, k), labels[j] == 0, z[j] == z[c] else { continue }
-                    labels[j] = labelCount
-                    stack.append(j)
+                let zc = z[cells[Int(c)]]
+                graph.forEachNeighbour(c) { j in
+                    if labels[Int(j)] == 0 && z[cells[Int(j)]] == zc {
+                        labels[Int(j)] = labelCount
+                        stack.append(j)
+                    }
                 }
             }
         }
-        highEdges.removeAll { labels[$0] == 0 }
+        highEdges.removeAll { labels[Int($0)] == 0 }
         try progress.report(0.4)
 
-        var mask = [Int32](repeating: 0, count: n)
+        var mask = [Int32](repeating: 0, count: count)
         var flatHeight = [Int32](repeating: 0, count: Int(labelCount) + 1)
-        let codes = directions.codes
 
         // Gradient away from higher terrain.
-        breadthFirst(from: highEdges, codes: codes, labels: labels, neighbour: neighbour) { c, loops in
-            guard mask[c] == 0 else { return false }
-            mask[c] = loops
-            flatHeight[Int(labels[c])] = loops
+        breadthFirst(from: highEdges, graph: graph, labels: labels, codes: directions.codes) { c, loops in
+            guard mask[Int(c)] == 0 else { return false }
+            mask[Int(c)] = loops
+            flatHeight[Int(labels[Int(c)])] = loops
             return true
         }
         try progress.report(0.6)
 
         // Gradient towards lower terrain, combined with the first.
-        for i in 0..<n where mask[i] != 0 { mask[i] = -mask[i] }
-        breadthFirst(from: lowEdges, codes: codes, labels: labels, neighbour: neighbour) { c, loops in
-            guard mask[c] <= 0 else { return false }
-            mask[c] = mask[c] < 0 ? flatHeight[Int(labels[c])] + mask[c] + 2 * loops : 2 * loops
+        for c in 0..<count where mask[c] != 0 { mask[c] = -mask[c] }
+        breadthFirst(from: lowEdges, graph: graph, labels: labels, codes: directions.codes) { c, loops in
+            guard mask[Int(c)] <= 0 else { return false }
+            let m = mask[Int(c)]
+            mask[Int(c)] = m < 0 ? flatHeight[Int(labels[Int(c)])] + m + 2 * loops : 2 * loops
             return true
         }
         try progress.report(0.8)
 
-        // Each flat cell drains to its neighbour of the same flat with the lowest mask.
-        for i in 0..<n where directions.codes[i] == D8.noFlow && labels[i] != 0 {
+        // Each flat cell drains to its neighbour of the same flat with the lowest mask
+        // (cardinal neighbours first when masks tie).
+        // Directions assigned here never make another cell a flat cell, so editing in place is safe.
+        for c in 0..<count where labels[c] != 0 && directions.codes[cells[c]] == D8.noFlow {
+            let i = cells[c]
+            let row = i / width, column = i % width
             var best = -1
-            var lowest = mask[i]
+            var lowest = mask[c]
             for k in outletOrder {
-                guard let j = neighbour(i, k), labels[j] == labels[i], mask[j] < lowest else { continue }
-                lowest = mask[j]
+                let r = row + D8.dy[k], col = column + D8.dx[k]
+                guard r >= 0, col >= 0, r < height, col < width else { continue }
+                let j = compact[r * width + col]
+                guard j >= 0, labels[Int(j)] == labels[c], mask[Int(j)] < lowest else { continue }
+                lowest = mask[Int(j)]
                 best = k
             }
             if best >= 0 { directions.codes[i] = UInt8(best) }
@@ -102,27 +119,48 @@ enum FlatResolution {
         try progress.report(1)
     }
 
-    /// Cardinal neighbours before diagonal ones when masks tie.
     private static let outletOrder = [0, 2, 4, 6, 1, 3, 5, 7]
 
-    /// Breadth-first rings from `seeds` over the flat cells (`D8.noFlow`) of the seed's flat;
+    /// Breadth-first rings from `seeds` over the flat cells of each seed's flat;
     /// `visit(cell, ring)` returns whether the cell was newly reached.
-    private static func breadthFirst(from seeds: [Int], codes: [UInt8], labels: [Int32],
-                                     neighbour: (Int, Int) -> Int?, visit: (Int, Int32) -> Bool) {
+    private static func breadthFirst(from seeds: [Int32], graph: CompactCells, labels: [Int32], codes: [UInt8],
+                                     visit: (Int32, Int32) -> Bool) {
         var current = seeds
-        var next: [Int] = []
+        var next: [Int32] = []
         var loops: Int32 = 1
         while !current.isEmpty {
             for c in current {
                 guard visit(c, loops) else { continue }
-                for k in 0..<8 {
-                    guard let j = neighbour(c, k), labels[j] == labels[c], codes[j] == D8.noFlow else { continue }
-                    next.append(j)
+                let label = labels[Int(c)]
+                graph.forEachNeighbour(c) { j in
+                    if labels[Int(j)] == label && codes[graph.cells[Int(j)]] == D8.noFlow { next.append(j) }
                 }
             }
             swap(&current, &next)
             next.removeAll(keepingCapacity: true)
             loops += 1
+        }
+    }
+}
+
+/// The flat and low-edge cells, numbered compactly, with their neighbourhood.
+private struct CompactCells {
+    /// Compact number → grid index.
+    let cells: [Int]
+    /// Grid index → compact number, or -1.
+    let compact: [Int32]
+    let width: Int
+    let height: Int
+
+    /// Calls `body` with the compact number of each neighbour of `c` that is also compact.
+    @inline(__always) func forEachNeighbour(_ c: Int32, _ body: (Int32) -> Void) {
+        let i = cells[Int(c)]
+        let row = i / width, column = i % width
+        for k in 0..<8 {
+            let r = row + D8.dy[k], col = column + D8.dx[k]
+            guard r >= 0, col >= 0, r < height, col < width else { continue }
+            let j = compact[r * width + col]
+            if j >= 0 { body(j) }
         }
     }
 }
