@@ -41,6 +41,15 @@ What it reports:
    grid edge or a nodata cell as an outlet. Reports the number of differing
    cells and the maximum absolute difference.
 
+Conventions found in the other tools (whitebox-workflows 2.0.6, pysheds 0.5):
+on a geographic CRS both treat cells as square (degrees), so they disagree
+with a metric D8 wherever the E/W vs N/S choice depends on cos(latitude);
+the report then adds a square-cell reference to show this.
+whitebox ``fill_depressions`` can raise grid-edge cells (it does not use
+every edge cell as an outlet), so it differs from pyflwdir's Priority-Flood
+along the edges. whitebox cannot read TIFFs with a predictor (see
+``bench_io.py``); such inputs are copied without one first.
+
 Run with the benchmark virtualenv (needs numpy, rasterio, pyproj and at least
 one of whitebox-workflows / pysheds / pyflwdir)::
 
@@ -66,6 +75,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from bench_io import whitebox_readable
 
 # Neighbour order used throughout: E, SE, S, SW, W, NW, N, NE (ESRI bits 0..7).
 DR = np.array([0, 1, 1, 1, 0, -1, -1, -1])
@@ -225,7 +236,11 @@ def whitebox_d8(filled_path: str) -> tuple[np.ndarray, str]:
     from importlib.metadata import version
     wbe = wbw.WbEnvironment()
     wbe.verbose = False
-    pntr = wbe.hydrology.d8_pointer(dem=wbe.read_raster(filled_path))
+    with tempfile.TemporaryDirectory(prefix="agreement_wbw_") as tmp:
+        path, note = whitebox_readable(filled_path, tmp)
+        if note:
+            log("note: " + note)
+        pntr = wbe.hydrology.d8_pointer(dem=wbe.read_raster(path))
     arr = pntr.to_numpy()
     codes = np.where(np.isfinite(arr), arr, -1).astype(np.int64)
     return to_esri(codes, WHITEBOX_TO_ESRI), f"whitebox-workflows {version('whitebox-workflows')}"
@@ -255,7 +270,11 @@ def whitebox_fill(dem_path: str) -> tuple[np.ndarray, str]:
     from importlib.metadata import version
     wbe = wbw.WbEnvironment()
     wbe.verbose = False
-    out = wbe.hydrology.fill_depressions(dem=wbe.read_raster(dem_path), fix_flats=False)
+    with tempfile.TemporaryDirectory(prefix="agreement_wbw_") as tmp:
+        path, note = whitebox_readable(dem_path, tmp)
+        if note:
+            log("note: " + note)
+        out = wbe.hydrology.fill_depressions(dem=wbe.read_raster(path), fix_flats=False)
     return out.to_numpy(), (f"whitebox-workflows {version('whitebox-workflows')} "
                             "fill_depressions(fix_flats=False)")
 
@@ -361,6 +380,18 @@ def main(argv: list[str] | None = None) -> int:
                          masks["b_not_flat"], masks["c_unique_steepest"],
                          masks["d_interior"], time.perf_counter() - t0))
 
+    ref_square = None
+    if report["geographic"]:
+        # whitebox-workflows and pysheds treat geographic cells as square
+        # (cell size in degrees); a square-cell reference shows that their
+        # disagreement with hydrotool is that convention, not encoding.
+        rows_n = filled.shape[0]
+        ref_square, _, unique_sq, _ = reference_d8(
+            filled.array, both, np.full(rows_n, abs(filled.transform.a)),
+            np.full(rows_n, abs(filled.transform.e)), a.tie_rtol)
+        mask_square = mask & unique_sq
+        del unique_sq
+
     hyd = to_esri(hd8, None)
     d8_res: dict = {"hydrotool_vs_reference": agreement(hyd, ref, mask)}
     lines.append("D8 hydrotool vs numpy reference: " + pct(
@@ -394,6 +425,8 @@ def main(argv: list[str] | None = None) -> int:
         res = {"label": label,
                "hydrotool_vs_tool": agreement(hyd, other, mask),
                "tool_vs_reference": agreement(other, ref, mask),
+               "tool_vs_square_cell_reference": (agreement(other, ref_square, mask_square)
+                                                 if ref_square is not None else None),
                "hydrotool_vs_tool_all_valid_with_flow": agreement(
                    hyd, other, both & has_lower),
                "seconds": time.perf_counter() - t1}
@@ -405,9 +438,11 @@ def main(argv: list[str] | None = None) -> int:
         allv = res["hydrotool_vs_tool_all_valid_with_flow"]
         lines.append(f"   (all valid non-flat cells, no other filter: "
                      f"{pct(allv['agree'], allv['compared'])})")
-        if tool == "pysheds" and report["geographic"]:
-            lines.append("   note: pysheds uses the cell size in degrees as if square, "
-                         "so it is not metric on a geographic CRS")
+        if ref_square is not None:
+            sq = res["tool_vs_square_cell_reference"]
+            lines.append(f"   geographic CRS: {tool} vs a square-cell (degree) reference: "
+                         f"{pct(sq['agree'], sq['compared'])} - it is not metric, so "
+                         "only the numpy reference checks hydrotool's distances")
         del other
     report["d8"] = d8_res
 
@@ -436,18 +471,23 @@ def main(argv: list[str] | None = None) -> int:
         cmp_mask = both
         ndiff = int(np.count_nonzero((diff != 0) & cmp_mask))
         maxdiff = float(diff[cmp_mask].max()) if cmp_mask.any() else 0.0
+        differs = (diff != 0) & cmp_mask
+        on_border = int(np.count_nonzero(differs & ~interior))
         raised_ref = int(np.count_nonzero((pf > dz) & cmp_mask))
         raised_hyd = int(np.count_nonzero((fz > dz) & cmp_mask))
         fill_res[refname] = {"label": label, "differing_cells": ndiff,
                              "max_abs_diff": maxdiff, "compared": int(cmp_mask.sum()),
                              "raised_by_reference": raised_ref,
                              "raised_by_hydrotool": raised_hyd,
+                             "differing_on_edge_or_next_to_nodata": on_border,
                              "equal": ndiff == 0,
                              "seconds": time.perf_counter() - t1}
         lines.append(f"fill vs {label}: {'EQUAL' if ndiff == 0 else 'DIFFERENT'}; "
                      f"differing cells {pct(ndiff, int(cmp_mask.sum()))}, max |diff| "
                      f"{maxdiff:.6g}; cells raised: hydrotool {raised_hyd:,}, "
-                     f"reference {raised_ref:,}")
+                     f"reference {raised_ref:,}"
+                     + (f"; {on_border:,} of the differing cells are on the grid edge "
+                        "or next to nodata" if ndiff else ""))
         del pf, diff
     report["fill"] = fill_res
 

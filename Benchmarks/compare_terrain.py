@@ -80,6 +80,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_io import whitebox_readable
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ALL_TOOLS = ["hydrotool", "whitebox", "pyflwdir", "pysheds", "grass", "saga"]
 SKIP_EXIT = 3           # worker exit code meaning "tool not available"
@@ -476,8 +478,14 @@ def run_tool(tool: str, args: argparse.Namespace, cells: int) -> dict:
         row["version"] = hydrotool_version(exe)
         row["steps"] = "bench terrain (in-process fill > flowdir > accumulate)"
     else:
+        dem = args.dem
+        if tool == "whitebox":
+            # Outside the measured run: whitebox cannot decode TIFF predictors.
+            dem, note = whitebox_readable(args.dem, args.tmpdir)
+            if note:
+                row["note"] = note
         cmd = [sys.executable, os.path.abspath(__file__), "--worker", tool,
-               args.dem, "--threads", str(args.threads)]
+               dem, "--threads", str(args.threads)]
     best = None
     for _ in range(args.repeat):
         res = measured_run(cmd, env, args.timeout)
@@ -549,6 +557,9 @@ def markdown_table(rows: list[dict], title: str) -> str:
                          ("read_seconds", "fill_seconds", "flowdir_seconds",
                           "accumulate_seconds")),
             r.get("steps") or ""))
+    notes = [f"- {r['tool']}: {r['note']}" for r in rows if r.get("note")]
+    if notes:
+        out += ["", "Notes:", ""] + notes
     return "\n".join(out)
 
 
@@ -594,15 +605,19 @@ def main(argv: list[str] | None = None) -> int:
     info = dem_info(args.dem)
     cells = info["rows"] * info["cols"]
     rows = []
-    for tool in tools:
-        print(f"running {tool} ...", file=sys.stderr, flush=True)
-        row = run_tool(tool, args, cells)
-        rows.append(row)
-        if row["status"] != "ok":
-            print(f"  {row['status']}: {row.get('reason', '')}", file=sys.stderr)
-        else:
-            print(f"  wall {row['wall_seconds']:.2f} s, compute "
-                  f"{fmt(row['compute_seconds'], '.2f')} s", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="bench_terrain_") as tmpdir:
+        args.tmpdir = tmpdir
+        for tool in tools:
+            print(f"running {tool} ...", file=sys.stderr, flush=True)
+            row = run_tool(tool, args, cells)
+            rows.append(row)
+            if row.get("note"):
+                print(f"  note: {row['note']}", file=sys.stderr)
+            if row["status"] != "ok":
+                print(f"  {row['status']}: {row.get('reason', '')}", file=sys.stderr)
+            else:
+                print(f"  wall {row['wall_seconds']:.2f} s, compute "
+                      f"{fmt(row['compute_seconds'], '.2f')} s", file=sys.stderr)
 
     title = (f"### fill + D8 + accumulation: {os.path.basename(args.dem)} "
              f"({info['rows']} x {info['cols']} = {cells / 1e6:.2f} M cells, "

@@ -58,6 +58,7 @@ import argparse
 import math
 import sys
 import time
+from statistics import NormalDist
 
 import numpy as np
 
@@ -132,7 +133,11 @@ class Terrain:
         order = np.argsort(self.pit_r, kind="stable")
         for name in ("pit_r", "pit_c", "pit_rad", "pit_depth"):
             setattr(self, name, getattr(self, name)[order])
-        self.sea_level = -math.inf
+        # Lakes (nodata): the lowest parts of the fractal relief, anywhere in
+        # the grid; the field is Gaussian with unit variance, so the
+        # threshold for a given area fraction is a normal quantile.
+        frac = min(max(args.nodata_fraction, 0.0), 0.5)
+        self.lake_t = NormalDist().inv_cdf(frac) if frac > 0 else -math.inf
 
     def base(self, r0: int, r1: int) -> np.ndarray:
         """Elevation before sinkholes, quantisation and sea mask (float64)."""
@@ -145,21 +150,11 @@ class Terrain:
         tilt = a.tilt * north_m[:, None] + 0.35 * a.tilt * (east_m[-1] - east_m)[None, :]
         return 50.0 + relief + tilt
 
-    def choose_sea_level(self) -> None:
-        """Pick the sea level as a quantile over a subsample of rows."""
-        if self.a.nodata_fraction <= 0:
-            return
-        step = max(1, self.rows // 400)
-        samples = [self.base(r, r + 1)[0, ::max(1, self.cols // 2000)]
-                   for r in range(0, self.rows, step)]
-        self.sea_level = float(np.quantile(np.concatenate(samples),
-                                           self.a.nodata_fraction))
-
     def strip(self, r0: int, r1: int) -> np.ndarray:
         """Final float32 elevations for rows [r0, r1) with nodata applied."""
         a = self.a
         z = self.base(r0, r1)
-        sea = z < self.sea_level
+        lake = self.field[r0:r1] < self.lake_t
         # Sinkholes whose bowl reaches into this strip (max radius 3).
         lo = np.searchsorted(self.pit_r, r0 - 3, side="left")
         hi = np.searchsorted(self.pit_r, r1 + 3, side="left")
@@ -181,7 +176,7 @@ class Terrain:
         if a.quantum > 0:
             z = np.round(z / a.quantum) * a.quantum
         out = z.astype(np.float32)
-        out[sea] = NODATA
+        out[lake] = NODATA
         return out
 
 
@@ -266,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quantum", type=float, default=1.0,
                    help="round elevations to this many metres (0 = off)")
     p.add_argument("--nodata-fraction", type=float, default=0.02,
-                   help="approximate fraction of cells below sea level (nodata)")
+                   help="approximate fraction of cells in nodata lakes")
     p.add_argument("--compress", default="DEFLATE",
                    choices=["DEFLATE", "LZW", "NONE"])
     a = p.parse_args(argv)
@@ -280,7 +275,6 @@ def main(argv: list[str] | None = None) -> int:
     field = fractal_field(a.rows, a.cols, a.cell, a.beta, a.rolloff_km * 1000.0, rng)
     log(f"fractal field done in {time.perf_counter() - t0:.1f} s")
     terrain = Terrain(a, field, rng)
-    terrain.choose_sea_level()
     write, close = open_writer(out, a.rows, a.cols, a.cell, a.compress)
     zmin, zmax, n_nodata = math.inf, -math.inf, 0
     for r0 in range(0, a.rows, TILE):

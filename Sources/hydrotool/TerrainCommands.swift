@@ -4,6 +4,62 @@ import Hydro
 
 extension InteriorNodata: ExpressibleByArgument {}
 extension D8Encoding: ExpressibleByArgument {}
+extension FlowProportions.Method: ExpressibleByArgument {}
+
+struct BreachCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "breach",
+        abstract: "Least-cost depression breaching (Lindsay 2016), then filling of what remains.")
+
+    @Argument(help: "Input DEM.") var dem: String
+    @Argument(help: "Output conditioned DEM.") var output: String
+    @Option(help: "Band of the DEM to read.") var band = 1
+    @Option(name: .customLong("max-length"), help: "Longest breach channel, in cells.") var maxLength = 1000
+    @Option(name: .customLong("max-depth"), help: "Deepest cut, in DEM units.") var maxDepth = Double.infinity
+    @OptionGroup var out: OutputOptions
+
+    func run() throws {
+        try out.checkOutputs([output], inputs: [dem])
+        let progress = out.progress
+        var grid = try RasterReader.read(dem, band: band, as: Float.self, progress: progress.scaled(from: 0, to: 0.1))
+        let report = try DepressionBreaching.breach(&grid, options: BreachOptions(maxLength: maxLength, maxDepth: maxDepth),
+                                                    progress: progress.scaled(from: 0.1, to: 0.8))
+        try RasterWriter.write(grid, to: output, options: out.rasterOptions(inputs: [dem]), progress: progress.scaled(from: 0.8, to: 1))
+        if !out.quiet {
+            FileHandle.standardError.write("\(report.pits) pits, \(report.breached) breached (\(report.loweredCells) cells lowered), \(report.fill.raisedCells) cells filled\n")
+        }
+    }
+}
+
+struct BurnCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "burn",
+        abstract: "Burn mapped river lines into a DEM so derived streams follow them.")
+
+    @Argument(help: "Input DEM.") var dem: String
+    @Argument(help: "River lines (any OGR source), reprojected to the DEM's CRS.") var rivers: String
+    @Argument(help: "Output burned DEM.") var output: String
+    @Option(help: "Band of the DEM to read.") var band = 1
+    @Option(help: "Layer of the river source (default: the first).") var layer: String?
+    @Option(help: "How far burned cells are lowered, in DEM units (metres).") var depth = 10.0
+    @Option(help: "Width in cells of a trench tapering from the burned line to the terrain.") var buffer = 0
+    @OptionGroup var out: OutputOptions
+
+    func run() throws {
+        try out.checkOutputs([output], inputs: [dem, rivers])
+        let progress = out.progress
+        var grid = try RasterReader.read(dem, band: band, as: Float.self, progress: progress.scaled(from: 0, to: 0.3))
+        let lines = try VectorReader.read(rivers, layer: layer, targetCRS: grid.geometry.crs)
+        let parts = lines.features.flatMap { $0.geometry?.lineParts ?? [] }
+        guard !parts.isEmpty else { throw HydroError(.invalidInput, rivers, "holds no line features to burn") }
+        let report = try StreamBurning.burn(&grid, lines: parts, depth: depth, buffer: buffer)
+        guard report.burnedCells > 0 else { throw HydroError(.invalidInput, rivers, "no river line crosses the DEM (check the CRS and extent)") }
+        try RasterWriter.write(grid, to: output, options: out.rasterOptions(inputs: [dem, rivers]), progress: progress.scaled(from: 0.3, to: 1))
+        if !out.quiet {
+            FileHandle.standardError.write("burned \(report.burnedCells) cells, trench \(report.trenchCells) cells\n")
+        }
+    }
+}
 
 struct FillCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,6 +98,9 @@ struct FlowDirectionCommand: ParsableCommand {
     @Argument(help: "Output direction raster (UInt8).") var output: String
     @Option(help: "Band of the DEM to read.") var band = 1
     @Option(help: "Direction encoding: esri (1=E…128=NE), whitebox, taudem, grass.") var encoding: D8Encoding = .esri
+    @Option(help: "d8 (UInt8 directions), dinf (Float32 angles, radians counter-clockwise from east) or mfd (8 bands of shares).")
+    var method: FlowProportions.Method = .d8
+    @Option(help: "MFD exponent p: shares proportional to slope^p (Freeman 1991: 1.1).") var exponent = 1.1
     @Option(help: "Threads for the per-cell pass (results are identical for any count).") var threads = 2
     @OptionGroup var out: OutputOptions
 
@@ -51,16 +110,66 @@ struct FlowDirectionCommand: ParsableCommand {
         let progress = out.progress
         let grid = try RasterReader.read(dem, band: band, as: Float.self, progress: progress.scaled(from: 0, to: 0.2))
         let directions = try D8FlowDirection.compute(grid, threads: threads, progress: progress.scaled(from: 0.2, to: 0.8))
+        let methodTag = [FlowProportions.methodMetadataKey: method.rawValue]
+        switch method {
+        case .d8:
+            break
+        case .dinf:
+            let angles = try DInfinity.compute(grid, d8: directions).dinfAngles()
+            try RasterWriter.write(angles, to: output,
+                                   options: out.rasterOptions(inputs: [dem], metadata: methodTag,
+                                                              bandDescriptions: ["D-infinity flow angle (radians counter-clockwise from east; -1 = no outflow)"]),
+                                   progress: progress.scaled(from: 0.8, to: 1))
+            return
+        case .mfd:
+            let shares = try MultipleFlowDirection.compute(grid, d8: directions, exponent: exponent)
+            var tags = methodTag
+            tags["HYDROTOOL_MFD_EXPONENT"] = "\(exponent)"
+            try RasterWriter.write(bands: shares.bands(), to: output,
+                                   options: out.rasterOptions(inputs: [dem], metadata: tags,
+                                                              bandDescriptions: ["E", "SE", "S", "SW", "W", "NW", "N", "NE"].map { "share of flow to \($0)" }),
+                                   progress: progress.scaled(from: 0.8, to: 1))
+            return
+        }
         try RasterWriter.write(directions.encoded(encoding), to: output,
-                               options: out.rasterOptions(inputs: [dem], metadata: [D8Encoding.metadataKey: encoding.rawValue],
+                               options: out.rasterOptions(inputs: [dem], metadata: [D8Encoding.metadataKey: encoding.rawValue,
+                                                                                    FlowProportions.methodMetadataKey: "d8"],
                                                           bandDescriptions: ["D8 flow direction (\(encoding.rawValue) encoding)"]),
                                progress: progress.scaled(from: 0.8, to: 1))
     }
 }
 
-/// Reads a direction raster, taking its encoding from its metadata or from `--encoding`.
-func readDirections(_ path: String, encoding given: D8Encoding?) throws -> FlowDirections {
+/// What a flow raster holds: D8 directions or split-flow proportions.
+enum FlowInput {
+    case d8(FlowDirections)
+    case split(FlowProportions)
+
+    var geometry: GridGeometry {
+        switch self {
+        case .d8(let d): d.geometry
+        case .split(let p): p.geometry
+        }
+    }
+}
+
+/// Reads a D8, D-infinity or MFD raster written by `flowdir`, by its method metadata
+/// (a single UInt8 band without it is taken as D8 with the encoding given).
+func readFlow(_ path: String, encoding: D8Encoding?) throws -> FlowInput {
     let info = try RasterReader.info(path)
+    switch info.metadata[FlowProportions.methodMetadataKey] {
+    case "dinf":
+        return .split(try FlowProportions(dinfAngles: try RasterReader.read(path, as: Float.self), source: path))
+    case "mfd":
+        let bands = try (1...max(info.bands.count, 1)).map { try RasterReader.read(path, band: $0, as: Float.self) }
+        return .split(try FlowProportions(bands: bands, method: .mfd, source: path))
+    default:
+        return .d8(try readDirections(path, encoding: encoding, info: info))
+    }
+}
+
+/// Reads a direction raster, taking its encoding from its metadata or from `--encoding`.
+func readDirections(_ path: String, encoding given: D8Encoding?, info: RasterInfo? = nil) throws -> FlowDirections {
+    let info = try info ?? RasterReader.info(path)
     let recorded = info.metadata[D8Encoding.metadataKey].flatMap(D8Encoding.init(rawValue:))
     if let given, let recorded, given != recorded {
         throw HydroError(.invalidInput, path, "was written with the \(recorded.rawValue) encoding but --encoding says \(given.rawValue)")
@@ -94,30 +203,36 @@ struct AccumulateCommand: ParsableCommand {
         if let weight { inputs.append(weight) }
         try out.checkOutputs([output] + (incompleteMask.map { [$0] } ?? []), inputs: inputs)
         let progress = out.progress
-        let directions = try readDirections(flowdir, encoding: encoding)
+        let flow = try readFlow(flowdir, encoding: encoding)
         let mode: AccumulationWeight
         if let weight {
             mode = .grid(try RasterReader.read(weight, as: Double.self))
         } else {
             mode = units == .km2 ? .areaSquareKilometres : .cells
         }
-        var result = try FlowAccumulation.accumulate(directions, weight: mode, interiorNodata: nodataSink ? .sink : .outlet,
+        var result: Accumulation
+        switch flow {
+        case .d8(let directions):
+            result = try FlowAccumulation.accumulate(directions, weight: mode, interiorNodata: nodataSink ? .sink : .outlet,
                                                      progress: progress.scaled(from: 0, to: 0.7))
+        case .split(let proportions):
+            result = try FlowAccumulation.accumulate(proportions, weight: mode, progress: progress.scaled(from: 0, to: 0.7))
+        }
         if negative {
             for i in 0..<result.incomplete.count where result.incomplete[i] { result.values.cells[i] = -result.values.cells[i] }
         }
         let description = weight != nil ? "accumulated weight" : units == .km2 ? "upstream area (km2)" : "upstream cells"
         let options = out.rasterOptions(inputs: inputs, bandDescriptions: [description])
-        if weight == nil && units == .cells && !negative {
+        if case .d8 = flow, weight == nil, units == .cells, !negative {
             let counts = result.values.map(nodata: UInt32.max) { $0.isNaN ? UInt32.max : UInt32($0) }
             try RasterWriter.write(counts, to: output, options: options, progress: progress.scaled(from: 0.7, to: 0.95))
         } else {
             try RasterWriter.write(result.values, to: output, options: options, progress: progress.scaled(from: 0.7, to: 0.95))
         }
         if let incompleteMask {
-            var mask = Grid<UInt8>(geometry: directions.geometry, filledWith: 0, nodata: 255)
+            var mask = Grid<UInt8>(geometry: flow.geometry, filledWith: 0, nodata: 255)
             for i in 0..<mask.count {
-                mask.cells[i] = directions.codes[i] == D8.noData ? 255 : result.incomplete[i] ? 1 : 0
+                mask.cells[i] = result.values.cells[i].isNaN ? 255 : result.incomplete[i] ? 1 : 0
             }
             try RasterWriter.write(mask, to: incompleteMask,
                                    options: out.rasterOptions(inputs: inputs, bandDescriptions: ["1 = upstream area may be incomplete"]),

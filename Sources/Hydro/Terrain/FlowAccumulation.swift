@@ -19,8 +19,12 @@ public struct Accumulation {
     /// Cells whose water leaves the grid or stops: edge outlets, flow into nodata, and sinks.
     public var outlets: [Int]
 
-    /// Sum of the values at the outlets: equals the total weight when mass is conserved.
-    public var outletTotal: Double { outlets.reduce(0) { $0 + values.cells[$1] } }
+    /// What leaves the grid or stops: the sum over outlets of their outward water. Equals the total
+    /// weight when mass is conserved.
+    public var outletTotal: Double { leavingOverride ?? outlets.reduce(0) { $0 + values.cells[$1] } }
+
+    /// For split flow, an outlet may pass only part of its total out of the grid.
+    var leavingOverride: Double?
 }
 
 /// Upstream accumulation over D8 directions in topological order, without recursion.
@@ -143,5 +147,86 @@ public enum FlowAccumulation {
             }
         }
         return (0..<n).map { codes[$0] == D8.noData && !reachesEdge[$0] }
+    }
+}
+
+extension FlowAccumulation {
+    /// Accumulation over flow split among several neighbours (D-infinity, MFD, or D8 as proportions):
+    /// each cell passes its total times the share to each receiver, in topological order (Kahn's
+    /// in-degree counting with an explicit stack, no recursion). Conserves the weight sum; throws
+    /// on a cycle. Incompleteness flags propagate along every share > 0.
+    public static func accumulate(_ flow: FlowProportions, weight: AccumulationWeight = .cells,
+                                  progress: TaskProgress = .silent) throws -> Accumulation {
+        let geometry = flow.geometry
+        let width = geometry.width, height = geometry.height, n = geometry.cellCount
+        var values = [Double](repeating: .nan, count: n)
+        switch weight {
+        case .cells:
+            for i in 0..<n where flow.valid[i] { values[i] = 1 }
+        case .areaSquareKilometres:
+            let area = try CellMetrics(geometry).area
+            for i in 0..<n where flow.valid[i] { values[i] = area[i / width] / 1e6 }
+        case .grid(let w):
+            try geometry.requireSame(as: w.geometry, "weight grid")
+            for i in 0..<n where flow.valid[i] { values[i] = w.isValid(at: i) ? w.cells[i] : 0 }
+        }
+        var inDegree = [UInt8](repeating: 0, count: n)
+        var incomplete = [Bool](repeating: false, count: n)
+        var outlets: [Int] = []
+        for i in 0..<n where flow.valid[i] {
+            var leaves = false
+            var inside = false
+            var touchesOutside = false
+            let row = i / width, column = i % width
+            for k in 0..<8 {
+                let r = row + D8.dy[k], c = column + D8.dx[k]
+                let offGrid = r < 0 || c < 0 || r >= height || c >= width || !flow.valid[r * width + c]
+                if offGrid { touchesOutside = true }
+                guard flow.shares[i * 8 + k] > 0 else { continue }
+                if offGrid { leaves = true } else { inside = true; inDegree[r * width + c] &+= 1 }
+            }
+            if leaves || !inside { outlets.append(i) }
+            if touchesOutside && !leaves && inside { incomplete[i] = true }
+        }
+        try progress.report(0.3)
+        var stack: [Int] = []
+        var finished = 0
+        var ticker = ProgressTicker(progress.scaled(from: 0.3, to: 1), total: n)
+        let done: UInt8 = 0xFF
+        for start in 0..<n where flow.valid[start] && inDegree[start] == 0 {
+            stack.append(start)
+            inDegree[start] = done
+            while let c = stack.popLast() {
+                finished += 1
+                for k in 0..<8 {
+                    let share = flow.shares[c * 8 + k]
+                    guard share > 0, let j = flow.neighbour(c, k) else { continue }
+                    values[j] += values[c] * Double(share)
+                    if incomplete[c] { incomplete[j] = true }
+                    inDegree[j] &-= 1
+                    if inDegree[j] == 0 { inDegree[j] = done; stack.append(j) }
+                }
+            }
+            try ticker.tick(finished)
+        }
+        if let stuck = (0..<n).first(where: { flow.valid[$0] && inDegree[$0] != done }) {
+            throw HydroError(.cycle, "flow proportions", "cycle through column \(stuck % width), row \(stuck / width)")
+        }
+        // The outward part of each outlet's total: what leaves the domain there.
+        var leavingTotal = 0.0
+        for o in outlets {
+            var outward = 0.0
+            var any = false
+            for k in 0..<8 where flow.shares[o * 8 + k] > 0 {
+                any = true
+                if flow.neighbour(o, k) == nil { outward += Double(flow.shares[o * 8 + k]) }
+            }
+            leavingTotal += values[o] * (any ? outward : 1)
+        }
+        try progress.report(1)
+        var result = Accumulation(values: Grid(geometry: geometry, trustedCells: values, nodata: .nan),
+                                  incomplete: incomplete, outlets: outlets)
+        result.leavingOverride = leavingTotal
+        return result
     }
 }
