@@ -252,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="wavelength above which the spectrum flattens")
     p.add_argument("--relief", type=float, default=450.0,
                    help="metres of relief per standard deviation of the noise")
-    p.add_argument("--softness", type=float, default=1.5,
+    p.add_argument("--softness", type=float, default=3.5,
                    help="soft-plus sharpness; larger = flatter lowlands")
     p.add_argument("--tilt", type=float, default=0.002,
                    help="regional slope towards the south edge (m/m)")

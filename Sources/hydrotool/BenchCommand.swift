@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure speed and memory (build with -c release).",
-        subcommands: [TerrainBench.self])
+        subcommands: [TerrainBench.self, IOBench.self])
 
     struct TerrainBench: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -27,6 +27,20 @@ struct BenchCommand: ParsableCommand {
                              r.accumulationSeconds, r.pipelineSeconds, r.megacellsPerSecond,
                              Double(r.peakResidentBytes) / 1048576, r.peakBytesPerCell))
             }
+        }
+    }
+
+    struct IOBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "io", abstract: "Read + write a raster (tiled DEFLATE GeoTIFF) against gdal_translate doing the same.")
+        @Argument(help: "Raster to copy.") var file: String
+        @Option(help: "Runs of each; the best is kept.") var repeats = 3
+
+        func run() throws {
+            let r = try IOBenchmark.run(file, repeats: repeats)
+            print(String(format: "%@: %d cells\n hydrotool read+write %.3f s (%.1f Mcells/s), gdal_translate %.3f s (%.1f Mcells/s), ratio %.2f",
+                         r.file, r.cells, r.hydrotoolSeconds, r.hydrotoolMegacellsPerSecond, r.gdalTranslateSeconds,
+                         r.gdalTranslateMegacellsPerSecond, r.ratio))
         }
     }
 }
