@@ -1,0 +1,129 @@
+/// A link that carries water and load from one cell to another away from the D8 directions:
+/// a karst conduit from a swallow hole to its spring, or a diversion from its intake to its outfall.
+public struct FlowLink: Sendable, Equatable {
+    public var name: String
+    public var from: Int
+    public var to: Int
+    /// Share (0…1] of what reaches `from` that continues from `to`; the rest follows the D8 direction.
+    public var share: Double
+
+    public init(name: String, from: Int, to: Int, share: Double = 1) {
+        self.name = name
+        self.from = from
+        self.to = to
+        self.share = share
+    }
+}
+
+/// The flow graph every routing pass runs on: D8 directions plus links, with a topological
+/// order (upstream before downstream) computed once, as pyflwdir's `seq` does. Accumulation,
+/// load routing and attribution are each one pass over `order`.
+///
+/// - Throws: when a link's shares at one cell exceed 1, when a link points at nodata, or when the
+///   links create a cycle (the links on it are named).
+public struct RoutingGraph: Sendable {
+    public let directions: FlowDirections
+    public let links: [FlowLink]
+    /// Valid cells, each after every cell that sends it water.
+    public let order: [Int32]
+    /// Link indices leaving each cell (only cells with links appear).
+    public let linksFrom: [Int: [Int]]
+
+    public var geometry: GridGeometry { directions.geometry }
+
+    public init(directions: FlowDirections, links: [FlowLink] = []) throws {
+        let n = directions.geometry.cellCount
+        var linksFrom: [Int: [Int]] = [:]
+        for (k, link) in links.enumerated() {
+            guard link.from >= 0, link.from < n, link.to >= 0, link.to < n,
+                  directions.codes[link.from] != D8.noData, directions.codes[link.to] != D8.noData else {
+                throw HydroError(.invalidInput, "link '\(link.name)'", "an end lies outside the grid or on nodata")
+            }
+            guard link.share > 0, link.share <= 1 else {
+                throw HydroError(.invalidParameter, "link '\(link.name)'", "share must lie in (0, 1], got \(link.share)")
+            }
+            guard link.from != link.to else { throw HydroError(.invalidInput, "link '\(link.name)'", "starts and ends on the same cell") }
+            linksFrom[link.from, default: []].append(k)
+        }
+        for (cell, indices) in linksFrom {
+            let total = indices.reduce(0.0) { $0 + links[$1].share }
+            guard total <= 1 + 1e-12 else {
+                throw HydroError(.invalidParameter, "link '\(links[indices[0]].name)'", "links leaving cell \(cell % directions.geometry.width),\(cell / directions.geometry.width) carry \(total) of the flow, more than all of it")
+            }
+        }
+        var inDegree = [UInt16](repeating: 0, count: n)
+        for i in 0..<n where directions.codes[i] != D8.noData {
+            if let d = directions.downstream(of: i), Self.d8Share(i, linksFrom, links) > 0 { inDegree[d] += 1 }
+        }
+        for link in links { inDegree[link.to] += 1 }
+        var order: [Int32] = []
+        order.reserveCapacity(n)
+        var stack: [Int] = []
+        let done = UInt16.max
+        for start in 0..<n where directions.codes[start] != D8.noData && inDegree[start] == 0 {
+            stack.append(start)
+            inDegree[start] = done
+            while let c = stack.popLast() {
+                order.append(Int32(c))
+                func release(_ j: Int) {
+                    inDegree[j] -= 1
+                    if inDegree[j] == 0 { inDegree[j] = done; stack.append(j) }
+                }
+                if let d = directions.downstream(of: c), Self.d8Share(c, linksFrom, links) > 0 { release(d) }
+                for k in linksFrom[c] ?? [] { release(links[k].to) }
+            }
+        }
+        let valid = directions.codes.reduce(0) { $0 + ($1 == D8.noData ? 0 : 1) }
+        if order.count != valid {
+            let onCycle = links.filter { inDegree[$0.from] != done }.map { "'\($0.name)'" }
+            let w = directions.geometry.width
+            let stuck = (0..<n).first { directions.codes[$0] != D8.noData && inDegree[$0] != done } ?? 0
+            throw HydroError(.cycle, onCycle.isEmpty ? "flow directions" : "links",
+                             onCycle.isEmpty ? "cycle through column \(stuck % w), row \(stuck / w)"
+                                             : "link\(onCycle.count == 1 ? "" : "s") \(onCycle.joined(separator: ", ")) make water flow in a circle; the flow graph must be acyclic")
+        }
+        self.directions = directions
+        self.links = links
+        self.order = order
+        self.linksFrom = linksFrom
+    }
+
+    private static func d8Share(_ cell: Int, _ linksFrom: [Int: [Int]], _ links: [FlowLink]) -> Double {
+        guard let ks = linksFrom[cell] else { return 1 }
+        return max(0, 1 - ks.reduce(0.0) { $0 + links[$1].share })
+    }
+
+    /// Share of a cell's outflow that follows its D8 direction.
+    @inline(__always) public func d8Share(of cell: Int) -> Double {
+        linksFrom.isEmpty ? 1 : Self.d8Share(cell, linksFrom, links)
+    }
+
+    /// Calls `body(receiver, share)` for every cell receiving part of `cell`'s outflow; the part with
+    /// no receiver (leaving the grid, or a sink) is `1 − Σ shares`.
+    @inline(__always) public func forEachReceiver(of cell: Int, _ body: (Int, Double) -> Void) {
+        let s0 = d8Share(of: cell)
+        if s0 > 0, let d = directions.downstream(of: cell) { body(d, s0) }
+        if let ks = linksFrom[cell] { for k in ks { body(links[k].to, links[k].share) } }
+    }
+
+    /// The share of a cell's outflow that leaves the modelled domain there (or stops in a sink).
+    public func leavingShare(of cell: Int) -> Double {
+        var received = 0.0
+        forEachReceiver(of: cell) { _, s in received += s }
+        return max(0, 1 - received)
+    }
+
+    /// Accumulates weights downstream along D8 and links: each cell's total is its weight plus
+    /// what its donors pass it. Conserves the weight sum (what leaves equals what was put in).
+    public func accumulate(_ weight: (Int) -> Double) -> [Double] {
+        var total = [Double](repeating: .nan, count: geometry.cellCount)
+        for c in order { total[Int(c)] = 0 }
+        for c32 in order {
+            let c = Int(c32)
+            total[c] += weight(c)
+            let value = total[c]
+            forEachReceiver(of: c) { j, s in total[j] += value * s }
+        }
+        return total
+    }
+}
