@@ -38,6 +38,19 @@ public enum AtomicOutput {
         }
     }
 
+    /// Writes bytes (CSV, JSON, HTML) atomically.
+    public static func write(_ data: Data, to path: String, overwrite: Bool, inputs: [String] = []) throws {
+        try write(to: path, overwrite: overwrite, inputs: inputs) { temporary in
+            do { try data.write(to: URL(fileURLWithPath: temporary)) } catch {
+                throw HydroError(.io, path, "cannot write: \(error.localizedDescription)")
+            }
+        }
+    }
+
+    public static func write(_ text: String, to path: String, overwrite: Bool, inputs: [String] = []) throws {
+        try write(Data(text.utf8), to: path, overwrite: overwrite, inputs: inputs)
+    }
+
     /// Refuses an existing output without `overwrite`, and an output that is one of the inputs.
     public static func checkTarget(_ path: String, overwrite: Bool, inputs: [String] = []) throws {
         let resolvedTarget = URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path

@@ -61,6 +61,11 @@ final class RasterDataset {
         }
     }
 
+    init(handle: GDALDatasetH, path: String) {
+        self.handle = handle
+        self.path = path
+    }
+
     deinit { GDALClose(handle) }
 
     var geometry: GridGeometry {

@@ -1,0 +1,175 @@
+import Foundation
+
+extension ProjectRun {
+    public static let attributionOutputs = ["jurisdictions.tif", "attribution.csv", "attribution.json", "crossings.geojson",
+                                            "flux.csv", "flux.geojson", "jurisdiction_budget.csv"]
+
+    /// The county map, read and rasterised once.
+    public func jurisdictionMap() throws -> JurisdictionMap? {
+        if let m = _jurisdictionMap { return m }
+        guard let file = config.jurisdictions else { return nil }
+        let geometry = try geometry
+        let layer = try VectorReader.read(file, targetCRS: geometry.crs)
+        try layer.requireField(config.jurisdictionIdField, source: file)
+        if let f = config.jurisdictionNameField { try layer.requireField(f, source: file) }
+        var polygons: [(unit: JurisdictionMap.Unit, parts: [[[Coordinate]]])] = []
+        for (index, feature) in layer.features.enumerated() {
+            guard let id = feature[config.jurisdictionIdField].stringValue?.replacingOccurrences(of: ".0", with: "") else {
+                throw HydroError(.invalidInput, file, "feature \(index + 1) has no value in '\(config.jurisdictionIdField)'")
+            }
+            let name = config.jurisdictionNameField.flatMap { feature[$0].stringValue } ?? id
+            guard let parts = feature.geometry?.polygonParts, !parts.isEmpty else {
+                throw HydroError(.invalidInput, file, "feature \(index + 1) ('\(name)') is not a polygon")
+            }
+            polygons.append((JurisdictionMap.Unit(id: id, name: name), parts))
+        }
+        let map = try JurisdictionMap(polygons: polygons, geometry: geometry)
+        for (a, b, count) in map.overlaps { warn("\(file): units \(a) and \(b) overlap on \(count) cells; the cells count for \(a)") }
+        let codes = try directions().codes
+        let gaps = (0..<codes.count).filter { codes[$0] != D8.noData && map.labels[$0] < 0 }.count
+        if gaps > 0 {
+            warn("\(file): \(gaps) valid DEM cells lie in no unit; their load is reported as 'outside' (unknown), not attributed to any unit")
+        }
+        _jurisdictionMap = map
+        return map
+    }
+
+    /// Shares by origin at sections and crossings, flux between units and per-unit budgets, at each level.
+    func attributionStep(_ part: TaskProgress) throws {
+        guard let file = config.jurisdictions else {
+            log("attribution: no jurisdictions given, skipped")
+            return
+        }
+        let parameters = "id=\(config.jurisdictionIdField) name=\(config.jurisdictionNameField ?? "") levels=\(config.jurisdictionLevels)"
+        try step("attribution", after: ["loads"], inputs: [file], parameters: parameters, outputs: Self.attributionOutputs, progress: part) {
+            guard let counties = try jurisdictionMap() else { return }
+            let sources = try sources()
+            let model = try model()
+            let routed = try LoadRouting.route(sources, model: model)
+            let sections = try sections()
+            let geometry = try geometry
+            let levels = config.jurisdictionLevels.compactMap(JurisdictionMap.Level.init(rawValue:))
+            let incomplete = try FlowAccumulation.accumulate(try directions()).incomplete
+            var csv: [[String]] = []
+            var json: [[String: Any]] = []
+            var budgetRows: [[String]] = []
+            var fluxRows: [[String]] = []
+            var crossingFeatures: [Feature] = []
+            var fluxFeatures: [Feature] = []
+            for (levelIndex, level) in levels.enumerated() {
+                let map = level == .county ? counties : counties.aggregated(to: level)
+                let (crossings, results) = try LoadAttribution.attribute(
+                    routed, sources: sources, model: model, map: map, sectionCells: sections.map(\.cell),
+                    progress: part.scaled(from: Double(levelIndex) / Double(levels.count), to: Double(levelIndex + 1) / Double(levels.count)))
+                let names = map.units.map(\.name) + ["outside (unknown)"]
+                let ids = map.units.map(\.id) + ["outside"]
+                for result in results {
+                    let p = result.pollutant.name
+                    for (s, section) in sections.enumerated() {
+                        let split = result.sections[s]
+                        let shares = split.shares()
+                        let home = section.cell.map { map.labels[$0] } ?? -1
+                        let open = section.cell.map { incomplete[$0] } ?? false
+                        var origins: [[String: Any]] = []
+                        for u in 0...map.units.count where split.byOrigin[u] > 0 {
+                            csv.append([level.rawValue, section.id, section.name, p, ids[u], names[u], fmt(split.byOrigin[u]), fmt(shares[u]),
+                                        u == Int(home) ? "generated here" : "from upstream", open ? "yes" : "no"])
+                            origins.append(["id": ids[u], "name": names[u], "load_kg_per_yr": split.byOrigin[u], "share": shares[u]])
+                        }
+                        json.append(["level": level.rawValue, "section": section.id, "name": section.name, "pollutant": p,
+                                     "total_kg_per_yr": split.total, "origins": origins,
+                                     "upstream_touches_edge_or_nodata": open,
+                                     "unknown_share": shares.last ?? 0])
+                    }
+                    for u in 0...map.units.count {
+                        let balance = result.received[u] + result.generated[u] - result.handedOver[u] - result.deliveredOut[u] - result.lost[u]
+                        budgetRows.append([level.rawValue, ids[u], names[u], p, fmt(result.generated[u]), fmt(result.received[u]),
+                                           fmt(result.handedOver[u]), fmt(result.deliveredOut[u]), fmt(result.lost[u]), fmt(balance)])
+                        for v in 0...map.units.count where result.flux[u][v] > 0 {
+                            fluxRows.append([level.rawValue, ids[u], names[u], ids[v], names[v], p, fmt(result.flux[u][v])])
+                        }
+                    }
+                    if level == levels.first {
+                        fluxFeatures += fluxLines(result, map: map, ids: ids, names: names, crossings: crossings, level: level)
+                    }
+                }
+                if level == levels.first {
+                    for (x, crossing) in crossings.enumerated() {
+                        let c = geometry.centre(column: crossing.cell % geometry.width, row: crossing.cell / geometry.width)
+                        let d = geometry.centre(column: crossing.into % geometry.width, row: crossing.into / geometry.width)
+                        var attributes: [String: FieldValue] = [
+                            "from_id": .string(ids[crossing.from < 0 ? map.units.count : Int(crossing.from)]),
+                            "from_name": .string(names[crossing.from < 0 ? map.units.count : Int(crossing.from)]),
+                            "to_id": .string(ids[crossing.to < 0 ? map.units.count : Int(crossing.to)]),
+                            "to_name": .string(names[crossing.to < 0 ? map.units.count : Int(crossing.to)]),
+                            "area_km2": .real(model.areaKm2[crossing.cell]),
+                        ]
+                        for result in results {
+                            let split = result.crossings[x]
+                            let local = crossing.from < 0 ? split.byOrigin[map.units.count] : split.byOrigin[Int(crossing.from)]
+                            attributes["\(result.pollutant.name)_kg_yr"] = .real(split.total)
+                            attributes["\(result.pollutant.name)_generated_upstream_unit"] = .real(local)
+                            attributes["\(result.pollutant.name)_passing_through"] = .real(split.total - local)
+                        }
+                        crossingFeatures.append(Feature(geometry: .point(Coordinate((c.x + d.x) / 2, (c.y + d.y) / 2)), attributes: attributes))
+                    }
+                }
+            }
+            let labels = Grid(geometry: geometry, trustedCells: counties.labels.map { $0 + 1 }, nodata: 0)
+            try RasterWriter.write(labels, to: path("jurisdictions.tif"),
+                                   options: rasterOptions([file], bands: ["jurisdiction number (1-based, order of \((file as NSString).lastPathComponent))"]))
+            try AtomicOutput.write(CSVWriter.text(header: ["level", "section_id", "section_name", "pollutant", "origin_id", "origin_name",
+                                                           "load_kg_yr", "share", "origin_role", "upstream_incomplete"], rows: csv),
+                                   to: path("attribution.csv"), overwrite: true)
+            try writeJSON(["unit": "kg/yr", "method": "linear routing; share of a unit = load arriving with only its sources on",
+                           "parameters": loadParameters, "input_sha256": allInputChecksums, "sections": json,
+                           "warnings": warnings], to: "attribution.json")
+            try AtomicOutput.write(CSVWriter.text(header: ["level", "unit_id", "unit_name", "pollutant", "generated_kg_yr", "received_kg_yr",
+                                                           "handed_over_kg_yr", "delivered_out_kg_yr", "lost_kg_yr", "imbalance_kg_yr"], rows: budgetRows),
+                                   to: path("jurisdiction_budget.csv"), overwrite: true)
+            try AtomicOutput.write(CSVWriter.text(header: ["level", "from_id", "from_name", "to_id", "to_name", "pollutant", "load_kg_yr"], rows: fluxRows),
+                                   to: path("flux.csv"), overwrite: true)
+            let crossingFields = crossingFeatures.first.map { f in f.attributes.keys.sorted().map { k -> FieldDefinition in
+                if case .string = f.attributes[k] { return FieldDefinition(k, .string) }
+                return FieldDefinition(k, .real)
+            } } ?? []
+            try VectorWriter.write(VectorLayer(name: "crossings", fields: crossingFields, features: crossingFeatures, crs: geometry.crs),
+                                   to: path("crossings.geojson"), overwrite: true)
+            try VectorWriter.write(VectorLayer(name: "flux", fields: [FieldDefinition("from_id", .string), FieldDefinition("from_name", .string),
+                                                                      FieldDefinition("to_id", .string), FieldDefinition("to_name", .string),
+                                                                      FieldDefinition("pollutant", .string), FieldDefinition("load_kg_yr", .real)],
+                                               features: fluxFeatures, crs: geometry.crs),
+                                   to: path("flux.geojson"), overwrite: true)
+        }
+    }
+
+    /// One line per pair of units and pollutant: from the first unit's centre through the crossing
+    /// carrying most of the load to the second unit's centre.
+    private func fluxLines(_ result: PollutantAttribution, map: JurisdictionMap, ids: [String], names: [String],
+                           crossings: [BorderCrossing], level: JurisdictionMap.Level) -> [Feature] {
+        let geometry = map.geometry
+        var sx = [Double](repeating: 0, count: map.units.count), sy = sx, count = sx
+        for (i, l) in map.labels.enumerated() where l >= 0 {
+            let c = geometry.centre(column: i % geometry.width, row: i / geometry.width)
+            sx[Int(l)] += c.x; sy[Int(l)] += c.y; count[Int(l)] += 1
+        }
+        var features: [Feature] = []
+        for u in 0..<map.units.count {
+            for v in 0..<map.units.count where result.flux[u][v] > 0 && count[u] > 0 && count[v] > 0 {
+                let pair = crossings.enumerated().filter { Int($0.element.from) == u && Int($0.element.to) == v }
+                var points = [Coordinate(sx[u] / count[u], sy[u] / count[u])]
+                if let main = pair.max(by: { result.crossings[$0.offset].total < result.crossings[$1.offset].total })?.element {
+                    let c = geometry.centre(column: main.cell % geometry.width, row: main.cell / geometry.width)
+                    points.append(Coordinate(c.x, c.y))
+                }
+                points.append(Coordinate(sx[v] / count[v], sy[v] / count[v]))
+                features.append(Feature(geometry: .lineString(points), attributes: [
+                    "from_id": .string(ids[u]), "from_name": .string(names[u]), "to_id": .string(ids[v]), "to_name": .string(names[v]),
+                    "pollutant": .string(result.pollutant.name), "load_kg_yr": .real(result.flux[u][v])]))
+            }
+        }
+        return features
+    }
+}
+
+func fmt(_ v: Double) -> String { v.isNaN ? "" : String(format: "%.9g", v) }

@@ -1,0 +1,232 @@
+import Foundation
+
+/// Everything one run needs, read from a project file (TOML or JSON). Relative paths are relative
+/// to the project file. Unknown keys, wrong types and missing inputs are errors naming the key and
+/// the file's line, reported before any long work starts.
+public struct ProjectConfig: Sendable {
+    public struct PointSourceInput: Sendable {
+        public var file: String
+        public var unit: LoadUnit
+        public var idField: String?
+        public var fields: [Pollutant: String]
+        public var snapRadius: Double?
+    }
+
+    public enum DiffuseInput: Sendable {
+        /// A land-use raster and a CSV of export coefficients (class, pollutant, kg/ha/yr).
+        case exportCoefficients(landuse: String, coefficients: String)
+        /// A load raster for one pollutant, kg/ha/yr (per area) or kg/yr (per cell).
+        case loadRaster(file: String, pollutant: Pollutant, perHectare: Bool)
+    }
+
+    public struct ReservoirInput: Sendable {
+        public var file: String
+        public var nameField: String?
+        public var retention: Reservoir.Retention
+    }
+
+    public struct LinkInput: Sendable {
+        public var file: String
+        public var nameField: String?
+        public var shareField: String?
+        public var share: Double
+    }
+
+    public var file: String
+    public var source: ConfigTable
+    public var name: String
+    public var output: String
+    public var threads: Int
+
+    public var dem: String
+    public var demBand: Int
+    public var rivers: String?
+    public var jurisdictions: String?
+    public var sections: String?
+    public var monitoring: String?
+    public var scheme: String?
+
+    public var conditioning: String
+    public var burnDepth: Double
+    public var burnBuffer: Int
+    public var streamThresholdKm2: Double
+
+    public var jurisdictionIdField: String
+    public var jurisdictionNameField: String?
+    public var jurisdictionLevels: [String]
+
+    public var sectionIdField: String?
+    public var sectionNameField: String?
+    public var sectionSnapRadius: Double
+    public var sectionTolerance: Double?
+
+    public var transport: TransportParameters
+    public var pointSources: [PointSourceInput]
+    public var diffuse: [DiffuseInput]
+    public var reservoirs: [ReservoirInput]
+    public var links: [LinkInput]
+
+    /// All input files named, for checksums and existence checks.
+    public var inputFiles: [String] {
+        var files = [dem] + [rivers, jurisdictions, sections, monitoring, scheme].compactMap { $0 }
+        files += pointSources.map(\.file) + reservoirs.map(\.file) + links.map(\.file)
+        for d in diffuse {
+            switch d {
+            case .exportCoefficients(let l, let c): files += [l, c]
+            case .loadRaster(let f, _, _): files.append(f)
+            }
+        }
+        return files
+    }
+
+    public var pollutants: [Pollutant] {
+        var set = Set(transport.decayPerDay.keys)
+        for p in pointSources { set.formUnion(p.fields.keys) }
+        for d in diffuse { if case .loadRaster(_, let p, _) = d { set.insert(p) } }
+        return set.sorted()
+    }
+
+    public static func load(_ path: String) throws -> ProjectConfig {
+        let root = try ConfigFile.load(path)
+        return try ProjectConfig(root, file: path)
+    }
+
+    public init(_ root: ConfigTable, file: String) throws {
+        self.file = file
+        source = root
+        let base = URL(fileURLWithPath: file).deletingLastPathComponent()
+        func resolve(_ p: String) -> String {
+            p.hasPrefix("/") || p.hasPrefix("/vsi") ? p : base.appendingPathComponent(p).standardizedFileURL.path
+        }
+        func existing(_ table: ConfigTable, _ key: String) throws -> String? {
+            guard let p = try table.string(key) else { return nil }
+            let resolved = resolve(p)
+            guard resolved.hasPrefix("/vsi") || FileManager.default.fileExists(atPath: resolved) else {
+                throw table.error(key, "names '\(p)', which does not exist (looked for \(resolved))")
+            }
+            return resolved
+        }
+        try root.requireOnly(["project", "inputs", "terrain", "jurisdictions", "sections", "transport", "decay",
+                              "point_sources", "diffuse", "reservoirs", "links"])
+        let project = try root.table("project") ?? ConfigTable(file: file, path: "project")
+        try project.requireOnly(["name", "output", "threads"])
+        let stem = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        name = try project.string("name") ?? stem
+        output = resolve(try project.string("output") ?? "\(stem)-output")
+        threads = Int(try project.number("threads") ?? 2)
+        guard threads >= 1 else { throw project.error("threads", "must be at least 1") }
+
+        guard let inputs = try root.table("inputs") else {
+            throw HydroError(.invalidInput, file, "has no [inputs] table (it must name at least the dem)")
+        }
+        try inputs.requireOnly(["dem", "dem_band", "rivers", "jurisdictions", "sections", "monitoring", "scheme"])
+        guard let demPath = try existing(inputs, "dem") else { throw inputs.error("dem", "is missing") }
+        dem = demPath
+        demBand = Int(try inputs.number("dem_band") ?? 1)
+        rivers = try existing(inputs, "rivers")
+        jurisdictions = try existing(inputs, "jurisdictions")
+        sections = try existing(inputs, "sections")
+        monitoring = try existing(inputs, "monitoring")
+        scheme = try existing(inputs, "scheme")
+
+        let terrain = try root.table("terrain") ?? ConfigTable(file: file, path: "terrain")
+        try terrain.requireOnly(["conditioning", "burn_depth_m", "burn_buffer_cells", "stream_threshold_km2"])
+        conditioning = try terrain.string("conditioning") ?? "fill"
+        guard ["fill", "breach"].contains(conditioning) else { throw terrain.error("conditioning", "must be \"fill\" or \"breach\"") }
+        burnDepth = try terrain.number("burn_depth_m") ?? 10
+        burnBuffer = Int(try terrain.number("burn_buffer_cells") ?? 0)
+        streamThresholdKm2 = try terrain.number("stream_threshold_km2") ?? 10
+        guard burnDepth > 0 else { throw terrain.error("burn_depth_m", "must be positive") }
+        guard streamThresholdKm2 > 0 else { throw terrain.error("stream_threshold_km2", "must be positive") }
+
+        let j = try root.table("jurisdictions") ?? ConfigTable(file: file, path: "jurisdictions")
+        try j.requireOnly(["id_field", "name_field", "levels"])
+        jurisdictionIdField = try j.string("id_field") ?? "code"
+        jurisdictionNameField = try j.string("name_field")
+        jurisdictionLevels = try j.strings("levels") ?? ["county", "prefecture", "province"]
+        for level in jurisdictionLevels where !["county", "prefecture", "province"].contains(level) {
+            throw j.error("levels", "holds '\(level)'; levels are county, prefecture and province")
+        }
+
+        let s = try root.table("sections") ?? ConfigTable(file: file, path: "sections")
+        try s.requireOnly(["id_field", "name_field", "snap_radius_m", "tolerance_m"])
+        sectionIdField = try s.string("id_field")
+        sectionNameField = try s.string("name_field")
+        sectionSnapRadius = try s.number("snap_radius_m") ?? 0
+        sectionTolerance = try s.number("tolerance_m")
+
+        transport = try Self.transport(root)
+        pointSources = try root.tables("point_sources").map { t in
+            try t.requireOnly(["file", "unit", "id_field", "fields", "snap_radius_m"])
+            guard let f = try existing(t, "file") else { throw t.error("file", "is missing") }
+            guard let fieldTable = try t.table("fields") else { throw t.error("fields", "is missing (e.g. fields = { TP = \"tp_kg\" })") }
+            var fields: [Pollutant: String] = [:]
+            for key in fieldTable.order {
+                fields[try Pollutant(parsing: key, parameter: fieldTable.location(key))] = try fieldTable.requireString(key)
+            }
+            return PointSourceInput(file: f, unit: try LoadUnit(parsing: try t.string("unit") ?? "kg/yr", parameter: t.location("unit")),
+                                    idField: try t.string("id_field"), fields: fields, snapRadius: try t.number("snap_radius_m"))
+        }
+        diffuse = try root.tables("diffuse").map { t in
+            try t.requireOnly(["landuse", "coefficients", "raster", "pollutant", "unit"])
+            if let landuse = try existing(t, "landuse") {
+                guard let coefficients = try existing(t, "coefficients") else { throw t.error("coefficients", "is needed with landuse") }
+                return .exportCoefficients(landuse: landuse, coefficients: coefficients)
+            }
+            guard let raster = try existing(t, "raster") else { throw t.error("raster", "or landuse is needed") }
+            let pollutant = try Pollutant(parsing: try t.requireString("pollutant"), parameter: t.location("pollutant"))
+            let unit = try t.string("unit") ?? "kg/ha/yr"
+            guard ["kg/ha/yr", "kg/yr"].contains(unit) else { throw t.error("unit", "must be \"kg/ha/yr\" or \"kg/yr\" (per cell)") }
+            return .loadRaster(file: raster, pollutant: pollutant, perHectare: unit == "kg/ha/yr")
+        }
+        reservoirs = try root.tables("reservoirs").map { t in
+            try t.requireOnly(["file", "name_field", "retained", "settling_velocity_m_per_yr", "hydraulic_load_m_per_yr"])
+            guard let f = try existing(t, "file") else { throw t.error("file", "is missing") }
+            func perPollutant(_ key: String) throws -> [Pollutant: Double] {
+                guard let table = try t.table(key) else { return [:] }
+                var values: [Pollutant: Double] = [:]
+                for k in table.order { values[try Pollutant(parsing: k, parameter: table.location(k))] = try table.requireNumber(k) }
+                return values
+            }
+            let retention: Reservoir.Retention
+            if t.has("retained") {
+                let fractions = try perPollutant("retained")
+                for (p, v) in fractions where !(v >= 0 && v <= 1) { throw t.error("retained", "for \(p.name) must lie in 0…1, got \(v)") }
+                retention = .fractions(fractions)
+            } else {
+                let qs = try t.number("hydraulic_load_m_per_yr") ?? 0
+                guard qs > 0 else { throw t.error("hydraulic_load_m_per_yr", "must be positive (or give retained fractions)") }
+                retention = .arealHydraulicLoad(settlingVelocity: try perPollutant("settling_velocity_m_per_yr"), hydraulicLoad: qs)
+            }
+            return ReservoirInput(file: f, nameField: try t.string("name_field"), retention: retention)
+        }
+        links = try root.tables("links").map { t in
+            try t.requireOnly(["file", "name_field", "share_field", "share"])
+            guard let f = try existing(t, "file") else { throw t.error("file", "is missing") }
+            let share = try t.number("share") ?? 1
+            guard share > 0, share <= 1 else { throw t.error("share", "must lie in (0, 1]") }
+            return LinkInput(file: f, nameField: try t.string("name_field"), shareField: try t.string("share_field"), share: share)
+        }
+    }
+
+    static func transport(_ root: ConfigTable) throws -> TransportParameters {
+        var parameters = TransportParameters()
+        if let t = try root.table("transport") {
+            try t.requireOnly(["velocity_m_per_s", "velocity_a", "velocity_b", "delivery_ratio", "delivery_length_scale_m"])
+            if let v = try t.number("velocity_m_per_s") { parameters.velocity = .constant(v) }
+            if let a = try t.number("velocity_a") { parameters.velocity = .powerLaw(a: a, b: try t.number("velocity_b") ?? 0) }
+            if let r = try t.number("delivery_ratio") { parameters.delivery = .constant(r) }
+            if let l = try t.number("delivery_length_scale_m") { parameters.delivery = .exponential(lengthScale: l) }
+        }
+        if let decay = try root.table("decay") {
+            for key in decay.order {
+                let p = try Pollutant(parsing: key, parameter: decay.location(key))
+                parameters.decayPerDay[p] = try decay.requireNumber(key)
+            }
+        }
+        do { try parameters.validate() } catch let error as HydroError {
+            throw HydroError(error.kind, root.file, "\(error.subject): \(error.message)")
+        }
+        return parameters
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+
+/// Turns the project's input files into the model's plain inputs: sources, reservoirs, links.
+enum ProjectInputs {
+    /// Karst conduits and diversions: each line runs from its first vertex (swallow hole, intake)
+    /// to its last (spring, outfall).
+    static func links(_ config: ProjectConfig, geometry: GridGeometry, run: ProjectRun) throws -> [FlowLink] {
+        var links: [FlowLink] = []
+        for input in config.links {
+            let layer = try VectorReader.read(input.file, targetCRS: geometry.crs)
+            if let f = input.nameField { try layer.requireField(f, source: input.file) }
+            if let f = input.shareField { try layer.requireField(f, source: input.file) }
+            for (index, feature) in layer.features.enumerated() {
+                let name = input.nameField.flatMap { feature[$0].stringValue } ?? "\((input.file as NSString).lastPathComponent) #\(index + 1)"
+                guard let line = feature.geometry?.lineParts.first, let first = line.first, let last = line.last else {
+                    throw HydroError(.invalidInput, input.file, "feature \(index + 1) ('\(name)') is not a line")
+                }
+                guard let a = geometry.cell(x: first.x, y: first.y), let b = geometry.cell(x: last.x, y: last.y) else {
+                    throw HydroError(.invalidInput, input.file, "link '\(name)' has an end outside the DEM")
+                }
+                var share = input.share
+                if let f = input.shareField {
+                    guard let s = feature[f].doubleValue else { throw HydroError(.invalidInput, input.file, "link '\(name)' has no number in field '\(f)'") }
+                    share = s
+                }
+                links.append(FlowLink(name: name, from: geometry.index(column: a.column, row: a.row),
+                                      to: geometry.index(column: b.column, row: b.row), share: share))
+            }
+        }
+        return links
+    }
+
+    /// Reservoirs: a point is placed on the highest-accumulation cell within two cells; a polygon on
+    /// the highest-accumulation cell inside it (its outlet).
+    static func reservoirs(_ config: ProjectConfig, graph: RoutingGraph, network: StreamNetwork, run: ProjectRun) throws -> [Reservoir] {
+        let geometry = graph.geometry
+        var reservoirs: [Reservoir] = []
+        guard !config.reservoirs.isEmpty else { return [] }
+        let area = graph.accumulate { _ in 1 }
+        let areaGrid = Grid(geometry: geometry, trustedCells: area, nodata: .nan)
+        let metrics = try CellMetrics(geometry)
+        let twoCells = 2 * max(metrics.width.max() ?? 1, metrics.height.max() ?? 1)
+        for input in config.reservoirs {
+            let layer = try VectorReader.read(input.file, targetCRS: geometry.crs)
+            if let f = input.nameField { try layer.requireField(f, source: input.file) }
+            for (index, feature) in layer.features.enumerated() {
+                let name = input.nameField.flatMap { feature[$0].stringValue } ?? "reservoir \(index + 1)"
+                var cell: Int?
+                if let p = feature.geometry?.points.first {
+                    cell = try Snapping.snap(p, geometry: geometry, accumulation: areaGrid, mode: .highestAccumulation(radius: twoCells))?.cell
+                } else if let parts = feature.geometry?.polygonParts, !parts.isEmpty {
+                    let inside = PolygonRasterizer.label([parts], on: geometry).labels
+                    cell = (0..<inside.count).filter { inside[$0] == 0 && !area[$0].isNaN }.max { area[$0] < area[$1] }
+                }
+                guard let cell else {
+                    throw HydroError(.invalidInput, input.file, "reservoir '\(name)' lies outside the DEM")
+                }
+                reservoirs.append(Reservoir(name: name, cell: cell, retention: input.retention))
+            }
+        }
+        return reservoirs
+    }
+
+    /// Point and diffuse sources on the grid, kg/yr per cell.
+    static func sources(_ config: ProjectConfig, network: StreamNetwork, run: ProjectRun) throws -> LoadSources {
+        let geometry = network.geometry
+        let metrics = try CellMetrics(geometry)
+        var sources = LoadSources(pollutants: config.pollutants, cellCount: geometry.cellCount)
+        let channel = network.linkOfCell
+        let areaGrid = Grid(geometry: geometry, trustedCells: channel.map { Double($0) }, nodata: nil)
+        for input in config.pointSources {
+            let layer = try VectorReader.read(input.file, targetCRS: geometry.crs)
+            for field in input.fields.values { try layer.requireField(field, source: input.file) }
+            if let f = input.idField { try layer.requireField(f, source: input.file) }
+            let radius = input.snapRadius ?? 2 * (metrics.width.max() ?? 1000)
+            for (index, feature) in layer.features.enumerated() {
+                let id = input.idField.flatMap { feature[$0].stringValue } ?? "#\(index + 1)"
+                guard let p = feature.geometry?.points.first else {
+                    throw HydroError(.invalidInput, input.file, "source \(id) has no point geometry")
+                }
+                guard geometry.cell(x: p.x, y: p.y) != nil else {
+                    throw HydroError(.invalidInput, input.file, "source \(id) lies off the DEM's grid (check its coordinates and CRS)")
+                }
+                guard let snapped = try Snapping.snap(p, geometry: geometry, accumulation: areaGrid, stream: channel,
+                                                      mode: .nearestStream(radius: radius)) else {
+                    throw HydroError(.invalidInput, input.file, "source \(id): no stream cell within \(Int(radius)) m (raise snap_radius_m or lower the stream threshold)")
+                }
+                for (pollutant, field) in input.fields {
+                    guard let value = feature[field].doubleValue else {
+                        run.warn("\(input.file): source \(id) has no value in '\(field)'; counted as 0")
+                        continue
+                    }
+                    guard value >= 0 else { throw HydroError(.invalidInput, input.file, "source \(id) has a negative load in '\(field)'") }
+                    sources.add(pollutant, cell: snapped.cell, kgPerYear: value * input.unit.kilogramsPerYear)
+                }
+            }
+        }
+        for input in config.diffuse {
+            switch input {
+            case .exportCoefficients(let landuse, let coefficientsFile):
+                let classes = try RasterReader.read(landuse, as: Int32.self, onto: geometry, resampling: .nearest)
+                let table = try CSVTable.load(coefficientsFile)
+                let classColumn = try table.column("class", "landuse", "code")
+                let pollutantColumn = try table.column("pollutant", "parameter")
+                let valueColumn = try table.column("kg_ha_yr", "coefficient", "kg/ha/yr", "value")
+                var coefficients: [Int32: [Pollutant: Double]] = [:]
+                for row in 0..<table.rows.count {
+                    guard let c = Int32(table.rows[row][classColumn]) else {
+                        throw HydroError(.invalidInput, table.location(row), "class '\(table.rows[row][classColumn])' is not an integer")
+                    }
+                    let p = try Pollutant(parsing: table.rows[row][pollutantColumn], parameter: table.location(row))
+                    let v = try table.number(row, valueColumn)
+                    guard v >= 0 else { throw HydroError(.invalidInput, table.location(row), "export coefficient must not be negative") }
+                    coefficients[c, default: [:]][p] = v
+                }
+                var unknown = Set<Int32>()
+                for i in 0..<classes.count where classes.isValid(at: i) {
+                    guard let row = coefficients[classes.cells[i]] else { unknown.insert(classes.cells[i]); continue }
+                    let hectares = metrics.area[i / geometry.width] / 1e4
+                    for (p, v) in row { sources.add(p, cell: i, kgPerYear: v * hectares) }
+                }
+                if !unknown.isEmpty {
+                    run.warn("\(landuse): classes \(unknown.sorted().map(String.init).joined(separator: ", ")) have no export coefficient in \(coefficientsFile); they generate no load")
+                }
+            case .loadRaster(let file, let pollutant, let perHectare):
+                let values = try RasterReader.read(file, as: Double.self, onto: geometry, resampling: perHectare ? .average : .nearest)
+                for i in 0..<values.count where values.isValid(at: i) {
+                    let v = values.cells[i]
+                    guard v >= 0 else { throw HydroError(.invalidInput, file, "negative load \(v) at cell \(i % geometry.width),\(i / geometry.width)") }
+                    sources.add(pollutant, cell: i, kgPerYear: perHectare ? v * metrics.area[i / geometry.width] / 1e4 : v)
+                }
+            }
+        }
+        // Nothing is generated on nodata.
+        let codes = network.linkOfCell.isEmpty ? [] : try run.directions().codes
+        for p in sources.pollutants {
+            for i in 0..<codes.count where codes[i] == D8.noData { sources.generated[p]?[i] = 0 }
+        }
+        return sources
+    }
+}

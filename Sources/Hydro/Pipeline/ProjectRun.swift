@@ -1,0 +1,175 @@
+import Foundation
+
+/// Runs a project's pipeline step by step: terrain → network → loads → attribution →
+/// compensation → report, each writing into the output folder under a fixed name. A step
+/// whose inputs, parameters and outputs are unchanged since its last run is skipped.
+public final class ProjectRun {
+    public struct StepReport: Sendable {
+        public var name: String
+        public var ran: Bool
+        public var seconds: Double
+        public var outputs: [String]
+    }
+
+    public let config: ProjectConfig
+    public let folder: String
+    public private(set) var steps: [StepReport] = []
+    public private(set) var warnings: [String] = []
+    let progress: TaskProgress
+    let log: (String) -> Void
+    var cache: StepCache
+    private var inputChecksums: [String: String] = [:]
+    private var stepKeys: [String: String] = [:]
+
+    public init(_ config: ProjectConfig, progress: TaskProgress = .silent, log: @escaping (String) -> Void = { _ in }) throws {
+        self.config = config
+        folder = config.output
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+            throw HydroError(.io, folder, "cannot create the output folder")
+        }
+        cache = StepCache(folder: folder)
+        self.progress = progress
+        self.log = log
+    }
+
+    public func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
+
+    func warn(_ message: String) {
+        warnings.append(message)
+        log("warning: \(message)")
+    }
+
+    /// SHA-256 of an input file, computed once per run.
+    public func checksum(_ file: String) throws -> String {
+        if let known = inputChecksums[file] { return known }
+        let sum = try SHA256.hex(file: file)
+        inputChecksums[file] = sum
+        return sum
+    }
+
+    public var allInputChecksums: [String: String] { inputChecksums }
+
+    /// Runs `body` unless the step is up to date; `parameters` must describe everything the step's
+    /// result depends on besides its input files and the steps before it.
+    func step(_ name: String, after: [String], inputs: [String], parameters: String, outputs: [String],
+              progress part: TaskProgress, _ body: () throws -> Void) throws {
+        var key = SHA256()
+        key.update("\(name)\n\(Provenance.version)\n\(parameters)\n")
+        for file in inputs.sorted() { key.update("\(file)=\(try checksum(file))\n") }
+        for previous in after { key.update("\(previous)=\(stepKeys[previous] ?? "")\n") }
+        let digest = key.finalize()
+        stepKeys[name] = digest
+        let start = Date()
+        if cache.isUpToDate(name, key: digest, folder: folder) {
+            log("\(name): up to date, skipped")
+            steps.append(StepReport(name: name, ran: false, seconds: 0, outputs: outputs))
+            try part.report(1)
+            return
+        }
+        log("\(name): running")
+        try body()
+        try cache.record(name, key: digest, outputs: outputs, folder: folder)
+        let seconds = Date().timeIntervalSince(start)
+        steps.append(StepReport(name: name, ran: true, seconds: seconds, outputs: outputs))
+        log("\(name): done in \(String(format: "%.1f", seconds)) s")
+    }
+
+    // MARK: products shared between steps (computed on demand, read back from files when a step was skipped)
+
+    private var _directions: FlowDirections?
+    private var _conditioned: Grid<Float>?
+    private var _graph: RoutingGraph?
+    private var _network: StreamNetwork?
+    private var _model: LoadModel?
+    private var _sources: LoadSources?
+    private var _sections: [PlacedPoint]?
+    var _jurisdictionMap: JurisdictionMap?
+
+    public func conditionedDEM() throws -> Grid<Float> {
+        if let d = _conditioned { return d }
+        let d = try RasterReader.read(path(Outputs.conditionedDEM), as: Float.self)
+        _conditioned = d
+        return d
+    }
+
+    public func directions() throws -> FlowDirections {
+        if let d = _directions { return d }
+        let grid = try RasterReader.read(path(Outputs.flowDirections), as: UInt8.self)
+        let d = try FlowDirections(decoding: grid, encoding: .esri, source: path(Outputs.flowDirections))
+        _directions = d
+        return d
+    }
+
+    public var geometry: GridGeometry { get throws { try directions().geometry } }
+
+    public func graph() throws -> RoutingGraph {
+        if let g = _graph { return g }
+        let g = try RoutingGraph(directions: try directions(), links: try ProjectInputs.links(config, geometry: try geometry, run: self))
+        _graph = g
+        return g
+    }
+
+    public func network() throws -> StreamNetwork {
+        if let n = _network { return n }
+        let d = try directions()
+        let area = try FlowAccumulation.accumulate(d, weight: .areaSquareKilometres).values
+        let n = try StreamNetwork(directions: d, accumulation: area, threshold: config.streamThresholdKm2, elevation: try conditionedDEM())
+        _network = n
+        return n
+    }
+
+    public func model() throws -> LoadModel {
+        if let m = _model { return m }
+        let network = try network()
+        let graph = try graph()
+        let reservoirs = try ProjectInputs.reservoirs(config, graph: graph, network: network, run: self)
+        let m = try LoadModel(graph: graph, isChannel: network.linkOfCell.map { $0 != 0 }, parameters: config.transport, reservoirs: reservoirs)
+        _model = m
+        return m
+    }
+
+    public func sources() throws -> LoadSources {
+        if let s = _sources { return s }
+        let s = try ProjectInputs.sources(config, network: try network(), run: self)
+        _sources = s
+        return s
+    }
+
+    public func sections() throws -> [PlacedPoint] {
+        if let s = _sections { return s }
+        guard let file = config.sections else { _sections = []; return [] }
+        let layer = try VectorReader.read(file, targetCRS: try geometry.crs)
+        let network = try network()
+        let area = try model().areaKm2
+        let mode: Snapping.Mode? = config.sectionSnapRadius > 0 ? .nearestStream(radius: config.sectionSnapRadius) : nil
+        let placed = try PointPlacement.place(layer, source: file, geometry: try geometry,
+                                              areaKm2: Grid(geometry: try geometry, trustedCells: area, nodata: .nan),
+                                              stream: network.linkOfCell,
+                                              options: .init(idField: config.sectionIdField, nameField: config.sectionNameField,
+                                                             snap: mode, tolerance: config.sectionTolerance))
+        for p in placed { for w in p.warnings { warn("\(file): \(w)") } }
+        _sections = placed
+        return placed
+    }
+
+    func setTerrain(conditioned: Grid<Float>, directions: FlowDirections) {
+        _conditioned = conditioned
+        _directions = directions
+    }
+}
+
+/// The fixed names of everything a run writes.
+public enum Outputs {
+    public static let conditionedDEM = "conditioned_dem.tif"
+    public static let flowDirections = "flowdir_d8.tif"
+    public static let upstreamArea = "upstream_area_km2.tif"
+    public static let streamRaster = "streams.tif"
+    public static let streamLines = "streams.gpkg"
+    public static let loadRaster = "loads.tif"
+    public static let streamLoads = "stream_loads.gpkg"
+    public static let sectionLoadsCSV = "section_loads.csv"
+    public static let sectionLoadsJSON = "section_loads.json"
+    public static let massBudget = "mass_budget.json"
+    public static let manifest = "manifest.json"
+    public static let report = "report.html"
+}

@@ -1,0 +1,153 @@
+import Foundation
+
+extension ProjectRun {
+    /// Every step in order. Each step's outputs are listed in `Outputs`.
+    public func runAll() throws {
+        try terrainStep(progress.scaled(from: 0, to: 0.35))
+        try networkStep(progress.scaled(from: 0.35, to: 0.45))
+        try loadsStep(progress.scaled(from: 0.45, to: 0.65))
+        try attributionStep(progress.scaled(from: 0.65, to: 0.85))
+        try progress.report(1)
+    }
+
+    func rasterOptions(_ inputs: [String], metadata: [String: String] = [:], bands: [String] = []) -> RasterWriteOptions {
+        RasterWriteOptions(overwrite: true, metadata: metadata.merging(["HYDROTOOL_PROJECT": config.name]) { a, _ in a },
+                           bandDescriptions: bands, inputs: inputs)
+    }
+
+    /// Burn mapped rivers (when given), condition (fill or breach), D8 directions, upstream area.
+    func terrainStep(_ part: TaskProgress) throws {
+        let inputs = [config.dem] + (config.rivers.map { [$0] } ?? [])
+        let parameters = "band=\(config.demBand) conditioning=\(config.conditioning) burn=\(config.rivers != nil ? "\(config.burnDepth)/\(config.burnBuffer)" : "none")"
+        try step("terrain", after: [], inputs: inputs, parameters: parameters,
+                 outputs: [Outputs.conditionedDEM, Outputs.flowDirections, Outputs.upstreamArea], progress: part) {
+            var dem = try RasterReader.read(config.dem, band: config.demBand, as: Float.self, progress: part.scaled(from: 0, to: 0.1))
+            if let rivers = config.rivers {
+                let layer = try VectorReader.read(rivers, targetCRS: dem.geometry.crs)
+                let lines = layer.features.flatMap { $0.geometry?.lineParts ?? [] }
+                let burned = try StreamBurning.burn(&dem, lines: lines, depth: config.burnDepth, buffer: config.burnBuffer)
+                log("terrain: burned \(burned.burnedCells) river cells")
+            }
+            if config.conditioning == "breach" {
+                _ = try DepressionBreaching.breach(&dem, progress: part.scaled(from: 0.1, to: 0.5))
+            } else {
+                _ = try DepressionFilling.fill(&dem, progress: part.scaled(from: 0.1, to: 0.5))
+            }
+            let directions = try D8FlowDirection.compute(dem, threads: config.threads, progress: part.scaled(from: 0.5, to: 0.7))
+            let area = try FlowAccumulation.accumulate(directions, weight: .areaSquareKilometres)
+            try RasterWriter.write(dem, to: path(Outputs.conditionedDEM), options: rasterOptions(inputs, bands: ["conditioned elevation (m)"]))
+            try RasterWriter.write(directions.encoded(.esri), to: path(Outputs.flowDirections),
+                                   options: rasterOptions(inputs, metadata: [D8Encoding.metadataKey: "esri", FlowProportions.methodMetadataKey: "d8"],
+                                                          bands: ["D8 flow direction (esri encoding)"]))
+            try RasterWriter.write(area.values, to: path(Outputs.upstreamArea), options: rasterOptions(inputs, bands: ["upstream area (km2)"]))
+            setTerrain(conditioned: dem, directions: directions)
+            let incomplete = area.incomplete.filter { $0 }.count
+            if incomplete > 0 { log("terrain: \(incomplete) cells may receive inflow from outside the DEM") }
+        }
+    }
+
+    /// The channel network above the threshold.
+    func networkStep(_ part: TaskProgress) throws {
+        try step("network", after: ["terrain"], inputs: [], parameters: "threshold_km2=\(config.streamThresholdKm2)",
+                 outputs: [Outputs.streamRaster, Outputs.streamLines], progress: part) {
+            let network = try network()
+            try RasterWriter.write(network.raster, to: path(Outputs.streamRaster), options: rasterOptions([], bands: ["stream link ID"]))
+            try VectorWriter.write(network.layer(), to: path(Outputs.streamLines), overwrite: true)
+            log("network: \(network.links.count) links")
+        }
+    }
+
+    var loadParameters: String {
+        var lines = ["velocity=\(config.transport.velocity)", "delivery=\(config.transport.delivery)"]
+        for (p, k) in config.transport.decayPerDay.sorted(by: { $0.key < $1.key }) { lines.append("decay.\(p.name)=\(k)") }
+        for s in config.pointSources { lines.append("point=\(s.file) \(s.unit.rawValue) \(s.fields.sorted { $0.key < $1.key }.map { "\($0.key.name):\($0.value)" }) \(s.snapRadius ?? -1) \(s.idField ?? "")") }
+        for d in config.diffuse { lines.append("diffuse=\(d)") }
+        for r in config.reservoirs { lines.append("reservoir=\(r.file) \(r.retention) \(r.nameField ?? "")") }
+        for l in config.links { lines.append("link=\(l.file) \(l.share) \(l.shareField ?? "") \(l.nameField ?? "")") }
+        lines.append("sections=\(config.sectionIdField ?? "") \(config.sectionNameField ?? "") \(config.sectionSnapRadius) \(config.sectionTolerance ?? -1)")
+        return lines.joined(separator: "\n")
+    }
+
+    var loadInputs: [String] {
+        config.pointSources.map(\.file) + config.reservoirs.map(\.file) + config.links.map(\.file) + (config.sections.map { [$0] } ?? [])
+            + config.diffuse.flatMap { d -> [String] in
+                switch d {
+                case .exportCoefficients(let l, let c): [l, c]
+                case .loadRaster(let f, _, _): [f]
+                }
+            }
+    }
+
+    /// Routed loads: delivered-load raster, loads on every link and at every section, mass budget.
+    func loadsStep(_ part: TaskProgress) throws {
+        try step("loads", after: ["terrain", "network"], inputs: loadInputs, parameters: loadParameters,
+                 outputs: [Outputs.loadRaster, Outputs.streamLoads, Outputs.sectionLoadsCSV, Outputs.sectionLoadsJSON, Outputs.massBudget],
+                 progress: part) {
+            let sources = try sources()
+            guard !sources.pollutants.isEmpty else {
+                throw HydroError(.invalidInput, config.file, "names no pollutant: give [decay] rates or sources with load fields")
+            }
+            let routed = try LoadRouting.route(sources, model: try model(), progress: part.scaled(from: 0, to: 0.6))
+            try writeLoads(routed, sources: sources)
+        }
+    }
+
+    func writeLoads(_ routed: RoutedLoads, sources: LoadSources) throws {
+        let geometry = try geometry
+        let bands = routed.pollutants.map { p in
+            Grid(geometry: geometry, trustedCells: (routed.outflow[p] ?? []).map { Float($0) }, nodata: Float.nan)
+        }
+        try RasterWriter.write(bands: bands, to: path(Outputs.loadRaster),
+                               options: rasterOptions(loadInputs, bands: routed.pollutants.map { "\($0.name) load leaving each cell (kg/yr)" }))
+        let network = try network()
+        let fields = routed.pollutants.flatMap { p in
+            [FieldDefinition("\(p.name)_kg_yr", .real), FieldDefinition("\(p.name)_local_kg_yr", .real)]
+        }
+        let layer = network.layer(extraFields: fields) { link in
+            var values: [String: FieldValue] = [:]
+            let last = link.cells[link.cells.count - 1]
+            for p in routed.pollutants {
+                values["\(p.name)_kg_yr"] = .real(routed.outflow[p]?[last] ?? .nan)
+                values["\(p.name)_local_kg_yr"] = .real(link.cells.reduce(0.0) { $0 + (sources.generated[p]?[$1] ?? 0) })
+            }
+            return values
+        }
+        try VectorWriter.write(layer, to: path(Outputs.streamLoads), overwrite: true)
+        let sections = try sections()
+        var rows: [[String]] = []
+        var json: [[String: Any]] = []
+        for s in sections {
+            var entry: [String: Any] = ["id": s.id, "name": s.name, "upstream_area_km2": s.upstreamArea.isNaN ? NSNull() : s.upstreamArea,
+                                        "snap_distance_m": s.snapDistance.isNaN ? NSNull() : s.snapDistance, "warnings": s.warnings]
+            var loads: [String: Any] = [:]
+            for p in routed.pollutants {
+                let value = s.cell.map { routed.outflow[p]?[$0] ?? .nan } ?? .nan
+                rows.append([s.id, s.name, p.name, value.isNaN ? "" : String(format: "%.6g", value), "kg/yr",
+                             s.upstreamArea.isNaN ? "" : String(format: "%.3f", s.upstreamArea)])
+                loads[p.name] = value.isNaN ? NSNull() : value
+            }
+            entry["loads_kg_per_yr"] = loads
+            json.append(entry)
+        }
+        try AtomicOutput.write(CSVWriter.text(header: ["section_id", "section_name", "pollutant", "load", "unit", "upstream_area_km2"], rows: rows),
+                               to: path(Outputs.sectionLoadsCSV), overwrite: true)
+        try writeJSON(["unit": "kg/yr", "sections": json], to: Outputs.sectionLoadsJSON)
+        var budgets: [[String: Any]] = []
+        for p in routed.pollutants {
+            guard let b = routed.budgets[p] else { continue }
+            let outlets = b.deliveredByOutlet.sorted { $0.value > $1.value }.prefix(20).map { cell, load -> [String: Any] in
+                let c = geometry.centre(column: cell % geometry.width, row: cell / geometry.width)
+                return ["x": c.x, "y": c.y, "delivered_kg_per_yr": load]
+            }
+            budgets.append(["pollutant": p.name, "unit": "kg/yr", "generated": b.generated, "delivered": b.delivered,
+                            "lost_on_land": b.lostOnLand, "lost_in_streams": b.lostInStreams, "lost_in_reservoirs": b.lostInReservoirs,
+                            "imbalance": b.imbalance, "outlets": b.deliveredByOutlet.count, "largest_outlets": outlets])
+        }
+        try writeJSON(["budgets": budgets], to: Outputs.massBudget)
+    }
+
+    func writeJSON(_ object: Any, to name: String) throws {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        try AtomicOutput.write(data, to: path(name), overwrite: true)
+    }
+}
