@@ -36,18 +36,20 @@ What it reports:
 
 2. **Fill check.** Whether hydrotool's filled DEM equals a plain
    Priority-Flood fill of the original DEM (no flat resolution):
-   ``pyflwdir.dem.fill_depressions`` and/or whitebox ``fill_depressions``
-   with ``fix_flats=False``. Both treat every valid cell that touches the
-   grid edge or a nodata cell as an outlet. Reports the number of differing
-   cells and the maximum absolute difference.
+   ``pyflwdir.dem.fill_depressions``, which treats every valid cell that
+   touches the grid edge or a nodata cell as an outlet (optionally also
+   whitebox ``fill_depressions`` with ``fix_flats=False``). Reports the
+   number of differing cells and the maximum absolute difference.
 
 Conventions found in the other tools (whitebox-workflows 2.0.6, pysheds 0.5):
 on a geographic CRS both treat cells as square (degrees), so they disagree
 with a metric D8 wherever the E/W vs N/S choice depends on cos(latitude);
 the report then adds a square-cell reference to show this.
-whitebox ``fill_depressions`` can raise grid-edge cells (it does not use
-every edge cell as an outlet), so it differs from pyflwdir's Priority-Flood
-along the edges. whitebox cannot read TIFFs with a predictor (see
+whitebox ``fill_depressions(fix_flats=False)`` is not a plain Priority-Flood:
+it raises cells that are in no depression (on the Texas example DEM, which
+has no pits, 7,559 cells by up to 18 m) and grid-edge cells, so only
+pyflwdir is used as the fill reference by default (``--fill-refs
+pyflwdir,whitebox`` adds it). whitebox cannot read TIFFs with a predictor (see
 ``bench_io.py``); such inputs are copied without one first.
 
 Run with the benchmark virtualenv (needs numpy, rasterio, pyproj and at least
@@ -302,8 +304,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--filled", required=True, help="hydrotool filled DEM")
     p.add_argument("--tools", default="whitebox,pysheds",
                    help="independent D8 tools to try (whitebox, pysheds)")
-    p.add_argument("--fill-refs", default="pyflwdir,whitebox",
-                   help="plain Priority-Flood references (pyflwdir, whitebox)")
+    p.add_argument("--fill-refs", default="pyflwdir",
+                   help="Priority-Flood references, comma-separated: pyflwdir, "
+                        "whitebox (whitebox is not a plain Priority-Flood, see above)")
     p.add_argument("--tie-rtol", type=float, default=1e-6,
                    help="relative margin for 'unique steepest neighbour'")
     p.add_argument("--json-out", default=None, help="also write the report as JSON")

@@ -32,7 +32,9 @@ public enum ConfigFile {
 
     private static func value(_ any: Any, file: String, path: String) throws -> ConfigValue {
         switch any {
-        case let b as Bool where type(of: any) == type(of: NSNumber(value: true)) || any is Bool: return .bool(b)
+        // JSONSerialization gives booleans as a boolean NSNumber subclass, which is the only way to tell them from 0 and 1.
+        case let n as NSNumber where String(describing: type(of: n)).contains("Boolean"): return .bool(n.boolValue)
+        case let b as Bool where !(any is NSNumber): return .bool(b)
         case let n as NSNumber: return .number(n.doubleValue)
         case let s as String: return .string(s)
         case let a as [Any]: return .array(try a.map { try value($0, file: file, path: path) })

@@ -1,0 +1,81 @@
+import Foundation
+
+/// Monthly monitoring at assessment sections: concentrations (mg/L) and flow or volume.
+public struct MonitoringData: Sendable {
+    public struct Key: Hashable, Sendable {
+        public var section: String
+        public var period: String
+    }
+
+    public var file: String
+    public var concentrations: [Key: [Pollutant: Double]]
+    /// Monthly volume, m³ (given, or mean flow × seconds in the month).
+    public var volumes: [Key: Double]
+    /// Monthly minimum discharge, m³/s.
+    public var minimumFlows: [Key: Double]
+
+    public init(file: String = "", concentrations: [Key: [Pollutant: Double]] = [:], volumes: [Key: Double] = [:], minimumFlows: [Key: Double] = [:]) {
+        self.file = file
+        self.concentrations = concentrations
+        self.volumes = volumes
+        self.minimumFlows = minimumFlows
+    }
+
+    /// Reads a CSV with columns section, period (YYYY-MM), parameter, concentration (mg/L), and
+    /// optionally flow_m3s (monthly mean), volume_m3 (monthly total), min_flow_m3s.
+    public static func load(_ path: String) throws -> MonitoringData {
+        let table = try CSVTable.load(path)
+        let sectionColumn = try table.column("section", "section_id")
+        let periodColumn = try table.column("period", "month")
+        let parameterColumn = try table.column("parameter", "pollutant")
+        let valueColumn = try table.column("concentration", "concentration_mg_l", "value")
+        let flowColumn = table.optionalColumn("flow_m3s", "flow")
+        let volumeColumn = table.optionalColumn("volume_m3", "volume")
+        let minimumColumn = table.optionalColumn("min_flow_m3s", "minimum_flow_m3s")
+        var data = MonitoringData(file: path)
+        for row in 0..<table.rows.count {
+            let fields = table.rows[row]
+            let period = fields[periodColumn]
+            guard Self.daysInMonth(period) != nil else {
+                throw HydroError(.invalidInput, table.location(row), "period '\(period)' is not YYYY-MM")
+            }
+            let key = Key(section: fields[sectionColumn], period: period)
+            if !fields[parameterColumn].isEmpty && !fields[valueColumn].isEmpty {
+                let p = try Pollutant(parsing: fields[parameterColumn], parameter: table.location(row))
+                let c = try table.number(row, valueColumn)
+                guard c >= 0 else { throw HydroError(.invalidInput, table.location(row), "concentration must not be negative") }
+                if let earlier = data.concentrations[key]?[p], earlier != c {
+                    throw HydroError(.invalidInput, table.location(row), "\(p.name) at \(key.section) in \(period) is given twice (\(earlier) and \(c))")
+                }
+                data.concentrations[key, default: [:]][p] = c
+            }
+            if let v = volumeColumn, !fields[v].isEmpty {
+                data.volumes[key] = try table.number(row, v)
+            } else if let f = flowColumn, !fields[f].isEmpty, let days = Self.daysInMonth(period) {
+                data.volumes[key] = try table.number(row, f) * Double(days) * 86400
+            }
+            if let m = minimumColumn, !fields[m].isEmpty {
+                data.minimumFlows[key] = try table.number(row, m)
+            } else if let f = flowColumn, !fields[f].isEmpty, data.minimumFlows[key] == nil {
+                data.minimumFlows[key] = try table.number(row, f)
+            }
+        }
+        return data
+    }
+
+    public static func daysInMonth(_ period: String) -> Int? {
+        let parts = period.split(separator: "-")
+        guard parts.count == 2, let year = Int(parts[0]), let month = Int(parts[1]), (1...12).contains(month), year > 1900 else { return nil }
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    }
+
+    public static func months(of year: Int) -> [String] { (1...12).map { String(format: "%04d-%02d", year, $0) } }
+
+    /// Annual mean concentration over the months present, and how many months there were.
+    public func annualMean(_ section: String, _ p: Pollutant, year: Int) -> (mean: Double, months: Int)? {
+        let values = Self.months(of: year).compactMap { concentrations[Key(section: section, period: $0)]?[p] }
+        guard !values.isEmpty else { return nil }
+        return (values.reduce(0, +) / Double(values.count), values.count)
+    }
+}
