@@ -189,7 +189,6 @@ def reference_d8(filled: np.ndarray, valid: np.ndarray, width: np.ndarray,
     lower and 255 on nodata.
     """
     rows, cols = filled.shape
-    z = np.where(valid, filled.astype(np.float64), np.nan)
     d8 = np.full((rows, cols), NODATA_D8, dtype=np.uint8)
     has_lower = np.zeros((rows, cols), dtype=bool)
     unique = np.zeros((rows, cols), dtype=bool)
@@ -199,7 +198,8 @@ def reference_d8(filled: np.ndarray, valid: np.ndarray, width: np.ndarray,
         n = r1 - r0
         pad = np.full((n + 2, cols + 2), np.nan)
         lo, hi = max(0, r0 - 1), min(rows, r1 + 1)
-        pad[1 + lo - r0:1 + hi - r0, 1:-1] = z[lo:hi]
+        pad[1 + lo - r0:1 + hi - r0, 1:-1] = np.where(
+            valid[lo:hi], filled[lo:hi].astype(np.float64), np.nan)
         zc = pad[1:-1, 1:-1]
         w = width[r0:r1, None]
         h = height[r0:r1, None]
@@ -243,8 +243,10 @@ def whitebox_d8(filled_path: str) -> tuple[np.ndarray, str]:
         if note:
             log("note: " + note)
         pntr = wbe.hydrology.d8_pointer(dem=wbe.read_raster(path))
-    arr = pntr.to_numpy()
-    codes = np.where(np.isfinite(arr), arr, -1).astype(np.int64)
+    arr = pntr.to_numpy()                    # float64; nodata is -32768
+    arr[~np.isfinite(arr)] = -1
+    codes = arr.astype(np.int16)
+    del arr, pntr
     return to_esri(codes, WHITEBOX_TO_ESRI), f"whitebox-workflows {version('whitebox-workflows')}"
 
 
@@ -306,7 +308,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="independent D8 tools to try (whitebox, pysheds)")
     p.add_argument("--fill-refs", default="pyflwdir",
                    help="Priority-Flood references, comma-separated: pyflwdir, "
-                        "whitebox (whitebox is not a plain Priority-Flood, see above)")
+                        "whitebox (whitebox is not a plain Priority-Flood; see the module "
+                        "docstring)")
     p.add_argument("--tie-rtol", type=float, default=1e-6,
                    help="relative margin for 'unique steepest neighbour'")
     p.add_argument("--json-out", default=None, help="also write the report as JSON")
@@ -335,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
 
     valid = dem.valid()
     fvalid = filled.valid()
-    hd8 = d8g.array.astype(np.int64)
+    hd8 = d8g.array
     n_valid = int(valid.sum())
 
     # --- sanity of hydrotool's outputs -----------------------------------
@@ -349,8 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         "filled_nodata_mismatch": int(np.count_nonzero(fvalid != valid)),
     }
     both = valid & fvalid
-    fz = filled.array.astype(np.float64)
-    dz = dem.array.astype(np.float64)
+    fz, dz = filled.array, dem.array        # compared with numpy's upcasting
     below = int(np.count_nonzero(both & (fz < dz)))
     sanity["filled_below_original"] = below
     report["sanity"] = sanity
@@ -469,15 +471,20 @@ def main(argv: list[str] | None = None) -> int:
             lines.append(f"fill reference {refname}: failed ({exc}), skipped")
             fill_res[refname] = {"failed": str(exc)}
             continue
-        pf = pf.astype(np.float64)
-        diff = np.abs(fz - pf)
         cmp_mask = both
-        ndiff = int(np.count_nonzero((diff != 0) & cmp_mask))
-        maxdiff = float(diff[cmp_mask].max()) if cmp_mask.any() else 0.0
-        differs = (diff != 0) & cmp_mask
-        on_border = int(np.count_nonzero(differs & ~interior))
-        raised_ref = int(np.count_nonzero((pf > dz) & cmp_mask))
-        raised_hyd = int(np.count_nonzero((fz > dz) & cmp_mask))
+        ndiff = on_border = raised_ref = raised_hyd = 0
+        maxdiff = 0.0
+        for r0 in range(0, rows, 1024):           # strips keep float64 small
+            sl = slice(r0, r0 + 1024)
+            m = cmp_mask[sl]
+            diff = np.abs(fz[sl].astype(np.float64) - pf[sl].astype(np.float64))
+            differs = (diff != 0) & m
+            ndiff += int(np.count_nonzero(differs))
+            on_border += int(np.count_nonzero(differs & ~interior[sl]))
+            if m.any():
+                maxdiff = max(maxdiff, float(diff[m].max()))
+            raised_ref += int(np.count_nonzero((pf[sl] > dz[sl]) & m))
+            raised_hyd += int(np.count_nonzero((fz[sl] > dz[sl]) & m))
         fill_res[refname] = {"label": label, "differing_cells": ndiff,
                              "max_abs_diff": maxdiff, "compared": int(cmp_mask.sum()),
                              "raised_by_reference": raised_ref,
@@ -491,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
                      f"reference {raised_ref:,}"
                      + (f"; {on_border:,} of the differing cells are on the grid edge "
                         "or next to nodata" if ndiff else ""))
-        del pf, diff
+        del pf
     report["fill"] = fill_res
 
     print("\n".join(lines))

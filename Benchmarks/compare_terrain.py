@@ -334,12 +334,32 @@ def parse_time_v(text: str) -> dict:
     return res
 
 
+# Stand-in for ``/usr/bin/time -v -o FILE`` when the Debian package ``time``
+# is missing: runs the command, then writes the same three lines.
+_TIME_FALLBACK = r"""
+import resource, subprocess, sys, time
+t0 = time.perf_counter()
+rc = subprocess.call(sys.argv[2:])
+wall = time.perf_counter() - t0
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+with open(sys.argv[1], "w") as f:
+    f.write("Elapsed (wall clock) time (h:mm:ss or m:ss): %d:%d:%06.3f\n"
+            % (wall // 3600, wall % 3600 // 60, wall % 60))
+    f.write("Maximum resident set size (kbytes): %d\n" % rss)
+    f.write("Exit status: %d\n" % (rc if rc >= 0 else 128 - rc))
+sys.exit(rc if rc >= 0 else 128 - rc)
+"""
+
+
 def measured_run(cmd: list[str], env: dict, timeout: float) -> dict:
-    """Run ``cmd`` under /usr/bin/time -v (or os.wait4 as a fallback)."""
+    """Run ``cmd`` under ``/usr/bin/time -v`` (or a Python stand-in)."""
     use_time = os.access(TIME_BIN, os.X_OK)
     with tempfile.NamedTemporaryFile("r", suffix=".time", delete=False) as tf:
         time_file = tf.name
-    full = [TIME_BIN, "-v", "-o", time_file] + cmd if use_time else cmd
+    if use_time:
+        full = [TIME_BIN, "-v", "-o", time_file] + cmd
+    else:
+        full = [sys.executable, "-c", _TIME_FALLBACK, time_file] + cmd
     t0 = time.perf_counter()
     proc = subprocess.Popen(full, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True,
@@ -354,19 +374,13 @@ def measured_run(cmd: list[str], env: dict, timeout: float) -> dict:
     wall = time.perf_counter() - t0
     res = {"returncode": proc.returncode, "stdout": stdout, "stderr": stderr,
            "timed_out": timed_out, "wall_seconds": wall,
-           "measured_by": TIME_BIN if use_time else "python"}
-    if use_time:
-        try:
-            res.update(parse_time_v(Path(time_file).read_text()))
-        except OSError:
-            pass
-        if "exit_status" in res:
-            res["returncode"] = res.pop("exit_status")
-    else:
-        # Only reached when /usr/bin/time is missing (apt-get install time).
-        import resource
-        res["peak_rss_bytes"] = resource.getrusage(
-            resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+           "measured_by": TIME_BIN if use_time else "python rusage stand-in"}
+    try:
+        res.update(parse_time_v(Path(time_file).read_text()))
+    except OSError:
+        pass
+    if "exit_status" in res:
+        res["returncode"] = res.pop("exit_status")
     os.unlink(time_file)
     return res
 
@@ -491,7 +505,10 @@ def run_tool(tool: str, args: argparse.Namespace, cells: int) -> dict:
         dem = args.dem
         if tool == "whitebox":
             # Outside the measured run: whitebox cannot decode TIFF predictors.
-            dem, note = whitebox_readable(args.dem, args.tmpdir)
+            try:
+                dem, note = whitebox_readable(args.dem, args.tmpdir)
+            except ImportError:     # no rasterio: the worker will skip anyway
+                note = None
             if note:
                 row["note"] = note
         cmd = [sys.executable, os.path.abspath(__file__), "--worker", tool,
@@ -501,7 +518,7 @@ def run_tool(tool: str, args: argparse.Namespace, cells: int) -> dict:
         res = measured_run(cmd, env, args.timeout)
         payload = last_json_object(res["stdout"]) or {}
         if res["timed_out"]:
-            row.update(status="timeout", reason=f"exceeded {args.timeout:.0f} s")
+            row.update(status="timeout", reason=f"exceeded {args.timeout:g} s")
             return row
         if tool != "hydrotool" and res["returncode"] == SKIP_EXIT and "skipped" in payload:
             row.update(status="skipped", reason=payload["skipped"])
@@ -613,9 +630,12 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"unknown tool(s): {', '.join(unknown)}")
     if not os.access(TIME_BIN, os.X_OK):
         print(f"warning: {TIME_BIN} missing (apt-get install time); "
-              "falling back to Python's own rusage", file=sys.stderr)
+              "measuring with a Python rusage stand-in", file=sys.stderr)
 
-    info = dem_info(args.dem)
+    try:
+        info = dem_info(args.dem)
+    except Exception as exc:  # noqa: BLE001 - unreadable DEM: plain message
+        p.error(f"cannot read DEM {args.dem}: {exc}")
     cells = info["rows"] * info["cols"]
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench_terrain_") as tmpdir:

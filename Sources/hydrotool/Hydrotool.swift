@@ -9,6 +9,7 @@ struct Hydrotool: ParsableCommand {
         abstract: "Watershed pollution propagation: terrain, flow routing and jurisdiction attribution for cross-border compensation.",
         version: Provenance.version,
         subcommands: [InfoCommand.self, FillCommand.self, BreachCommand.self, BurnCommand.self, StreamsCommand.self, SnapCommand.self, WatershedCommand.self, FlowDirectionCommand.self, AccumulateCommand.self,
+                      RunCommand.self, LoadsCommand.self, AttributeCommand.self, CompensateCommand.self, SpillCommand.self,
                       DemoCommand.self, BenchCommand.self]
     )
 

@@ -36,6 +36,14 @@ struct OutputOptions: ParsableArguments {
 /// `0...10...20...30...40...50...60...70...80...90...100 - done.`
 final class TerminalProgress {
     private var printedSteps = -1
+    /// Whether a progress line is open on stderr, so a log line must start on a new line.
+    nonisolated(unsafe) static var lineOpen = false
+
+    /// Prints a message on its own line of stderr without breaking an open progress line's look.
+    static func log(_ message: String) {
+        FileHandle.standardError.write((lineOpen ? "\n" : "") + message + "\n")
+        lineOpen = false
+    }
 
     static func make() -> TaskProgress {
         let renderer = TerminalProgress()
@@ -53,6 +61,7 @@ final class TerminalProgress {
         if step == 40 { text += " - done.\n" }
         printedSteps = step
         FileHandle.standardError.write(text)
+        Self.lineOpen = step < 40
     }
 }
 

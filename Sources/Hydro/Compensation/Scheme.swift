@@ -172,7 +172,7 @@ public struct Scheme: Sendable {
                 guard v >= 0 else { throw table.error(k, "must not be negative") }
                 values[k] = v
             }
-            guard values.values.reduce(0, +) > 0 else { throw t.error(key, "must hold at least one positive share") }
+            guard values.orderedSum > 0 else { throw t.error(key, "must hold at least one positive share") }
             return values
         }
         rules = try root.tables("rules").map { t -> Rule in

@@ -38,7 +38,7 @@ public struct Settlement: Sendable {
     /// Received − paid per party ("fund" included for pooled funds).
     public var balances: [String: Double] {
         var b: [String: Double] = [:]
-        for e in entries { b[e.payer, default: 0] -= e.amount; b[e.payee, default: 0] += e.amount }
+        for e in entries { b[e.payer, default: 0] -= e.amount; b[e.payee, default: 0] += e.amount }  // entries are in a fixed order
         return b
     }
 
@@ -99,7 +99,7 @@ public struct Settlement: Sendable {
                 }
                 if exceeded.isEmpty {
                     transfer(period, id, payers: equal(section.downstream), payees: equal(upstream), amount: r.amountMet,
-                             rule: "monthly_two_way met (\(r.line))", measured: measured, target: targetText, excess: "", shares: "equal")
+                             rule: "monthly_two_way met (\(short(r.line)))", measured: measured, target: targetText, excess: "", shares: "equal")
                     continue
                 }
                 var ratio = 0.0
@@ -127,13 +127,13 @@ public struct Settlement: Sendable {
                         gaps.append("\(id) \(period): no flow or volume, so the excess load cannot be priced")
                         continue
                     }
-                    amount = excessCost.values.reduce(0, +)
+                    amount = excessCost.orderedSum
                 }
                 let weights = try splitWeights(r.split, parties: upstream, section: section, exceeded: exceeded, values: values,
                                                cost: r.mode == .excessLoad ? excessCost : nil, volume: volume, attributed: attributed, rule: r)
                 let shareText = weights.map { "\($0.0) \(fmtShort($0.1))" }.joined(separator: "; ")
                 transfer(period, id, payers: weights, payees: equal(section.downstream), amount: amount,
-                         rule: "monthly_two_way missed, \(r.mode.rawValue), split \(r.split.rawValue) (\(r.line))",
+                         rule: "monthly_two_way missed, \(r.mode.rawValue), split \(r.split.rawValue) (\(short(r.line)))",
                          measured: measured, target: targetText, excess: excessText.joined(separator: "; "), shares: shareText)
             }
         }
@@ -209,7 +209,7 @@ public struct Settlement: Sendable {
                     if let v = monitoring.volumes[key] {
                         let met = v >= target
                         transfer(period, id, payers: equal(met ? section.downstream : upstream), payees: equal(met ? upstream : section.downstream),
-                                 amount: r.amountVolume, rule: "water_quantity volume \(met ? "met" : "missed") (\(r.line))",
+                                 amount: r.amountVolume, rule: "water_quantity volume \(met ? "met" : "missed") (\(short(r.line)))",
                                  measured: "volume \(fmtShort(v)) m3", target: "volume \(fmtShort(target)) m3",
                                  excess: met ? "" : "short \(fmtShort(target - v)) m3", shares: "equal")
                     } else {
@@ -220,7 +220,7 @@ public struct Settlement: Sendable {
                     if let q = monitoring.minimumFlows[key] {
                         let met = q >= target
                         transfer(period, id, payers: equal(met ? section.downstream : upstream), payees: equal(met ? upstream : section.downstream),
-                                 amount: r.amountFlow, rule: "water_quantity ecological flow \(met ? "met" : "missed") (\(r.line))",
+                                 amount: r.amountFlow, rule: "water_quantity ecological flow \(met ? "met" : "missed") (\(short(r.line)))",
                                  measured: "minimum discharge \(fmtShort(q)) m3/s", target: "ecological flow \(fmtShort(target)) m3/s",
                                  excess: met ? "" : "short \(fmtShort(target - q)) m3/s", shares: "equal")
                     } else {
@@ -255,24 +255,24 @@ public struct Settlement: Sendable {
             let index = r.k0 * sum / Double(r.parameters.count)
             let met = index <= 1
             transfer(String(scheme.year), id, payers: equal(met ? section.downstream : upstream), payees: equal(met ? upstream : section.downstream),
-                     amount: r.amount, rule: "index P = K0·Σ(Ci/Ci0)/n = \(fmtShort(index)) with K0 = \(r.k0) (\(r.line))",
+                     amount: r.amount, rule: "index P = K0·Σ(Ci/Ci0)/n = \(fmtShort(index)) with K0 = \(r.k0) (\(short(r.line)))",
                      measured: measured.joined(separator: "; "), target: "P <= 1", excess: met ? "" : "P - 1 = \(fmtShort(index - 1))", shares: "equal")
         }
     }
 
     private mutating func fund(_ r: Scheme.FundRule, _ scheme: Scheme, _ monitoring: MonitoringData) {
         let year = String(scheme.year)
-        let paidIn = r.contributions.values.reduce(0, +), allocated = r.allocation.values.reduce(0, +)
+        let paidIn = r.contributions.orderedSum, allocated = r.allocation.orderedSum
         for (party, ratio) in r.contributions.sorted(by: { $0.key < $1.key }) {
             transfer(year, "", payers: [(party, 1)], payees: [(Settlement.fund, 1)], amount: r.total * ratio / paidIn,
-                     rule: "pooled_fund contribution \(r.contributions.sorted { $0.key < $1.key }.map { "\($0.key):\(fmtShort($0.value))" }.joined(separator: " ")) (\(r.line))",
+                     rule: "pooled_fund contribution \(r.contributions.sorted { $0.key < $1.key }.map { "\($0.key):\(fmtShort($0.value))" }.joined(separator: " ")) (\(short(r.line)))",
                      measured: "", target: "", excess: "", shares: "")
         }
         var allocation: [String: Double] = [:]
         for (party, ratio) in r.allocation { allocation[party] = r.total * ratio / allocated }
         for (party, amount) in allocation.sorted(by: { $0.key < $1.key }) {
             transfer(year, "", payers: [(Settlement.fund, 1)], payees: [(party, 1)], amount: amount,
-                     rule: "pooled_fund allocation (\(r.line))", measured: "", target: "", excess: "", shares: "")
+                     rule: "pooled_fund allocation (\(short(r.line)))", measured: "", target: "", excess: "", shares: "")
         }
         for failure in r.failures {
             guard let section = scheme.section(failure.section) else { continue }
@@ -289,12 +289,12 @@ public struct Settlement: Sendable {
                 if !GB3838.meets(p, concentration: mean.mean, limit: t) { failed = true }
             }
             guard complete, failed else { continue }
-            let bearerTotal = failure.bearers.values.reduce(0, +), recipientTotal = failure.recipients.values.reduce(0, +)
-            let base = failure.bearers.reduce(0.0) { $0 + (allocation[$1.key] ?? 0) * $1.value / bearerTotal }
+            let bearerTotal = failure.bearers.orderedSum, recipientTotal = failure.recipients.orderedSum
+            let base = failure.bearers.sorted { $0.key < $1.key }.reduce(0.0) { $0 + (allocation[$1.key] ?? 0) * $1.value / bearerTotal }
             let deduction = failure.weight * base
             transfer(year, section.id, payers: failure.bearers.sorted { $0.key < $1.key }.map { ($0.key, $0.value / bearerTotal) },
                      payees: failure.recipients.sorted { $0.key < $1.key }.map { ($0.key, $0.value / recipientTotal) },
-                     amount: deduction, rule: "pooled_fund section failure, weight \(fmtShort(failure.weight)) (\(failure.line))",
+                     amount: deduction, rule: "pooled_fund section failure, weight \(fmtShort(failure.weight)) (\(short(failure.line)))",
                      measured: measured.joined(separator: "; "),
                      target: section.parameters.map { "\($0.name) \(section.targetLabels[$0] ?? "")" }.joined(separator: "; "),
                      excess: "annual mean misses the target", shares: "")
@@ -306,3 +306,6 @@ func fmtShort(_ v: Double) -> String {
     if v == v.rounded() && abs(v) < 1e15 { return String(Int64(v)) }
     return String(format: "%.4g", v)
 }
+
+/// "scheme.toml:38" for a location "/path/to/scheme.toml:38".
+func short(_ location: String) -> String { (location as NSString).lastPathComponent }

@@ -10,6 +10,8 @@ enum GDALRuntime {
     static let ready: Bool = {
         GDALAllRegister()
         CPLSetErrorHandler(CPLQuietErrorHandler)
+        // GeoPackages record a modification time; a fixed one keeps outputs byte-identical between runs.
+        CPLSetConfigOption("OGR_CURRENT_DATE", "2000-01-01T00:00:00.000Z")
         return true
     }()
 

@@ -13,6 +13,7 @@ public final class ProjectRun {
 
     public let config: ProjectConfig
     public let folder: String
+    public let started = Date()
     public private(set) var steps: [StepReport] = []
     public private(set) var warnings: [String] = []
     let progress: TaskProgress

@@ -1,12 +1,30 @@
 import Foundation
 
 extension ProjectRun {
+    public enum Stage: Int, Comparable, Sendable {
+        case terrain, network, loads, attribution, compensation, report
+        public static func < (a: Stage, b: Stage) -> Bool { a.rawValue < b.rawValue }
+    }
+
     /// Every step in order. Each step's outputs are listed in `Outputs`.
-    public func runAll() throws {
-        try terrainStep(progress.scaled(from: 0, to: 0.35))
-        try networkStep(progress.scaled(from: 0.35, to: 0.45))
-        try loadsStep(progress.scaled(from: 0.45, to: 0.65))
-        try attributionStep(progress.scaled(from: 0.65, to: 0.85))
+    public func runAll(scenario: [SourceScaling] = []) throws {
+        try runThrough(.report, scenario: scenario)
+    }
+
+    /// The steps up to and including `last`.
+    public func runThrough(_ last: Stage, scenario: [SourceScaling] = []) throws {
+        let bounds: [Double] = [0, 0.35, 0.45, 0.65, 0.85, 0.92, 1]
+        func part(_ s: Stage) -> TaskProgress {
+            let top = bounds[last.rawValue + 1]
+            return progress.scaled(from: bounds[s.rawValue] / top, to: bounds[s.rawValue + 1] / top)
+        }
+        try config.preflight()
+        try terrainStep(part(.terrain))
+        if last >= .network { try networkStep(part(.network)) }
+        if last >= .loads { try loadsStep(part(.loads)) }
+        if last >= .attribution { try attributionStep(part(.attribution)) }
+        if last >= .compensation { try compensationStep(part(.compensation), scenario: scenario) }
+        if last >= .report { try reportStep(part(.report)) }
         try progress.report(1)
     }
 
@@ -58,11 +76,25 @@ extension ProjectRun {
     }
 
     var loadParameters: String {
-        var lines = ["velocity=\(config.transport.velocity)", "delivery=\(config.transport.delivery)"]
-        for (p, k) in config.transport.decayPerDay.sorted(by: { $0.key < $1.key }) { lines.append("decay.\(p.name)=\(k)") }
-        for s in config.pointSources { lines.append("point=\(s.file) \(s.unit.rawValue) \(s.fields.sorted { $0.key < $1.key }.map { "\($0.key.name):\($0.value)" }) \(s.snapRadius ?? -1) \(s.idField ?? "")") }
-        for d in config.diffuse { lines.append("diffuse=\(d)") }
-        for r in config.reservoirs { lines.append("reservoir=\(r.file) \(r.retention) \(r.nameField ?? "")") }
+        func sorted(_ values: [Pollutant: Double]) -> String {
+            values.sorted { $0.key < $1.key }.map { "\($0.key.name)=\($0.value)" }.joined(separator: ",")
+        }
+        var lines = ["velocity=\(config.transport.velocity)", "delivery=\(config.transport.delivery)", "decay=\(sorted(config.transport.decayPerDay))"]
+        for s in config.pointSources {
+            lines.append("point=\(s.file) \(s.unit.rawValue) \(s.fields.sorted { $0.key < $1.key }.map { "\($0.key.name):\($0.value)" }) \(s.snapRadius ?? -1) \(s.idField ?? "")")
+        }
+        for d in config.diffuse {
+            switch d {
+            case .exportCoefficients(let l, let c): lines.append("diffuse=\(l) \(c)")
+            case .loadRaster(let f, let p, let perHectare): lines.append("diffuse=\(f) \(p.name) \(perHectare)")
+            }
+        }
+        for r in config.reservoirs {
+            switch r.retention {
+            case .fractions(let f): lines.append("reservoir=\(r.file) \(r.nameField ?? "") retained \(sorted(f))")
+            case .arealHydraulicLoad(let vs, let qs): lines.append("reservoir=\(r.file) \(r.nameField ?? "") vs \(sorted(vs)) qs \(qs)")
+            }
+        }
         for l in config.links { lines.append("link=\(l.file) \(l.share) \(l.shareField ?? "") \(l.nameField ?? "")") }
         lines.append("sections=\(config.sectionIdField ?? "") \(config.sectionNameField ?? "") \(config.sectionSnapRadius) \(config.sectionTolerance ?? -1)")
         return lines.joined(separator: "\n")
@@ -135,7 +167,7 @@ extension ProjectRun {
         var budgets: [[String: Any]] = []
         for p in routed.pollutants {
             guard let b = routed.budgets[p] else { continue }
-            let outlets = b.deliveredByOutlet.sorted { $0.value > $1.value }.prefix(20).map { cell, load -> [String: Any] in
+            let outlets = b.deliveredByOutlet.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(20).map { cell, load -> [String: Any] in
                 let c = geometry.centre(column: cell % geometry.width, row: cell / geometry.width)
                 return ["x": c.x, "y": c.y, "delivered_kg_per_yr": load]
             }

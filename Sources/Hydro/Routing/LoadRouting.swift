@@ -8,7 +8,8 @@ public struct MassBudget: Sendable, Equatable, Codable {
     public var lostInStreams: Double
     public var lostInReservoirs: Double
 
-    public var delivered: Double { deliveredByOutlet.values.reduce(0, +) }
+    /// Summed in outlet order, so the figure is identical from run to run.
+    public var delivered: Double { deliveredByOutlet.sorted { $0.key < $1.key }.reduce(0) { $0 + $1.value } }
     public var lost: Double { lostOnLand + lostInStreams + lostInReservoirs }
     /// generated − delivered − lost: zero up to rounding.
     public var imbalance: Double { generated - delivered - lost }

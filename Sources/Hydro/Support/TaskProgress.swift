@@ -73,3 +73,9 @@ struct ProgressTicker {
         }
     }
 }
+
+extension Dictionary where Key: Comparable, Value == Double {
+    /// The sum of the values in key order: dictionary order changes from run to run, and
+    /// floating-point sums depend on order, so every figure is summed this way.
+    var orderedSum: Double { sorted { $0.key < $1.key }.reduce(0) { $0 + $1.value } }
+}

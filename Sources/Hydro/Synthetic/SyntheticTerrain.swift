@@ -35,9 +35,13 @@ public enum SyntheticTerrain {
         let relief = Double(height) * cellSize * 0.08
         for row in 0..<height {
             let across = abs(Double(row) - mid) / max(mid, 1)
+            // Divides a little inside the north and south edges, so the basin is closed there and
+            // the grid's edge cells drain outwards, as on a DEM clipped with a margin.
+            let acrossProfile = across < 0.9 ? across : 0.9 - (across - 0.9) * 3
             for column in 0..<width {
                 let along = Double(width - 1 - column) / Double(max(width - 1, 1))
-                var z = 200 + along * relief * 0.6 + across * relief
+                let westRim = max(0, 1 - Double(column) / (0.05 * Double(width)))
+                var z = 200 + along * relief * 0.6 + acrossProfile * relief - westRim * relief * 0.3 * (1 - across)
                 // Side valleys: V-shaped notches draining to the main river.
                 for tc in tributaryColumns {
                     let skew = tc + (Double(row) - mid) * 0.35

@@ -1,0 +1,143 @@
+import Foundation
+
+/// A what-if: a party's sources of one pollutant multiplied by a factor.
+public struct SourceScaling: Sendable, Equatable {
+    public var party: String
+    public var pollutant: Pollutant
+    public var factor: Double
+
+    /// Parses PARTY:POLLUTANT:FACTOR (e.g. 520300:TP:0.7).
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: ":").map(String.init)
+        guard parts.count == 3, let factor = Double(parts[2]), factor >= 0 else {
+            throw HydroError(.invalidParameter, "--scale-source", "'\(text)' is not PARTY:POLLUTANT:FACTOR with a factor of 0 or more")
+        }
+        party = parts[0]
+        pollutant = try Pollutant(parsing: parts[1], parameter: "--scale-source")
+        self.factor = factor
+    }
+}
+
+extension ProjectRun {
+    public static let compensationOutputs = ["ledger.csv", "ledger.json", "balances.csv", "monitoring_gaps.csv"]
+
+    /// Whether unit `id` (a county code) belongs to `party`: the same ID, or the party is its
+    /// prefecture or province code, or a scheme group holding either.
+    static func belongs(_ id: String, to party: String, groups: [String: [String]]) -> Bool {
+        if let members = groups[party] { return members.contains { belongs(id, to: $0, groups: [:]) } }
+        if id == party { return true }
+        return JurisdictionMap.code(id, at: .prefecture) == party || JurisdictionMap.code(id, at: .province) == party
+    }
+
+    /// Loads at each scheme section attributed to each upstream party (county-level attribution summed).
+    func attributedLoads(_ scheme: Scheme, sources: LoadSources) throws -> AttributedLoads? {
+        guard let counties = try jurisdictionMap() else { return nil }
+        let sections = try sections()
+        let model = try model()
+        let routed = try LoadRouting.route(sources, model: model)
+        let (_, results) = try LoadAttribution.attribute(routed, sources: sources, model: model, map: counties, sectionCells: sections.map(\.cell))
+        var loads = AttributedLoads()
+        for schemeSection in scheme.sections {
+            guard let s = sections.firstIndex(where: { $0.id == schemeSection.id }) else {
+                warn("scheme section '\(schemeSection.id)' is not among the project's sections; its payments are split equally")
+                continue
+            }
+            let parties = schemeSection.upstream.flatMap { scheme.groups[$0] ?? [$0] }
+            for result in results {
+                let split = result.sections[s]
+                var byParty: [String: Double] = [:]
+                var claimed = 0.0
+                for party in parties {
+                    var sum = 0.0
+                    for (u, unit) in counties.units.enumerated() where Self.belongs(unit.id, to: party, groups: scheme.groups) { sum += split.byOrigin[u] }
+                    byParty[party] = sum
+                    claimed += sum
+                }
+                loads.byParty[schemeSection.id, default: [:]][result.pollutant] = byParty
+                loads.background[schemeSection.id, default: [:]][result.pollutant] = max(0, split.total - claimed)
+            }
+        }
+        return loads
+    }
+
+    /// The settlement for the scheme's year, and optionally a scenario.
+    func compensationStep(_ part: TaskProgress, scenario: [SourceScaling] = []) throws {
+        guard let schemeFile = config.scheme, let monitoringFile = config.monitoring else {
+            log("compensation: no scheme or monitoring given, skipped")
+            return
+        }
+        try step("compensation", after: ["attribution"], inputs: [schemeFile, monitoringFile], parameters: "",
+                 outputs: Self.compensationOutputs, progress: part) {
+            let scheme = try Scheme.load(schemeFile)
+            let monitoring = try MonitoringData.load(monitoringFile)
+            let sources = try sources()
+            let attributed = try attributedLoads(scheme, sources: sources)
+            let settlement = try Settlement.compute(scheme, monitoring: monitoring, attributed: attributed)
+            try writeSettlement(settlement, scheme: scheme, prefix: "")
+        }
+        if !scenario.isEmpty {
+            try scenarioSettlement(scenario)
+        }
+    }
+
+    /// Recomputes attribution and settlement as if parties cut (or raised) their loads: measured
+    /// concentrations are scaled by the modelled change of load at each section.
+    func scenarioSettlement(_ scenario: [SourceScaling]) throws {
+        guard let schemeFile = config.scheme, let monitoringFile = config.monitoring, let counties = try jurisdictionMap() else {
+            throw HydroError(.invalidParameter, "--scale-source", "needs a scheme, monitoring data and jurisdictions in the project")
+        }
+        let scheme = try Scheme.load(schemeFile)
+        var monitoring = try MonitoringData.load(monitoringFile)
+        let base = try sources()
+        var scaled = base
+        for s in scenario {
+            guard counties.units.contains(where: { Self.belongs($0.id, to: s.party, groups: scheme.groups) }) else {
+                throw HydroError(.invalidParameter, "--scale-source", "party '\(s.party)' matches no jurisdiction")
+            }
+            scaled = scaled.scaled(s.pollutant, by: s.factor) { cell in
+                let l = counties.labels[cell]
+                return l >= 0 && Self.belongs(counties.units[Int(l)].id, to: s.party, groups: scheme.groups)
+            }
+        }
+        let model = try model()
+        let before = try LoadRouting.route(base, model: model), after = try LoadRouting.route(scaled, model: model)
+        let sections = try sections()
+        for (key, values) in monitoring.concentrations {
+            guard let cell = sections.first(where: { $0.id == key.section })?.cell else { continue }
+            var adjusted = values
+            for (p, c) in values {
+                let b = before.outflow[p]?[cell] ?? 0, a = after.outflow[p]?[cell] ?? 0
+                if b > 0 { adjusted[p] = c * a / b }
+            }
+            monitoring.concentrations[key] = adjusted
+        }
+        let settlement = try Settlement.compute(scheme, monitoring: monitoring, attributed: try attributedLoads(scheme, sources: scaled))
+        try writeSettlement(settlement, scheme: scheme, prefix: "scenario_")
+        log("scenario: \(scenario.map { "\($0.party) \($0.pollutant.name) ×\($0.factor)" }.joined(separator: ", ")) written to scenario_*.csv")
+    }
+
+    func writeSettlement(_ s: Settlement, scheme: Scheme, prefix: String) throws {
+        let rows = s.entries.map { e in [e.period, e.section, e.payer, e.payee, fmt(e.amount), s.currency, e.rule, e.measured, e.target, e.excess, e.shares] }
+        try AtomicOutput.write(CSVWriter.text(header: ["period", "section", "payer", "payee", "amount", "currency", "rule", "measured_mg_l",
+                                                       "target", "excess", "shares"], rows: rows),
+                               to: path("\(prefix)ledger.csv"), overwrite: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let entries = try JSONSerialization.jsonObject(with: try encoder.encode(s.entries))
+        try writeJSON(["scheme": scheme.name, "year": scheme.year, "currency": s.currency, "entries": entries, "gaps": s.gaps, "notes": s.notes,
+                       "checks": ["total_paid": s.totalPaid, "total_received": s.totalPaid,
+                                  "fund_intake": s.fundIntake, "fund_payout": s.fundPayout,
+                                  "balances_sum": s.balances.orderedSum],
+                       "balances": s.balances], to: "\(prefix)ledger.json")
+        var paid: [String: Double] = [:], received: [String: Double] = [:]
+        for e in s.entries { paid[e.payer, default: 0] += e.amount; received[e.payee, default: 0] += e.amount }
+        let parties = Set(paid.keys).union(received.keys).sorted()
+        try AtomicOutput.write(CSVWriter.text(header: ["party", "year", "paid", "received", "net", "currency"],
+                                              rows: parties.map { [$0, String(scheme.year), fmt(paid[$0] ?? 0), fmt(received[$0] ?? 0),
+                                                                   fmt((received[$0] ?? 0) - (paid[$0] ?? 0)), s.currency] }),
+                               to: path("\(prefix)balances.csv"), overwrite: true)
+        try AtomicOutput.write(CSVWriter.text(header: ["gap"], rows: s.gaps.map { [$0] }), to: path("\(prefix)monitoring_gaps.csv"), overwrite: true)
+        for gap in s.gaps.prefix(5) { log("compensation: \(gap)") }
+        if s.gaps.count > 5 { log("compensation: … \(s.gaps.count - 5) more gaps in \(prefix)monitoring_gaps.csv") }
+    }
+}

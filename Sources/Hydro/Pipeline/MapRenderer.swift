@@ -1,0 +1,150 @@
+import Foundation
+
+/// Draws the basin map for the report: a hillshade PNG with SVG layers for jurisdiction borders,
+/// streams (width by load), sections and border crossings, all in the DEM's own coordinates.
+struct MapRenderer {
+    let run: ProjectRun
+    let geometry: GridGeometry
+    let width: Int
+    let height: Int
+    let backgroundPNG: String?
+    let borders: String
+    let unitCentres: [String: (Double, Double)]
+
+    init(run: ProjectRun, dem: Grid<Float>) throws {
+        self.run = run
+        geometry = dem.geometry
+        let scale = min(1, 960.0 / Double(dem.width))
+        width = max(1, Int(Double(dem.width) * scale))
+        height = max(1, Int(Double(dem.height) * scale))
+        // Hillshade, resampled to the image size, tinted pale green.
+        let shade = try Hillshade.compute(dem)
+        var r = [UInt8](repeating: 255, count: width * height), g = r, b = r
+        for y in 0..<height {
+            for x in 0..<width {
+                let c = min(dem.width - 1, Int(Double(x) / scale)), row = min(dem.height - 1, Int(Double(y) / scale))
+                let i = row * dem.width + c
+                guard dem.isValid(at: i) else { continue }
+                let v = Double(shade[i]) / 255
+                r[y * width + x] = UInt8(150 + 100 * v)
+                g[y * width + x] = UInt8(160 + 95 * v)
+                b[y * width + x] = UInt8(140 + 90 * v)
+            }
+        }
+        backgroundPNG = try? PNGEncoder.encode(red: r, green: g, blue: b, width: width, height: height).base64EncodedString()
+        var borderPaths = ""
+        var centres: [String: (Double, Double)] = [:]
+        if let map = try run.jurisdictionMap() {
+            let labels = Grid(geometry: geometry, trustedCells: map.labels.map { $0 + 1 }, nodata: 0)
+            let polygons = try Polygonizer.polygons(labels)
+            var sums: [Int: (Double, Double, Double)] = [:]
+            for (i, l) in map.labels.enumerated() where l >= 0 {
+                let c = geometry.centre(column: i % geometry.width, row: i / geometry.width)
+                let s = sums[Int(l)] ?? (0, 0, 0)
+                sums[Int(l)] = (s.0 + c.x, s.1 + c.y, s.2 + 1)
+            }
+            for (label, polygon) in polygons.sorted(by: { $0.key < $1.key }) {
+                for rings in polygon.polygonParts {
+                    for ring in rings {
+                        borderPaths += "<path d=\"" + Self.path(ring, geometry, width, height) + "Z\"/>"
+                    }
+                }
+                let unit = map.units[Int(label) - 1]
+                if let s = sums[Int(label) - 1], s.2 > 0 { centres[unit.name] = (s.0 / s.2, s.1 / s.2) }
+            }
+        }
+        borders = borderPaths
+        unitCentres = centres
+    }
+
+    static func pixel(_ p: Coordinate, _ geometry: GridGeometry, _ width: Int, _ height: Int) -> (Double, Double) {
+        let (c, r) = geometry.transform.cell(x: p.x, y: p.y)
+        return (c / Double(geometry.width) * Double(width), r / Double(geometry.height) * Double(height))
+    }
+
+    static func path(_ points: [Coordinate], _ geometry: GridGeometry, _ width: Int, _ height: Int) -> String {
+        points.enumerated().map { i, p in
+            let (x, y) = pixel(p, geometry, width, height)
+            return "\(i == 0 ? "M" : "L")\(String(format: "%.1f", x)) \(String(format: "%.1f", y))"
+        }.joined(separator: " ")
+    }
+
+    func svg(pollutant: String?) throws -> String {
+        var s = "<svg viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"basin map\">"
+        if let png = backgroundPNG {
+            s += "<image href=\"data:image/png;base64,\(png)\" x=\"0\" y=\"0\" width=\"\(width)\" height=\"\(height)\"/>"
+        }
+        s += "<g fill=\"none\" stroke=\"#555\" stroke-width=\"0.8\" stroke-dasharray=\"3 2\">\(borders)</g>"
+        // Streams: width by the load leaving each link (or by upstream area without loads).
+        let network = try run.network()
+        let loads = try? RasterReader.read(run.path(Outputs.loadRaster), band: bandIndex(pollutant), as: Double.self)
+        let valueOf: (StreamLink) -> Double = { link in
+            let last = link.cells[link.cells.count - 1]
+            if let loads, pollutant != nil { let v = loads.cells[last]; return v.isFinite ? v : 0 }
+            return link.upstreamArea
+        }
+        let maxValue = max(network.links.map(valueOf).max() ?? 1, 1e-12)
+        s += "<g fill=\"none\" stroke=\"#1565c0\" stroke-linecap=\"round\" stroke-linejoin=\"round\">"
+        for link in network.links {
+            let v = valueOf(link)
+            let w = 0.6 + 7 * (v / maxValue).squareRoot()
+            s += "<path d=\"\(Self.path(network.line(of: link), geometry, width, height))\" stroke-width=\"\(String(format: "%.2f", w))\"><title>link \(link.id): \(HTML.number(v)) \(pollutant == nil ? "km²" : "kg/yr")</title></path>"
+        }
+        s += "</g>"
+        // Unit names.
+        s += "<g font-size=\"11\" fill=\"#333\" text-anchor=\"middle\" style=\"paint-order:stroke\" stroke=\"#fff\" stroke-width=\"3\">"
+        for (name, c) in unitCentres.sorted(by: { $0.key < $1.key }) {
+            let (x, y) = Self.pixel(Coordinate(c.0, c.1), geometry, width, height)
+            s += "<text x=\"\(String(format: "%.1f", x))\" y=\"\(String(format: "%.1f", y))\">\(HTML.escape(name))</text>"
+        }
+        s += "</g>"
+        // Border crossings.
+        if let crossings = try? VectorReader.read(run.path("crossings.geojson"), targetCRS: geometry.crs) {
+            s += "<g fill=\"#ff8f00\" stroke=\"#5d4037\" stroke-width=\"0.8\">"
+            for f in crossings.features {
+                guard let p = f.geometry?.points.first else { continue }
+                let (x, y) = Self.pixel(p, geometry, width, height)
+                s += "<path d=\"M\(String(format: "%.1f", x)) \(String(format: "%.1f", y - 5)) l4.5 8 h-9 z\"><title>\(HTML.escape(f["from_name"].stringValue ?? "")) → \(HTML.escape(f["to_name"].stringValue ?? ""))</title></path>"
+            }
+            s += "</g>"
+        }
+        // Sections.
+        s += "<g font-size=\"12\" font-weight=\"bold\">"
+        for section in try run.sections() {
+            guard let p = section.placed else { continue }
+            let (x, y) = Self.pixel(p, geometry, width, height)
+            s += "<circle cx=\"\(String(format: "%.1f", x))\" cy=\"\(String(format: "%.1f", y))\" r=\"5\" fill=\"#c62828\" stroke=\"#fff\" stroke-width=\"1.5\"/>"
+            s += "<text x=\"\(String(format: "%.1f", x + 7))\" y=\"\(String(format: "%.1f", y - 6))\" fill=\"#b71c1c\" style=\"paint-order:stroke\" stroke=\"#fff\" stroke-width=\"3\">\(HTML.escape(section.name))</text>"
+        }
+        s += "</g></svg>"
+        return s
+    }
+
+    private func bandIndex(_ pollutant: String?) -> Int {
+        guard let pollutant, let info = try? RasterReader.info(run.path(Outputs.loadRaster)) else { return 1 }
+        return info.bands.first { $0.description.hasPrefix(pollutant + " ") }?.index ?? 1
+    }
+
+    /// The flux graph drawn over the unit centres: arrows with width by load.
+    func fluxDiagram(rows: [[String]]) throws -> String {
+        guard !rows.isEmpty else { return "" }
+        let maxLoad = max(rows.compactMap { Double($0[6]) }.max() ?? 1, 1e-12)
+        var s = "<svg viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" role=\"img\" aria-label=\"flux graph\">"
+        s += "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"5\" markerHeight=\"5\" orient=\"auto\"><path d=\"M0 0 L10 5 L0 10 z\" fill=\"#6a1b9a\"/></marker></defs>"
+        s += "<rect width=\"\(width)\" height=\"\(height)\" fill=\"#fafafa\"/><g fill=\"none\" stroke=\"#bbb\" stroke-width=\"0.8\">\(borders)</g>"
+        var drawn = Set<String>()
+        for row in rows {
+            guard let a = unitCentres[row[2]], let b = unitCentres[row[4]], drawn.insert(row[2] + "→" + row[4]).inserted else { continue }
+            let (x1, y1) = Self.pixel(Coordinate(a.0, a.1), geometry, width, height)
+            let (x2, y2) = Self.pixel(Coordinate(b.0, b.1), geometry, width, height)
+            let w = 1 + 8 * ((Double(row[6]) ?? 0) / maxLoad).squareRoot()
+            s += "<line x1=\"\(String(format: "%.1f", x1))\" y1=\"\(String(format: "%.1f", y1))\" x2=\"\(String(format: "%.1f", x2))\" y2=\"\(String(format: "%.1f", y2))\" stroke=\"#6a1b9a\" stroke-opacity=\"0.7\" stroke-width=\"\(String(format: "%.1f", w))\" marker-end=\"url(#arrow)\"><title>\(HTML.escape(row[2])) → \(HTML.escape(row[4])): \(HTML.number(Double(row[6]) ?? 0)) kg/yr \(HTML.escape(row[5]))</title></line>"
+        }
+        s += "<g font-size=\"11\" text-anchor=\"middle\" fill=\"#222\">"
+        for (name, c) in unitCentres.sorted(by: { $0.key < $1.key }) {
+            let (x, y) = Self.pixel(Coordinate(c.0, c.1), geometry, width, height)
+            s += "<text x=\"\(String(format: "%.1f", x))\" y=\"\(String(format: "%.1f", y))\">\(HTML.escape(name))</text>"
+        }
+        return s + "</g></svg>"
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+
+extension ProjectRun {
+    /// report.html (self-contained: maps are inline SVG over a PNG hillshade in a data URI) and
+    /// manifest.json (versions, the project file, SHA-256 of every input and output, times, platform).
+    func reportStep(_ part: TaskProgress) throws {
+        let html = try buildReport()
+        try AtomicOutput.write(html, to: path(Outputs.report), overwrite: true)
+        try writeManifest()
+        try part.report(1)
+    }
+
+    func readJSON(_ name: String) -> [String: Any]? {
+        guard let data = FileManager.default.contents(atPath: path(name)) else { return nil }
+        return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+    }
+
+    func buildReport() throws -> String {
+        let dem = try conditionedDEM()
+        let geometry = dem.geometry
+        let sections = try sections()
+        let budgets = (readJSON(Outputs.massBudget)?["budgets"] as? [[String: Any]]) ?? []
+        let pollutants = budgets.compactMap { $0["pollutant"] as? String }
+        var body = ""
+        body += "<h1>\(HTML.escape(config.name))<br/><small>流域污染负荷溯源与生态补偿报告 · Pollution-load attribution and compensation report</small></h1>\n"
+        body += "<p class=\"meta\">hydrotool \(Provenance.version) · GDAL \(LibraryVersions.gdal) · PROJ \(LibraryVersions.proj)</p>\n"
+        body += "<nav><a href=\"#map\">地图 Map</a> · <a href=\"#budget\">负荷平衡 Mass budget</a> · <a href=\"#shares\">来源分担 Attributed shares</a> · <a href=\"#flux\">跨界通量 Flux graph</a> · <a href=\"#ledger\">补偿结算 Settlement</a> · <a href=\"#manifest\">数据清单 Manifest</a></nav>\n"
+
+        // Maps
+        body += "<section id=\"map\"><h2>流域图 Basin map</h2>\n"
+        let map = try MapRenderer(run: self, dem: dem)
+        for p in pollutants.isEmpty ? [""] : pollutants {
+            body += "<figure>" + (try map.svg(pollutant: p.isEmpty ? nil : p)) + "<figcaption>\(p.isEmpty ? "" : "\(HTML.escape(p)): ")"
+            body += "河流线宽按负荷 streams scaled by load (kg/yr) · 灰线 jurisdiction borders · ● 断面 sections · ▲ 跨界点 border crossings</figcaption></figure>\n"
+        }
+        body += "</section>\n"
+
+        // Mass budget
+        body += "<section id=\"budget\"><h2>负荷平衡 Mass budget (kg/yr)</h2>\n"
+        body += HTML.table(["污染物 Pollutant", "产生 Generated", "输出 Delivered", "陆面截留 Lost on land", "河道衰减 Lost in streams", "水库截留 Lost in reservoirs", "不平衡 Imbalance"],
+                           budgets.map { b in
+                               [b["pollutant"] as? String ?? ""] + ["generated", "delivered", "lost_on_land", "lost_in_streams", "lost_in_reservoirs", "imbalance"]
+                                   .map { HTML.number(b[$0] as? Double ?? .nan) }
+                           }, numericFrom: 1)
+        body += "</section>\n"
+
+        // Attributed shares
+        body += "<section id=\"shares\"><h2>来源分担 Attributed shares at sections</h2>\n"
+        let attribution = (readJSON("attribution.json")?["sections"] as? [[String: Any]]) ?? []
+        if attribution.isEmpty { body += "<p>No jurisdictions given: no attribution. 未提供行政区划。</p>" }
+        for level in ["county", "prefecture", "province"] {
+            let entries = attribution.filter { $0["level"] as? String == level }
+            guard !entries.isEmpty else { continue }
+            body += "<h3>\(["county": "区县 County", "prefecture": "市州 Prefecture", "province": "省 Province"][level] ?? level)</h3>\n"
+            for entry in entries {
+                let origins = (entry["origins"] as? [[String: Any]]) ?? []
+                let parts = origins.map { (label: $0["name"] as? String ?? "", share: $0["share"] as? Double ?? 0) }.sorted { $0.share > $1.share }
+                let open = (entry["upstream_touches_edge_or_nodata"] as? Bool) == true
+                body += "<h4>\(HTML.escape(entry["name"] as? String ?? "")) (\(HTML.escape(entry["section"] as? String ?? ""))) · \(HTML.escape(entry["pollutant"] as? String ?? "")) · \(HTML.number(entry["total_kg_per_yr"] as? Double ?? .nan)) kg/yr\(open ? " · <em>上游触及DEM边界或无数据区 upstream area touches the DEM edge or nodata</em>" : "")</h4>\n"
+                body += HTML.stackedBar(parts.map { ($0.label, $0.share) })
+                body += "<details><summary>表 Table</summary>" + HTML.table(["来源 Origin", "负荷 Load (kg/yr)", "占比 Share"],
+                    parts.map { p in [p.label, HTML.number((entry["total_kg_per_yr"] as? Double ?? 0) * p.share), String(format: "%.2f %%", p.share * 100)] }, numericFrom: 1) + "</details>\n"
+            }
+        }
+        body += "</section>\n"
+
+        // Flux graph
+        body += "<section id=\"flux\"><h2>跨界通量 Jurisdiction flux graph</h2>\n"
+        if let flux = try? CSVTable.load(path("flux.csv")) {
+            let rows = flux.rows.filter { $0[0] == (config.jurisdictionLevels.first ?? "county") }
+                .sorted { (Double($0[6]) ?? 0) > (Double($1[6]) ?? 0) }.prefix(40)
+            body += "<p>直接交给下游行政区的负荷 Load each unit hands directly to the next (top 40, kg/yr).</p>"
+            body += HTML.table(["上游 From", "下游 To", "污染物 Pollutant", "负荷 Load (kg/yr)"], rows.map { [$0[2], $0[4], $0[5], HTML.number(Double($0[6]) ?? .nan)] }, numericFrom: 3)
+            body += try map.fluxDiagram(rows: Array(rows))
+        } else {
+            body += "<p>No flux table. 无通量表。</p>"
+        }
+        body += "</section>\n"
+
+        // Settlement
+        body += "<section id=\"ledger\"><h2>补偿结算 Settlement ledger</h2>\n"
+        if let ledger = readJSON("ledger.json") {
+            let currency = ledger["currency"] as? String ?? ""
+            let balances = (ledger["balances"] as? [String: Double] ?? [:]).sorted { $0.value > $1.value }
+            body += "<h3>净收支 Net balances (\(HTML.escape(currency)), \(ledger["year"] as? Int ?? 0))</h3>"
+            body += HTML.balanceBars(balances.map { (partyName($0.key), $0.value) }, currency: currency)
+            if let checks = ledger["checks"] as? [String: Double] {
+                body += "<p>核对 Checks: paid = received = \(HTML.number(checks["total_paid"] ?? .nan)); fund intake \(HTML.number(checks["fund_intake"] ?? .nan)) = payout \(HTML.number(checks["fund_payout"] ?? .nan)); balances sum to \(HTML.number(checks["balances_sum"] ?? .nan)).</p>"
+            }
+            let entries = (ledger["entries"] as? [[String: Any]]) ?? []
+            body += "<details open=\"open\"><summary>明细 Ledger (\(entries.count) transfers)</summary>"
+            body += HTML.table(["期间 Period", "断面 Section", "支付方 Payer", "收款方 Payee", "金额 Amount", "规则 Rule", "实测 Measured (mg/L)", "目标 Target", "超标 Excess", "分担 Shares"],
+                               entries.map { e in
+                                   [e["period"] as? String ?? "", e["section"] as? String ?? "", partyName(e["payer"] as? String ?? ""),
+                                    partyName(e["payee"] as? String ?? ""), HTML.number(e["amount"] as? Double ?? .nan), e["rule"] as? String ?? "",
+                                    e["measured"] as? String ?? "", e["target"] as? String ?? "", e["excess"] as? String ?? "", e["shares"] as? String ?? ""]
+                               }, numericFrom: 4) + "</details>"
+            let gaps = ledger["gaps"] as? [String] ?? []
+            if !gaps.isEmpty { body += "<h3>缺测 Missing monitoring (\(gaps.count))</h3><ul>" + gaps.prefix(50).map { "<li>\(HTML.escape($0))</li>" }.joined() + "</ul>" }
+        } else {
+            body += "<p>No scheme or monitoring data: no settlement. 未提供补偿方案或监测数据。</p>"
+        }
+        body += "</section>\n"
+
+        // Manifest summary
+        body += "<section id=\"manifest\"><h2>数据清单 Manifest</h2>\n"
+        body += HTML.table(["输入 Input", "SHA-256"], config.inputFiles.map { [relative($0), (try? checksum($0)) ?? "?"] })
+        body += "<p>Steps: " + steps.map { "\($0.name) \($0.ran ? "ran" : "up to date")" }.joined(separator: ", ") + ". Full details in manifest.json.</p>"
+        if !warnings.isEmpty { body += "<h3>警告 Warnings</h3><ul>" + warnings.map { "<li>\(HTML.escape($0))</li>" }.joined() + "</ul>" }
+        body += "</section>\n"
+        _ = geometry; _ = sections
+        return """
+        <!DOCTYPE html>
+        <html lang="zh-CN"><head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/>
+        <title>\(HTML.escape(config.name)) – hydrotool report</title>
+        <style>
+        body{font-family:"Noto Sans CJK SC","Source Han Sans SC","WenQuanYi Micro Hei","Microsoft YaHei",system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#222;line-height:1.4;padding:0 16px}
+        h1 small{font-size:60%;color:#555;font-weight:normal} h2{border-bottom:2px solid #1f77b4;padding-bottom:4px;margin-top:36px}
+        nav{margin:12px 0;padding:8px;background:#f3f6fa;border-radius:4px} .meta{color:#666;font-size:90%}
+        table{border-collapse:collapse;margin:8px 0;font-size:90%} th,td{border:1px solid #ccc;padding:3px 8px;text-align:left} th{background:#eef3f8}
+        td.n{text-align:right;font-variant-numeric:tabular-nums} figure{margin:12px 0} figcaption{font-size:90%;color:#555}
+        .legend{font-size:85%;margin:4px 0 12px} .key{margin-right:12px;white-space:nowrap} .key i{display:inline-block;width:10px;height:10px;margin-right:4px}
+        svg{max-width:100%;height:auto} details{margin:6px 0 14px}
+        </style></head><body>
+        \(body)
+        </body></html>
+        """
+    }
+
+    /// A path relative to the project file's folder, so the report reads the same wherever the project lives.
+    func relative(_ file: String) -> String {
+        let base = URL(fileURLWithPath: config.file).deletingLastPathComponent().standardizedFileURL.path + "/"
+        return file.hasPrefix(base) ? String(file.dropFirst(base.count)) : file
+    }
+
+    /// A party's name for display: a unit name when the party is a known code.
+    func partyName(_ id: String) -> String {
+        if let map = try? jurisdictionMap() {
+            for level in JurisdictionMap.Level.allCases {
+                let m = level == .county ? map : map.aggregated(to: level)
+                if let unit = m.units.first(where: { $0.id == id }) { return unit.name == id ? id : "\(unit.name) \(id)" }
+            }
+        }
+        return id
+    }
+
+    func writeManifest() throws {
+        var outputs: [String: String] = [:]
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        for name in files.sorted() where !name.hasPrefix(".") && name != Outputs.manifest {
+            outputs[name] = try SHA256.hex(file: path(name))
+        }
+        var inputs: [String: String] = [:]
+        for file in config.inputFiles { inputs[file] = try checksum(file) }
+        let projectText = (try? String(contentsOfFile: config.file, encoding: .utf8)) ?? ""
+        let manifest: [String: Any] = [
+            "tool": Provenance.toolName, "version": Provenance.version, "command": Provenance.current.command,
+            "gdal": LibraryVersions.gdal, "proj": LibraryVersions.proj,
+            "platform": "\(ProcessInfo.processInfo.operatingSystemVersionString); \(ProcessInfo.processInfo.processorCount) cores",
+            "project_file": config.file, "project_file_sha256": try SHA256.hex(file: config.file), "project": projectText,
+            "started": ISO8601DateFormatter().string(from: started), "finished": ISO8601DateFormatter().string(from: Date()),
+            "steps": steps.map { ["name": $0.name, "ran": $0.ran, "seconds": $0.seconds, "outputs": $0.outputs] },
+            "inputs_sha256": inputs, "outputs_sha256": outputs, "warnings": warnings,
+        ]
+        try writeJSON(manifest, to: Outputs.manifest)
+    }
+}

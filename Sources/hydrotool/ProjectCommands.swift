@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import Hydro
+
+/// Options shared by the commands that work on a project file.
+struct ProjectOptions: ParsableArguments {
+    @Argument(help: "Project file (TOML or JSON) naming the inputs and parameters.") var project: String
+    @Option(help: "Output folder (overrides the project file's).") var output: String?
+    @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Print no progress.") var quiet = false
+
+    func start() throws -> ProjectRun {
+        var config = try ProjectConfig.load(project)
+        if let output { config.output = URL(fileURLWithPath: output).standardizedFileURL.path }
+        return try ProjectRun(config, progress: quiet ? .silent : TerminalProgress.make(),
+                              log: { message in if !quiet { TerminalProgress.log(message) } })
+    }
+}
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the main job: conditioning, flow routing, network, loads, attribution, compensation, report.",
+        discussion: "Steps whose inputs, parameters and outputs are unchanged (by SHA-256) are skipped. Outputs go to one folder with fixed names; manifest.json records versions, the project file and every checksum.")
+
+    @OptionGroup var options: ProjectOptions
+    @Option(name: .customLong("scale-source"), help: ArgumentHelp("Scenario: PARTY:POLLUTANT:FACTOR, e.g. 520300:TP:0.7 (repeatable).", valueName: "PARTY:POLLUTANT:FACTOR"))
+    var scaleSource: [String] = []
+
+    func run() throws {
+        let scenario = try scaleSource.map(SourceScaling.init(parsing:))
+        let run = try options.start()
+        try run.runAll(scenario: scenario)
+        print("report: \(run.path(Outputs.report))")
+    }
+}
+
+struct LoadsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "loads",
+        abstract: "Route pollutant loads downstream (terrain, network and loads steps of a project).")
+
+    @OptionGroup var options: ProjectOptions
+
+    func run() throws {
+        let run = try options.start()
+        try run.runThrough(.loads)
+        print("loads: \(run.path(Outputs.loadRaster)), \(run.path(Outputs.sectionLoadsCSV)), \(run.path(Outputs.massBudget))")
+    }
+}
+
+struct AttributeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attribute",
+        abstract: "Attribute loads at sections and border crossings to the jurisdictions they came from.")
+
+    @OptionGroup var options: ProjectOptions
+
+    func run() throws {
+        let run = try options.start()
+        try run.runThrough(.attribution)
+        print("attribution: \(run.path("attribution.csv")), \(run.path("crossings.geojson")), \(run.path("flux.csv"))")
+    }
+}
+
+struct CompensateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compensate",
+        abstract: "Settle the project's compensation scheme from its monitoring data and attributed loads.")
+
+    @OptionGroup var options: ProjectOptions
+    @Option(name: .customLong("scale-source"), help: ArgumentHelp("Scenario: PARTY:POLLUTANT:FACTOR (repeatable); writes scenario_*.csv beside the ledger.", valueName: "PARTY:POLLUTANT:FACTOR"))
+    var scaleSource: [String] = []
+
+    func run() throws {
+        let scenario = try scaleSource.map(SourceScaling.init(parsing:))
+        let run = try options.start()
+        try run.runThrough(.compensation, scenario: scenario)
+        print("ledger: \(run.path("ledger.csv")), balances: \(run.path("balances.csv"))")
+    }
+}
+
+struct SpillCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "spill",
+        abstract: "Emergency response: where a released mass goes, when it arrives at each section and border, how much remains, whom to notify.")
+
+    @OptionGroup var options: ProjectOptions
+    @Option(help: "Release point as X,Y in the DEM's CRS (or lon,lat with --lonlat).") var at: String
+    @Flag(help: "The release point is longitude,latitude (WGS 84).") var lonlat = false
+    @Option(help: "Released mass, kg.") var mass: Double
+    @Option(help: "Release time, ISO 8601 (e.g. 2024-07-01T08:00:00+08:00).") var time: String
+    @Option(help: "Pollutant whose decay rate applies.") var pollutant = "CODMn"
+
+    func run() throws {
+        let parts = at.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2 else { throw HydroError(.invalidParameter, "--at", "'\(at)' is not X,Y") }
+        guard mass > 0 else { throw HydroError(.invalidParameter, "--mass", "must be positive (kg)") }
+        guard let start = ISO8601DateFormatter().date(from: time) else {
+            throw HydroError(.invalidParameter, "--time", "'\(time)' is not an ISO 8601 time such as 2024-07-01T08:00:00+08:00")
+        }
+        let run = try options.start()
+        try run.runThrough(.network)
+        let report = try run.spill(at: Coordinate(parts[0], parts[1]), lonLat: lonlat, mass: mass, released: start,
+                                   pollutant: try Pollutant(parsing: pollutant, parameter: "--pollutant"))
+        print(report)
+    }
+}
