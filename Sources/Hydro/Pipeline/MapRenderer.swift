@@ -14,7 +14,7 @@ struct MapRenderer {
     init(run: ProjectRun, dem: Grid<Float>) throws {
         self.run = run
         geometry = dem.geometry
-        let scale = min(1, 960.0 / Double(dem.width))
+        let scale = 960.0 / Double(dem.width)  // maps are drawn 960 px wide whatever the grid
         width = max(1, Int(Double(dem.width) * scale))
         height = max(1, Int(Double(dem.height) * scale))
         // Hillshade, resampled to the image size, tinted pale green.
@@ -114,7 +114,7 @@ struct MapRenderer {
             guard let p = section.placed else { continue }
             let (x, y) = Self.pixel(p, geometry, width, height)
             s += "<circle cx=\"\(String(format: "%.1f", x))\" cy=\"\(String(format: "%.1f", y))\" r=\"5\" fill=\"#c62828\" stroke=\"#fff\" stroke-width=\"1.5\"/>"
-            s += "<text x=\"\(String(format: "%.1f", x + 7))\" y=\"\(String(format: "%.1f", y - 6))\" fill=\"#b71c1c\" style=\"paint-order:stroke\" stroke=\"#fff\" stroke-width=\"3\">\(HTML.escape(section.name))</text>"
+            s += "<text x=\"\(String(format: "%.1f", x + 7))\" y=\"\(String(format: "%.1f", y - 6))\" fill=\"#b71c1c\" style=\"paint-order:stroke\" stroke=\"#fff\" stroke-width=\"3\">\(HTML.escape(section.id))<title>\(HTML.escape(section.name))</title></text>"
         }
         s += "</g></svg>"
         return s

@@ -33,6 +33,11 @@ extension ProjectRun {
             body += "<figure>" + (try map.svg(pollutant: p.isEmpty ? nil : p)) + "<figcaption>\(p.isEmpty ? "" : "\(HTML.escape(p)): ")"
             body += "河流线宽按负荷 streams scaled by load (kg/yr) · 灰线 jurisdiction borders · ● 断面 sections · ▲ 跨界点 border crossings</figcaption></figure>\n"
         }
+        let sectionRows = sections.map { s in [s.id, s.name, s.upstreamArea.isNaN ? "–" : HTML.number(s.upstreamArea),
+                                                s.snapDistance.isNaN ? "–" : HTML.number(s.snapDistance), s.warnings.joined(separator: "; ")] }
+        if !sectionRows.isEmpty {
+            body += "<h3>断面 Sections</h3>" + HTML.table(["编号 ID", "名称 Name", "集水面积 Upstream area (km²)", "移动 Snapped (m)", "提示 Warnings"], sectionRows, numericFrom: 2)
+        }
         body += "</section>\n"
 
         // Mass budget
