@@ -34,6 +34,8 @@ extension ProjectConfig {
                 do { _ = try CSVTable.load(coefficients) } catch let e as HydroError { throw key("diffuse.coefficients", coefficients, e.message) }
             case .loadRaster(let file, _, _):
                 do { _ = try RasterReader.info(file) } catch let e as HydroError { throw key("diffuse.raster", file, e.message) }
+            case .uniform:
+                break
             }
         }
         if let scheme { _ = try Scheme.load(scheme) }

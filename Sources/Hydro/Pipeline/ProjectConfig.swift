@@ -17,6 +17,8 @@ public struct ProjectConfig: Sendable {
         case exportCoefficients(landuse: String, coefficients: String)
         /// A load raster for one pollutant, kg/ha/yr (per area) or kg/yr (per cell).
         case loadRaster(file: String, pollutant: Pollutant, perHectare: Bool)
+        /// The same areal export on every valid cell, kg/ha/yr (a background or first estimate).
+        case uniform(pollutant: Pollutant, kgPerHectarePerYear: Double)
     }
 
     public struct ReservoirInput: Sendable {
@@ -74,6 +76,7 @@ public struct ProjectConfig: Sendable {
             switch d {
             case .exportCoefficients(let l, let c): files += [l, c]
             case .loadRaster(let f, _, _): files.append(f)
+            case .uniform: break
             }
         }
         return files
@@ -82,7 +85,10 @@ public struct ProjectConfig: Sendable {
     public var pollutants: [Pollutant] {
         var set = Set(transport.decayPerDay.keys)
         for p in pointSources { set.formUnion(p.fields.keys) }
-        for d in diffuse { if case .loadRaster(_, let p, _) = d { set.insert(p) } }
+        for d in diffuse {
+            if case .loadRaster(_, let p, _) = d { set.insert(p) }
+            if case .uniform(let p, _) = d { set.insert(p) }
+        }
         return set.sorted()
     }
 
@@ -168,7 +174,11 @@ public struct ProjectConfig: Sendable {
                                     idField: try t.string("id_field"), fields: fields, snapRadius: try t.number("snap_radius_m"))
         }
         diffuse = try root.tables("diffuse").map { t in
-            try t.requireOnly(["landuse", "coefficients", "raster", "pollutant", "unit"])
+            try t.requireOnly(["landuse", "coefficients", "raster", "pollutant", "unit", "rate_kg_ha_yr"])
+            if let rate = try t.number("rate_kg_ha_yr") {
+                guard rate >= 0 else { throw t.error("rate_kg_ha_yr", "must not be negative") }
+                return .uniform(pollutant: try Pollutant(parsing: try t.requireString("pollutant"), parameter: t.location("pollutant")), kgPerHectarePerYear: rate)
+            }
             if let landuse = try existing(t, "landuse") {
                 guard let coefficients = try existing(t, "coefficients") else { throw t.error("coefficients", "is needed with landuse") }
                 return .exportCoefficients(landuse: landuse, coefficients: coefficients)

@@ -122,6 +122,8 @@ enum ProjectInputs {
                 if !unknown.isEmpty {
                     run.warn("\(landuse): classes \(unknown.sorted().map(String.init).joined(separator: ", ")) have no export coefficient in \(coefficientsFile); they generate no load")
                 }
+            case .uniform(let pollutant, let rate):
+                for i in 0..<geometry.cellCount { sources.add(pollutant, cell: i, kgPerYear: rate * metrics.area[i / geometry.width] / 1e4) }
             case .loadRaster(let file, let pollutant, let perHectare):
                 let values = try RasterReader.read(file, as: Double.self, onto: geometry, resampling: perHectare ? .average : .nearest)
                 for i in 0..<values.count where values.isValid(at: i) {

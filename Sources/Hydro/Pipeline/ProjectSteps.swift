@@ -87,6 +87,7 @@ extension ProjectRun {
             switch d {
             case .exportCoefficients(let l, let c): lines.append("diffuse=\(l) \(c)")
             case .loadRaster(let f, let p, let perHectare): lines.append("diffuse=\(f) \(p.name) \(perHectare)")
+            case .uniform(let p, let rate): lines.append("diffuse=uniform \(p.name) \(rate)")
             }
         }
         for r in config.reservoirs {
@@ -106,6 +107,7 @@ extension ProjectRun {
                 switch d {
                 case .exportCoefficients(let l, let c): [l, c]
                 case .loadRaster(let f, _, _): [f]
+                case .uniform: []
                 }
             }
     }
