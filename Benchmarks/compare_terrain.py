@@ -605,20 +605,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tools", default=",".join(DEFAULT_TOOLS),
                    help="comma-separated subset of: " + ",".join(ALL_TOOLS)
                    + ", or 'all'")
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=int, default=2,
+                   help="threads for every tool that can use more than one")
     p.add_argument("--repeat", type=int, default=1,
                    help="runs per tool; the fastest (wall) is reported")
     p.add_argument("--timeout", type=float, default=3600.0,
                    help="seconds per tool run")
-    p.add_argument("--json-out", default=None,
-                   help="JSON results file (default terrain_bench_<dem>.json "
-                        "in the current directory)")
+    p.add_argument("--json-out", default=argparse.SUPPRESS,
+                   help="JSON results file [default: terrain_bench_<DEM name>.json "
+                        "in the current directory]")
     p.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
 
     if args.worker:
         return run_worker(args.worker, args.dem, args.threads)
 
+    if args.repeat < 1 or args.threads < 1:
+        p.error("--repeat and --threads must be at least 1")
     args.dem = os.path.abspath(args.dem)
     if not os.path.exists(args.dem):
         p.error(f"DEM not found: {args.dem}")
@@ -657,7 +660,7 @@ def main(argv: list[str] | None = None) -> int:
              f"{info['dtype']}, {args.threads} threads)")
     table = markdown_table(rows, title)
     print(table)
-    json_out = args.json_out or f"terrain_bench_{Path(args.dem).stem}.json"
+    json_out = getattr(args, "json_out", None) or f"terrain_bench_{Path(args.dem).stem}.json"
     doc = {"created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
            "dem": args.dem, "dem_info": info, "cells": cells,
            "threads": args.threads, "repeat": args.repeat,

@@ -253,9 +253,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rows", type=int, default=10000)
     p.add_argument("--cols", type=int, default=10000)
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--out", default=None,
-                   help="output GeoTIFF (default synthetic_dem_ROWSxCOLS_sSEED.tif "
-                        "in the current directory)")
+    p.add_argument("--out", default=argparse.SUPPRESS,
+                   help="output GeoTIFF [default: synthetic_dem_ROWSxCOLS_sSEED.tif "
+                        "in the current directory]")
     p.add_argument("--cell", type=float, default=30.0, help="cell size in metres")
     p.add_argument("--beta", type=float, default=3.2,
                    help="spectral exponent of the power spectrum")
@@ -278,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     if a.rows < 8 or a.cols < 8:
         p.error("--rows and --cols must be at least 8")
-    out = a.out or f"synthetic_dem_{a.rows}x{a.cols}_s{a.seed}.tif"
+    out = getattr(a, "out", None) or f"synthetic_dem_{a.rows}x{a.cols}_s{a.seed}.tif"
 
     t0 = time.perf_counter()
     rng = np.random.default_rng(a.seed)

@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure speed and memory (build with -c release).",
-        subcommands: [TerrainBench.self, IOBench.self])
+        subcommands: [TerrainBench.self, IOBench.self, RoutingBench.self])
 
     struct TerrainBench: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -41,6 +41,20 @@ struct BenchCommand: ParsableCommand {
             print(String(format: "%@: %d cells\n hydrotool read+write %.3f s (%.1f Mcells/s), gdal_translate %.3f s (%.1f Mcells/s), ratio %.2f",
                          r.file, r.cells, r.hydrotoolSeconds, r.hydrotoolMegacellsPerSecond, r.gdalTranslateSeconds,
                          r.gdalTranslateMegacellsPerSecond, r.ratio))
+        }
+    }
+
+    struct RoutingBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "routing", abstract: "Time load routing (3 pollutants) and attribution (88 units) against one weighted accumulation.")
+        @Argument(help: "DEM to process.") var dem: String
+        @Option(help: "Number of jurisdictions (a grid of blocks).") var units = 88
+
+        func run() throws {
+            let r = try RoutingBenchmark.run(dem, units: units)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(r), as: UTF8.self))
         }
     }
 }

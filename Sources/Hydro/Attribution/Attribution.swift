@@ -98,7 +98,7 @@ public enum LoadAttribution {
 
         var results: [PollutantAttribution] = []
         for (index, p) in routed.pollutants.enumerated() {
-            guard let generated = sources.generated[p], let outflow = routed.outflow[p], let lostByCell = routed.lost[p] else { continue }
+            guard let generated = sources.generated[p], let outflow = routed.outflow[p] else { continue }
             let (pass, own) = model.factors(for: p)
             // Fraction of load entering a cell that reaches its next target as inflow.
             var reach = [Double](repeating: 0, count: n)
@@ -129,17 +129,19 @@ public enum LoadAttribution {
                     for u in 0...k { inflow[target][u] += vector[u] * factor }
                 }
             }
-            // Budgets and flux need no origins.
+            // Budgets and flux need no origins: loss in a cell = what enters it + what it generates − what leaves.
             var flux = [[Double]](repeating: [Double](repeating: 0, count: k + 1), count: k + 1)
             var gen = [Double](repeating: 0, count: k + 1), lost = gen, delivered = gen
+            var entering = [Double](repeating: 0, count: n)
             for c32 in graph.order {
                 let c = Int(c32)
                 let u = unit(c)
                 gen[u] += generated[c]
-                lost[u] += lostByCell[c]
+                lost[u] += entering[c] + generated[c] - outflow[c]
                 var passed = 0.0
                 graph.forEachReceiver(of: c) { j, s in
                     passed += s
+                    entering[j] += s * outflow[c]
                     let v = unit(j)
                     if v != u { flux[u][v] += s * outflow[c] }
                 }

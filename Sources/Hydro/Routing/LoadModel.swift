@@ -56,6 +56,15 @@ public struct LoadModel: Sendable {
     public let reachLength: [Double]
     public let parameters: TransportParameters
     public let reservoirs: [Reservoir]
+    /// Land-to-water delivery ratio of every cell (1 on the channel): the same for every pollutant.
+    let delivery: [Double]
+    /// Channel cells and their travel times (days), so per-pollutant decay touches only them.
+    let channelCells: [Int]
+    let channelDays: [Double]
+    /// Reservoir outlet cells, for the budget.
+    let isReservoir: [Bool]
+    /// Position of each channel cell in `channelCells` (−1 off the channel).
+    let channelIndex: [Int32]
 
     public init(graph: RoutingGraph, isChannel: [Bool], parameters: TransportParameters, reservoirs: [Reservoir] = []) throws {
         try parameters.validate()
@@ -80,12 +89,46 @@ public struct LoadModel: Sendable {
             guard !isChannel[i] else { continue }
             toStream[i] = reach[i] + (graph.directions.downstream(of: i).map { toStream[$0] } ?? 0)
         }
+        var delivery = [Double](repeating: 1, count: n)
+        for c in graph.order where !isChannel[Int(c)] {
+            switch parameters.delivery {
+            case .constant(let r): delivery[Int(c)] = r
+            case .exponential(let l): delivery[Int(c)] = exp(-toStream[Int(c)] / l)
+            }
+        }
+        var channelCells: [Int] = []
+        var channelDays: [Double] = []
+        for c in graph.order where isChannel[Int(c)] {
+            let i = Int(c)
+            channelCells.append(i)
+            channelDays.append(reach[i] / parameters.velocity.value(areaKm2: areaKm2[i]) / 86400)
+        }
+        var isReservoir = [Bool](repeating: false, count: n)
+        for r in reservoirs { isReservoir[r.cell] = true }
+        var channelIndex = [Int32](repeating: -1, count: n)
+        for (k, cell) in channelCells.enumerated() { channelIndex[cell] = Int32(k) }
         self.graph = graph
         self.isChannel = isChannel
         self.distanceToStream = toStream
         self.reachLength = reach
         self.parameters = parameters
         self.reservoirs = reservoirs
+        self.delivery = delivery
+        self.channelCells = channelCells
+        self.channelDays = channelDays
+        self.isReservoir = isReservoir
+        self.channelIndex = channelIndex
+    }
+
+    /// Per-pollutant factors of the channel cells only (aligned with `channelCells`) and of the
+    /// reservoir cells: the routing pass looks them up instead of filling whole-grid arrays.
+    func channelFactors(for p: Pollutant) -> (pass: [Double], own: [Double], reservoir: [Int: Double]) {
+        let k = parameters.decayPerDay[p] ?? 0
+        let pass = channelDays.map { exp(-k * $0) }
+        let own = channelDays.map { exp(-k * $0 / 2) }
+        var reservoir: [Int: Double] = [:]
+        for r in reservoirs { reservoir[r.cell, default: 1] *= r.retention.passedFraction(p) }
+        return (pass, own, reservoir)
     }
 
     /// Travel time through a channel cell, days.
@@ -95,22 +138,12 @@ public struct LoadModel: Sendable {
     }
 
     public func factors(for p: Pollutant) -> (pass: [Double], own: [Double]) {
-        let n = graph.geometry.cellCount
         let k = parameters.decayPerDay[p] ?? 0
-        var pass = [Double](repeating: 1, count: n)
-        var own = [Double](repeating: 1, count: n)
-        for c in graph.order {
-            let i = Int(c)
-            if isChannel[i] {
-                let t = travelDays(i)
-                pass[i] = exp(-k * t)
-                own[i] = exp(-k * t / 2)
-            } else {
-                switch parameters.delivery {
-                case .constant(let r): own[i] = r
-                case .exponential(let l): own[i] = exp(-distanceToStream[i] / l)
-                }
-            }
+        var pass = [Double](repeating: 1, count: graph.geometry.cellCount)
+        var own = delivery
+        for (cell, t) in zip(channelCells, channelDays) {
+            pass[cell] = exp(-k * t)
+            own[cell] = exp(-k * t / 2)
         }
         for r in reservoirs {
             let f = r.retention.passedFraction(p)

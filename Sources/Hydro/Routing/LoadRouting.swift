@@ -20,52 +20,88 @@ public struct RoutedLoads: Sendable {
     public var pollutants: [Pollutant]
     /// `outflow[p][cell]`: load leaving the cell downstream, kg/yr (NaN on nodata).
     public var outflow: [Pollutant: [Double]]
-    /// `lost[p][cell]`: load lost within the cell (delivery, decay, retention), kg/yr.
-    public var lost: [Pollutant: [Double]]
     public var budgets: [Pollutant: MassBudget]
 }
 
-/// Routes loads downstream in one pass over the topological order per pollutant:
+/// Routes loads downstream, one pass over the topological order per pollutant:
 /// out_c = pass_c · in_c + own_c · G_c, and out_c is split among the receivers of c
 /// (`RoutingGraph.forEachReceiver`); what has no receiver is delivered at c. See `LoadModel`.
+/// Each pass reads the generated load and writes the outflow once, like a weighted accumulation.
 public enum LoadRouting {
     public static func route(_ sources: LoadSources, model: LoadModel, progress: TaskProgress = .silent) throws -> RoutedLoads {
         let graph = model.graph
         let n = graph.geometry.cellCount
+        let pollutants = sources.pollutants.filter { sources.generated[$0] != nil }
         var outflow: [Pollutant: [Double]] = [:]
-        var lostByCell: [Pollutant: [Double]] = [:]
         var budgets: [Pollutant: MassBudget] = [:]
-        let reservoirCells = Set(model.reservoirs.map(\.cell))
-        for (index, p) in sources.pollutants.enumerated() {
-            guard let generated = sources.generated[p] else { continue }
-            let (pass, own) = model.factors(for: p)
-            var inflow = [Double](repeating: 0, count: n)
+        var inflow = [Double](repeating: 0, count: n)
+        let simple = graph.linksFrom.isEmpty
+        for (index, pollutant) in pollutants.enumerated() {
+            guard let generatedLoads = sources.generated[pollutant] else { continue }
+            let factors = model.channelFactors(for: pollutant)
+            if index > 0 { inflow.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
             var out = [Double](repeating: .nan, count: n)
-            var lost = [Double](repeating: 0, count: n)
-            var budget = MassBudget(pollutant: p.name, generated: 0, deliveredByOutlet: [:], lostOnLand: 0, lostInStreams: 0, lostInReservoirs: 0)
-            for c32 in graph.order {
-                let c = Int(c32)
-                let g = generated[c]
-                let leaving = pass[c] * inflow[c] + own[c] * g
-                out[c] = leaving
-                let loss = inflow[c] + g - leaving
-                lost[c] = loss
-                budget.generated += g
-                if reservoirCells.contains(c) { budget.lostInReservoirs += loss }
-                else if model.isChannel[c] { budget.lostInStreams += loss }
-                else { budget.lostOnLand += loss }
-                var passed = 0.0
-                graph.forEachReceiver(of: c) { j, s in
-                    inflow[j] += leaving * s
-                    passed += s
+            var generated = 0.0, onLand = 0.0, inStreams = 0.0, inReservoirs = 0.0
+            var delivered: [Int: Double] = [:]
+            generatedLoads.withUnsafeBufferPointer { g in
+                inflow.withUnsafeMutableBufferPointer { into in
+                    out.withUnsafeMutableBufferPointer { o in
+                        factors.pass.withUnsafeBufferPointer { cp in
+                            factors.own.withUnsafeBufferPointer { co in
+                                model.delivery.withUnsafeBufferPointer { delivery in
+                                    model.channelIndex.withUnsafeBufferPointer { channelIndex in
+                                        model.isReservoir.withUnsafeBufferPointer { isReservoir in
+                                          graph.downstream.withUnsafeBufferPointer { ds in
+                                            for c32 in graph.order {
+                                                let c = Int(c32)
+                                                let gen = g[c], enter = into[c]
+                                                let ci = Int(channelIndex[c])
+                                                var value: Double
+                                                if ci >= 0 {
+                                                    value = cp[ci] * enter + co[ci] * gen
+                                                    if isReservoir[c] {
+                                                        value *= factors.reservoir[c] ?? 1
+                                                        inReservoirs += enter + gen - value
+                                                    } else {
+                                                        inStreams += enter + gen - value
+                                                    }
+                                                } else {
+                                                    value = enter + delivery[c] * gen
+                                                    if isReservoir[c] {
+                                                        value *= factors.reservoir[c] ?? 1
+                                                        inReservoirs += enter + gen - value
+                                                    } else {
+                                                        onLand += gen - value + enter
+                                                    }
+                                                }
+                                                o[c] = value
+                                                generated += gen
+                                                if simple {
+                                                    let d = Int(ds[c])
+                                                    if d >= 0 { into[d] += value } else { delivered[c, default: 0] += value }
+                                                    continue
+                                                }
+                                                var passed = 0.0
+                                                graph.forEachReceiver(of: c) { j, s in
+                                                    into[j] += value * s
+                                                    passed += s
+                                                }
+                                                if passed < 1 { delivered[c, default: 0] += value * (1 - passed) }
+                                            }
+                                          }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
-                if passed < 1 { budget.deliveredByOutlet[c, default: 0] += leaving * (1 - passed) }
             }
-            outflow[p] = out
-            lostByCell[p] = lost
-            budgets[p] = budget
-            try progress.report(Double(index + 1) / Double(sources.pollutants.count))
+            outflow[pollutant] = out
+            budgets[pollutant] = MassBudget(pollutant: pollutant.name, generated: generated, deliveredByOutlet: delivered,
+                                            lostOnLand: onLand, lostInStreams: inStreams, lostInReservoirs: inReservoirs)
+            try progress.report(Double(index + 1) / Double(pollutants.count))
         }
-        return RoutedLoads(pollutants: sources.pollutants, outflow: outflow, lost: lostByCell, budgets: budgets)
+        return RoutedLoads(pollutants: pollutants, outflow: outflow, budgets: budgets)
     }
 }

@@ -28,6 +28,9 @@ public struct RoutingGraph: Sendable {
     public let order: [Int32]
     /// Link indices leaving each cell (only cells with links appear).
     public let linksFrom: [Int: [Int]]
+    /// D8 receiver of every cell, −1 where the water leaves the grid or stops (pyflwdir's `idxs_ds`):
+    /// computed once so that routing passes do no index arithmetic.
+    public let downstream: [Int32]
 
     public var geometry: GridGeometry { directions.geometry }
 
@@ -86,6 +89,9 @@ public struct RoutingGraph: Sendable {
         self.links = links
         self.order = order
         self.linksFrom = linksFrom
+        var downstream = [Int32](repeating: -1, count: n)
+        for c in order { if let d = directions.downstream(of: Int(c)) { downstream[Int(c)] = Int32(d) } }
+        self.downstream = downstream
     }
 
     private static func d8Share(_ cell: Int, _ linksFrom: [Int: [Int]], _ links: [FlowLink]) -> Double {
@@ -102,7 +108,8 @@ public struct RoutingGraph: Sendable {
     /// no receiver (leaving the grid, or a sink) is `1 − Σ shares`.
     @inline(__always) public func forEachReceiver(of cell: Int, _ body: (Int, Double) -> Void) {
         let s0 = d8Share(of: cell)
-        if s0 > 0, let d = directions.downstream(of: cell) { body(d, s0) }
+        let d = Int(downstream[cell])
+        if s0 > 0, d >= 0 { body(d, s0) }
         if let ks = linksFrom[cell] { for k in ks { body(links[k].to, links[k].share) } }
     }
 
@@ -118,11 +125,21 @@ public struct RoutingGraph: Sendable {
     public func accumulate(_ weight: (Int) -> Double) -> [Double] {
         var total = [Double](repeating: .nan, count: geometry.cellCount)
         for c in order { total[Int(c)] = 0 }
-        for c32 in order {
-            let c = Int(c32)
-            total[c] += weight(c)
-            let value = total[c]
-            forEachReceiver(of: c) { j, s in total[j] += value * s }
+        let simple = linksFrom.isEmpty
+        total.withUnsafeMutableBufferPointer { t in
+            downstream.withUnsafeBufferPointer { ds in
+                for c32 in order {
+                    let c = Int(c32)
+                    t[c] += weight(c)
+                    let value = t[c]
+                    if simple {
+                        let d = Int(ds[c])
+                        if d >= 0 { t[d] += value }
+                    } else {
+                        forEachReceiver(of: c) { j, s in t[j] += value * s }
+                    }
+                }
+            }
         }
         return total
     }
