@@ -136,3 +136,28 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(attempt(good), "")
     }
 }
+
+final class ChishuiExampleTests: XCTestCase {
+    /// The documented real example runs on the shared data and its shares are sensible.
+    func testChishuiExampleProjectRuns() throws {
+        _ = try TestPaths.shared("guizhou_dem_1km/chishui_basin_dem_1km.tif")
+        let project = TestPaths.packageRoot.appendingPathComponent("examples/chishui/project.toml").path
+        var config = try ProjectConfig.load(project)
+        config.output = try TestPaths.temporaryFolder(self).path
+        let run = try ProjectRun(config)
+        try run.runAll()
+        let sections = try run.sections()
+        XCTAssertEqual(sections.compactMap(\.cell).count, 3, "\(sections.map(\.warnings))")
+        let attribution = try XCTUnwrap(run.readJSON("attribution.json")?["sections"] as? [[String: Any]])
+        // At Qingshuipu, the Yunnan exit, most of the load comes from Yunnan; at Lianyuxi, from Guizhou.
+        func share(_ section: String, _ province: String) -> Double {
+            let entry = attribution.first { $0["level"] as? String == "province" && $0["section"] as? String == section && $0["pollutant"] as? String == "TP" }
+            let origins = entry?["origins"] as? [[String: Any]] ?? []
+            return origins.first { $0["name"] as? String == province }?["share"] as? Double ?? 0
+        }
+        XCTAssertGreaterThan(share("QSP", "云南省"), 0.5)
+        XCTAssertGreaterThan(share("LYX", "贵州省"), 0.5)
+        let checks = try XCTUnwrap(run.readJSON("ledger.json")?["checks"] as? [String: Double])
+        XCTAssertEqual(checks["fund_payout"] ?? 0, checks["fund_intake"] ?? 1, accuracy: 1e-6)
+    }
+}
