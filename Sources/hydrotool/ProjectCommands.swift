@@ -6,10 +6,12 @@ import Hydro
 struct ProjectOptions: ParsableArguments {
     @Argument(help: "Project file (TOML or JSON) naming the inputs and parameters.") var project: String
     @Option(help: "Output folder (overrides the project file's).") var output: String?
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a project parameter, KEY=VALUE in TOML (e.g. decay.TP=0.05, transport.velocity_m_per_s=0.4); repeatable.", valueName: "KEY=VALUE"))
+    var overrides: [String] = []
     @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Print no progress.") var quiet = false
 
     func start() throws -> ProjectRun {
-        var config = try ProjectConfig.load(project)
+        var config = try ProjectConfig.load(project, overrides: overrides)
         if let output { config.output = URL(fileURLWithPath: output).standardizedFileURL.path }
         return try ProjectRun(config, progress: quiet ? .silent : TerminalProgress.make(),
                               log: { message in if !quiet { TerminalProgress.log(message) } })

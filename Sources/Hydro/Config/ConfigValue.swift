@@ -64,6 +64,39 @@ public struct ConfigTable: Sendable, Equatable {
 
     public func has(_ key: String) -> Bool { entries[key] != nil }
 
+    /// Sets a dotted key (e.g. "decay.TP") from TOML value text, replacing what the file said:
+    /// how command-line flags override a parameter file.
+    public mutating func override(_ assignment: String) throws {
+        guard let eq = assignment.firstIndex(of: "=") else {
+            throw HydroError(.invalidParameter, "--set", "'\(assignment)' is not KEY=VALUE (e.g. decay.TP=0.05)")
+        }
+        let keys = assignment[..<eq].split(separator: ".").map { String($0).trimmingWhitespace() }
+        let valueText = String(assignment[assignment.index(after: eq)...])
+        guard !keys.isEmpty, keys.allSatisfy({ !$0.isEmpty }) else { throw HydroError(.invalidParameter, "--set", "'\(assignment)' has an empty key") }
+        let parsed = try TOMLParser(text: "v = \(valueText)", file: "--set").parse()
+        guard let value = parsed.entries["v"] else { throw HydroError(.invalidParameter, "--set", "no value in '\(assignment)'") }
+        try setPath(keys[...], value)
+    }
+
+    private mutating func setPath(_ keys: ArraySlice<String>, _ value: ConfigValue) throws {
+        guard let key = keys.first else { return }
+        if keys.count == 1 {
+            if entries[key] == nil { order.append(key) }
+            entries[key] = value
+            lines[key] = 0
+            return
+        }
+        var child: ConfigTable
+        switch entries[key] {
+        case .table(let t)?: child = t
+        case nil: child = ConfigTable(file: "--set", path: qualified(key))
+        default: throw HydroError(.invalidParameter, "--set", "'\(qualified(key))' is not a table")
+        }
+        try child.setPath(keys.dropFirst(), value)
+        if entries[key] == nil { order.append(key) }
+        entries[key] = .table(child)
+    }
+
     public func string(_ key: String) throws -> String? {
         guard let v = entries[key] else { return nil }
         guard case .string(let s) = v else { throw error(key, "must be a string, not \(v.typeName)") }

@@ -92,8 +92,10 @@ public struct ProjectConfig: Sendable {
         return set.sorted()
     }
 
-    public static func load(_ path: String) throws -> ProjectConfig {
-        let root = try ConfigFile.load(path)
+    /// Reads a project file, with `overrides` ("decay.TP=0.05") applied on top.
+    public static func load(_ path: String, overrides: [String] = []) throws -> ProjectConfig {
+        var root = try ConfigFile.load(path)
+        for o in overrides { try root.override(o) }
         return try ProjectConfig(root, file: path)
     }
 
