@@ -120,7 +120,7 @@ final class CompensationTests: XCTestCase {
 
     func testExcessLoadIsPricedFromConcentrationAndVolume() throws {
         let text = monthlyScheme.replacingOccurrences(of: "SPLIT", with: "equal")
-            .replacingOccurrences(of: "amount_missed = 200_000", with: "mode = \"excess_load\"\nunit_price = { TP = 100 }")
+            .replacingOccurrences(of: "amount_missed = 200_000", with: "mode = \"excess_load\"\nunit_price = { TP = 100, CODMn = 1, \"NH3-N\" = 10 }")
         let data = monitoring(year("S", tp: { $0 == 1 ? 0.3 : 0.05 }), volume: 1e7)
         let s = try Settlement.compute(try scheme(text), monitoring: data, attributed: nil)
         // (0.3 − 0.1) mg/L × 1e7 m³ = 2000 kg, at 100 per kg.
@@ -191,6 +191,20 @@ final class CompensationTests: XCTestCase {
         XCTAssertEqual(try GB3838.limit(Pollutant("TP"), waterClass: 2, body: .lake), 0.025)
         XCTAssertTrue(GB3838.meets(Pollutant("DO"), concentration: 6.5, limit: 6))
         XCTAssertFalse(GB3838.meets(Pollutant("DO"), concentration: 5.5, limit: 6))
+    }
+
+    func testTOMLMultiLineArraysCRLFAndOverrides() throws {
+        var t = try TOMLParser(text: "# c\r\n[g]\r\nmembers = [\r\n  \"A\",\r\n  \"B\", # two\r\n]\r\nn = 3\r\n", file: "g.toml").parse()
+        XCTAssertEqual(try t.table("g")?.strings("members"), ["A", "B"])
+        XCTAssertEqual(try t.table("g")?.number("n"), 3)
+        XCTAssertEqual(try t.table("g")?.location("n"), "g.toml:7")
+        try t.override("g.n=4")
+        try t.override("decay.TP=0.05")
+        XCTAssertEqual(try t.table("g")?.number("n"), 4)
+        XCTAssertEqual(try t.table("decay")?.number("TP"), 0.05)
+        XCTAssertThrowsError(try t.override("nonsense"))
+        XCTAssertThrowsError(try scheme("[scheme]\nyear = nan\n")) { XCTAssertTrue("\($0)".contains("year")) }
+        XCTAssertThrowsError(try scheme("[scheme]\nyear = 2024.5\n")) { XCTAssertTrue("\($0)".contains("whole number")) }
     }
 
     func testJSONAndTOMLConfigurationsAgree() throws {

@@ -91,13 +91,15 @@ public struct Scheme: Sendable {
         let head = try root.table("scheme") ?? ConfigTable(file: root.file, path: "scheme")
         try head.requireOnly(["name", "year", "currency"])
         name = try head.string("name") ?? "scheme"
-        guard let y = try head.number("year") else { throw head.error("year", "is missing (the settlement year, e.g. 2024)") }
-        year = Int(y)
+        guard let y = try head.integer("year", in: 1900...2200) else { throw head.error("year", "is missing (the settlement year, e.g. 2024)") }
+        year = y
         currency = try head.string("currency") ?? "CNY"
         var groups: [String: [String]] = [:]
         for g in try root.tables("groups") {
             try g.requireOnly(["name", "members"])
-            groups[try g.requireString("name")] = try g.strings("members") ?? []
+            let name = try g.requireString("name")
+            guard groups[name] == nil else { throw g.error("name", "group '\(name)' is defined twice") }
+            groups[name] = try g.strings("members") ?? []
         }
         self.groups = groups
         sections = try root.tables("sections").map { t in
@@ -109,6 +111,9 @@ public struct Scheme: Sendable {
                 throw t.error(upstream.isEmpty ? "upstream" : "downstream", "is missing: a section needs upstream and downstream parties")
             }
             let parameters = try (try t.strings("parameters") ?? ["CODMn", "NH3-N", "TP"]).map { try Pollutant(parsing: $0, parameter: t.location("parameters")) }
+            guard !parameters.isEmpty else { throw t.error("parameters", "must name at least one assessed parameter") }
+            let overlap = Set(upstream).intersection(downstream)
+            guard overlap.isEmpty else { throw t.error("upstream", "party '\(overlap.sorted()[0])' is both upstream and downstream") }
             let body = GB3838.WaterBody(rawValue: try t.string("water_body") ?? "river")
             guard let body else { throw t.error("water_body", "must be \"river\" or \"lake\"") }
             var targets: [Pollutant: Double] = [:], labels: [Pollutant: String] = [:]
@@ -145,6 +150,7 @@ public struct Scheme: Sendable {
             guard seen.insert(s.id).inserted else { throw HydroError(.invalidInput, s.line, "section '\(s.id)' is defined twice") }
         }
         let allSections = sections.map(\.id)
+        let sectionsByID = Dictionary(sections.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var covered: [String: String] = [:]
         func sectionList(_ t: ConfigTable, kind: String) throws -> [String] {
             let list = try t.strings("sections") ?? allSections
@@ -186,32 +192,51 @@ public struct Scheme: Sendable {
                 let split = Split(rawValue: try t.string("split") ?? "proportional")
                 guard let split else { throw t.error("split", "must be proportional, shapley or equal") }
                 let price = try prices(t, "unit_price")
-                if mode == .excessLoad && price.isEmpty { throw t.error("unit_price", "is needed with mode = \"excess_load\" (yuan per kg)") }
-                let rule = MonthlyRule(sections: try sectionList(t, kind: "monthly_two_way"), amountMet: try t.number("amount_met") ?? amount ?? 0,
+                let covered = try sectionList(t, kind: "monthly_two_way")
+                if mode == .excessLoad {
+                    for id in covered {
+                        for p in sectionsByID[id]?.parameters ?? [] where p.name != "DO" && price[p] == nil {
+                            throw t.error("unit_price", "has no price for \(p.name), assessed at section '\(id)' (yuan per kg of excess load)")
+                        }
+                    }
+                }
+                let rule = MonthlyRule(sections: covered, amountMet: try t.number("amount_met") ?? amount ?? 0,
                                        amountMissed: try t.number("amount_missed") ?? amount ?? 0, mode: mode, unitPrice: price, split: split,
                                        line: t.location("type"))
                 guard rule.amountMet >= 0, rule.amountMissed >= 0 else { throw t.error("amount", "must not be negative") }
                 return .monthly(rule)
             case "water_quantity":
                 try t.requireOnly(["type", "sections", "monthly_volume_m3", "amount_volume", "ecological_flow_m3s", "amount_flow"])
+                for key in ["amount_volume", "amount_flow", "monthly_volume_m3", "ecological_flow_m3s"] {
+                    if let v = try t.number(key), v < 0 { throw t.error(key, "must not be negative") }
+                }
                 return .quantity(QuantityRule(sections: try sectionList(t, kind: "water_quantity"), monthlyVolume: try t.number("monthly_volume_m3"),
                                               amountVolume: try t.number("amount_volume") ?? 0, ecologicalFlow: try t.number("ecological_flow_m3s"),
                                               amountFlow: try t.number("amount_flow") ?? 0, line: t.location("type")))
             case "index":
                 try t.requireOnly(["type", "sections", "k0", "amount", "parameters", "reference"])
                 let parameters = try (try t.strings("parameters") ?? ["CODMn", "NH3-N", "TP", "TN"]).map { try Pollutant(parsing: $0, parameter: t.location("parameters")) }
-                return .index(IndexRule(sections: try sectionList(t, kind: "index"), k0: try t.number("k0") ?? 0.85,
-                                        amount: try t.requireNumber("amount"), parameters: parameters,
-                                        reference: try prices(t, "reference"), line: t.location("type")))
+                guard !parameters.isEmpty else { throw t.error("parameters", "must name at least one parameter") }
+                let reference = try prices(t, "reference")
+                for (p, v) in reference where !(v > 0) { throw t.error("reference", "for \(p.name) must be positive, got \(v)") }
+                let k0 = try t.number("k0") ?? 0.85
+                guard k0 > 0 else { throw t.error("k0", "must be positive") }
+                let amount = try t.requireNumber("amount")
+                guard amount >= 0 else { throw t.error("amount", "must not be negative") }
+                return .index(IndexRule(sections: try sectionList(t, kind: "index"), k0: k0, amount: amount, parameters: parameters,
+                                        reference: reference, line: t.location("type")))
             case "pooled_fund":
                 try t.requireOnly(["type", "total", "contributions", "allocation", "failures"])
                 let failures = try t.tables("failures").map { f -> Failure in
                     try f.requireOnly(["section", "weight", "deduct_from", "give_to"])
                     let s = try f.requireString("section")
                     guard allSections.contains(s) else { throw f.error("section", "names section '\(s)', which is not defined") }
-                    return Failure(section: s, weight: try f.requireNumber("weight"), bearers: try shares(f, "deduct_from"),
+                    let weight = try f.requireNumber("weight")
+                    guard weight >= 0, weight <= 1 else { throw f.error("weight", "must lie in 0…1, got \(weight)") }
+                    return Failure(section: s, weight: weight, bearers: try shares(f, "deduct_from"),
                                    recipients: try shares(f, "give_to"), line: f.location("section"))
                 }
+                guard try t.requireNumber("total") > 0 else { throw t.error("total", "must be positive") }
                 return .fund(FundRule(total: try t.requireNumber("total"), contributions: try shares(t, "contributions"),
                                       allocation: try shares(t, "allocation"), failures: failures, line: t.location("type")))
             default:

@@ -82,7 +82,7 @@ public struct Settlement: Sendable {
     private mutating func monthly(_ r: Scheme.MonthlyRule, _ scheme: Scheme, _ monitoring: MonitoringData, _ attributed: AttributedLoads?) throws {
         for id in r.sections {
             guard let section = scheme.section(id) else { continue }
-            let upstream = section.upstream.flatMap { scheme.groups[$0] ?? [$0] }
+            let upstream = unique(section.upstream.flatMap { scheme.groups[$0] ?? [$0] })
             let targetText = section.parameters.map { "\($0.name) \(section.targetLabels[$0] ?? "")" }.joined(separator: "; ")
             for period in MonitoringData.months(of: scheme.year) {
                 let key = MonitoringData.Key(section: id, period: period)
@@ -159,10 +159,15 @@ public struct Settlement: Sendable {
             contribution[p] = byParty.map { total > 0 ? c * $0 / total : 0 }
             background[p] = total > 0 ? c * rest / total : c
         }
-        // Worth of excess: priced excess load, or exceedance ratios.
+        // Worth of a unit of concentration above the target: priced per kg of excess load, or per unit of exceedance ratio.
         func weight(_ p: Pollutant) -> Double {
             if cost != nil, let v = volume { return (rule.unitPrice[p] ?? 0) * v / 1000 }
             return 1 / max(section.targets[p] ?? 1, 1e-12)
+        }
+        // How much each exceeded pollutant weighs in the proportional split: its priced excess, or its exceedance ratio.
+        func excessWeight(_ p: Pollutant) -> Double {
+            let c = values[p] ?? 0, t = section.targets[p] ?? 0
+            return weight(p) * abs(c - t)
         }
         var w: [Double]
         switch split {
@@ -172,7 +177,7 @@ public struct Settlement: Sendable {
                 let c = contribution[p] ?? []
                 let sum = c.reduce(0, +)
                 guard sum > 0 else { continue }
-                for i in 0..<parties.count { w[i] += weight(p) * c[i] / sum }
+                for i in 0..<parties.count { w[i] += excessWeight(p) * c[i] / sum }
             }
         case .shapley:
             let result = Shapley.values(parties: parties.count) { members in
@@ -202,7 +207,7 @@ public struct Settlement: Sendable {
     private mutating func quantity(_ r: Scheme.QuantityRule, _ scheme: Scheme, _ monitoring: MonitoringData) {
         for id in r.sections {
             guard let section = scheme.section(id) else { continue }
-            let upstream = section.upstream.flatMap { scheme.groups[$0] ?? [$0] }
+            let upstream = unique(section.upstream.flatMap { scheme.groups[$0] ?? [$0] })
             for period in MonitoringData.months(of: scheme.year) {
                 let key = MonitoringData.Key(section: id, period: period)
                 if let target = r.monthlyVolume {
@@ -234,7 +239,7 @@ public struct Settlement: Sendable {
     private mutating func index(_ r: Scheme.IndexRule, _ scheme: Scheme, _ monitoring: MonitoringData) throws {
         for id in r.sections {
             guard let section = scheme.section(id) else { continue }
-            let upstream = section.upstream.flatMap { scheme.groups[$0] ?? [$0] }
+            let upstream = unique(section.upstream.flatMap { scheme.groups[$0] ?? [$0] })
             var sum = 0.0
             var measured: [String] = []
             var complete = true
@@ -305,6 +310,12 @@ public struct Settlement: Sendable {
 func fmtShort(_ v: Double) -> String {
     if v == v.rounded() && abs(v) < 1e15 { return String(Int64(v)) }
     return String(format: "%.4g", v)
+}
+
+/// The parties in their first order, each once.
+func unique(_ parties: [String]) -> [String] {
+    var seen = Set<String>()
+    return parties.filter { seen.insert($0).inserted }
 }
 
 /// "scheme.toml:38" for a location "/path/to/scheme.toml:38".

@@ -50,7 +50,9 @@ struct TOMLParser {
     let file: String
 
     init(text: String, file: String) {
-        lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // "\r\n" is one Character in Swift, so line ends are normalised before splitting.
+        let normalised = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        lines = normalised.split(separator: "\n", omittingEmptySubsequences: false)
         self.file = file
     }
 
@@ -60,7 +62,10 @@ struct TOMLParser {
         var root = ConfigTable(file: file)
         var currentPath: [String] = []
         var currentIsArrayItem = false
-        for (index, raw) in lines.enumerated() {
+        var index = -1
+        while index + 1 < lines.count {
+            index += 1
+            let raw = lines[index]
             let lineNumber = index + 1
             var text = Substring(stripComment(String(raw))).trimmingCharacters(in: .whitespaces)[...]
             if text.isEmpty { continue }
@@ -94,6 +99,7 @@ struct TOMLParser {
             let trailing = rest[cursor...].trimmingCharacters(in: .whitespaces)
             guard trailing.isEmpty else { throw fail(lineNumber, "unexpected text after the value: \(trailing)") }
             try assign(&root, currentPath, arrayItem: currentIsArrayItem, keys: keys, value: value, line: lineNumber)
+            index = extra  // continuation lines of a multi-line array are consumed
         }
         return root
     }
@@ -202,7 +208,7 @@ struct TOMLParser {
         i = end
         if word == "true" { return .bool(true) }
         if word == "false" { return .bool(false) }
-        if let d = Double(word.replacingOccurrences(of: "_", with: "")) { return .number(d) }
+        if let d = Double(word.replacingOccurrences(of: "_", with: "")), d.isFinite { return .number(d) }
         throw fail(line, "'\(path)': cannot read value '\(word)' (strings need quotes)")
     }
 

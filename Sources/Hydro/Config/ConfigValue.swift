@@ -119,6 +119,15 @@ public struct ConfigTable: Sendable, Equatable {
         return d
     }
 
+    /// A whole number in `range`, or an error naming the key.
+    public func integer(_ key: String, in range: ClosedRange<Int> = Int(Int32.min)...Int(Int32.max)) throws -> Int? {
+        guard let d = try number(key) else { return nil }
+        guard d == d.rounded(), d >= Double(range.lowerBound), d <= Double(range.upperBound) else {
+            throw error(key, "must be a whole number from \(range.lowerBound) to \(range.upperBound), got \(d)")
+        }
+        return Int(d)
+    }
+
     public func bool(_ key: String) throws -> Bool? {
         guard let v = entries[key] else { return nil }
         guard case .bool(let b) = v else { throw error(key, "must be true or false, not \(v.typeName)") }

@@ -39,7 +39,7 @@ public struct TransportParameters: Sendable {
 
     /// Checks every value, naming the parameter that is wrong.
     public func validate() throws {
-        for (p, k) in decayPerDay where !(k >= 0 && k.isFinite) {
+        for (p, k) in decayPerDay.sorted(by: { $0.key < $1.key }) where !(k >= 0 && k.isFinite) {
             throw HydroError(.invalidParameter, "decay.\(p.name)", "must be a rate of zero or more per day, got \(k)")
         }
         switch velocity {

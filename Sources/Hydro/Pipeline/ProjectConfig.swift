@@ -121,8 +121,7 @@ public struct ProjectConfig: Sendable {
         let stem = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         name = try project.string("name") ?? stem
         output = resolve(try project.string("output") ?? "\(stem)-output")
-        threads = Int(try project.number("threads") ?? 2)
-        guard threads >= 1 else { throw project.error("threads", "must be at least 1") }
+        threads = try project.integer("threads", in: 1...256) ?? 2
 
         guard let inputs = try root.table("inputs") else {
             throw HydroError(.invalidInput, file, "has no [inputs] table (it must name at least the dem)")
@@ -130,7 +129,7 @@ public struct ProjectConfig: Sendable {
         try inputs.requireOnly(["dem", "dem_band", "rivers", "jurisdictions", "sections", "monitoring", "scheme"])
         guard let demPath = try existing(inputs, "dem") else { throw inputs.error("dem", "is missing") }
         dem = demPath
-        demBand = Int(try inputs.number("dem_band") ?? 1)
+        demBand = try inputs.integer("dem_band", in: 1...65535) ?? 1
         rivers = try existing(inputs, "rivers")
         jurisdictions = try existing(inputs, "jurisdictions")
         sections = try existing(inputs, "sections")
@@ -142,7 +141,7 @@ public struct ProjectConfig: Sendable {
         conditioning = try terrain.string("conditioning") ?? "fill"
         guard ["fill", "breach"].contains(conditioning) else { throw terrain.error("conditioning", "must be \"fill\" or \"breach\"") }
         burnDepth = try terrain.number("burn_depth_m") ?? 10
-        burnBuffer = Int(try terrain.number("burn_buffer_cells") ?? 0)
+        burnBuffer = try terrain.integer("burn_buffer_cells", in: 0...1000) ?? 0
         streamThresholdKm2 = try terrain.number("stream_threshold_km2") ?? 10
         guard burnDepth > 0 else { throw terrain.error("burn_depth_m", "must be positive") }
         guard streamThresholdKm2 > 0 else { throw terrain.error("stream_threshold_km2", "must be positive") }

@@ -5,15 +5,17 @@ public struct LoadSources: Sendable {
     public var pollutants: [Pollutant]
     /// `generated[p][cell]`, kg/yr.
     public var generated: [Pollutant: [Double]]
+    public let cellCount: Int
 
     public init(pollutants: [Pollutant], cellCount: Int) {
-        self.pollutants = pollutants.sorted()
-        generated = Dictionary(uniqueKeysWithValues: pollutants.map { ($0, [Double](repeating: 0, count: cellCount)) })
+        self.pollutants = Array(Set(pollutants)).sorted()
+        self.cellCount = cellCount
+        generated = Dictionary(uniqueKeysWithValues: self.pollutants.map { ($0, [Double](repeating: 0, count: cellCount)) })
     }
 
     public mutating func add(_ p: Pollutant, cell: Int, kgPerYear: Double) {
         if generated[p] == nil {
-            generated[p] = [Double](repeating: 0, count: generated.values.first?.count ?? 0)
+            generated[p] = [Double](repeating: 0, count: cellCount)
             pollutants = (pollutants + [p]).sorted()
         }
         generated[p]?[cell] += kgPerYear
@@ -82,12 +84,19 @@ public struct LoadModel: Sendable {
             let code = graph.directions.codes[i]
             reach[i] = code < 8 ? distances[(i / width) * 8 + Int(code)] : metrics.width[i / width] / 2
         }
-        // Distance to the stream along D8, downstream cells first (reverse topological order).
+        // Distance to the stream along the flow, downstream cells first (reverse topological order);
+        // where flow splits (links), the share-weighted mean, a link itself counting no length.
         var toStream = [Double](repeating: 0, count: n)
         for c in graph.order.reversed() {
             let i = Int(c)
             guard !isChannel[i] else { continue }
-            toStream[i] = reach[i] + (graph.directions.downstream(of: i).map { toStream[$0] } ?? 0)
+            let d8 = Int(graph.downstream[i])
+            var distance = 0.0, received = 0.0
+            graph.forEachReceiver(of: i) { j, s in
+                received += s
+                distance += s * ((j == d8 ? reach[i] : 0) + toStream[j])
+            }
+            toStream[i] = distance + (1 - received) * reach[i]
         }
         var delivery = [Double](repeating: 1, count: n)
         for c in graph.order where !isChannel[Int(c)] {

@@ -38,6 +38,9 @@ public enum LoadRouting {
         let simple = graph.linksFrom.isEmpty
         for (index, pollutant) in pollutants.enumerated() {
             guard let generatedLoads = sources.generated[pollutant] else { continue }
+            guard generatedLoads.count == n else {
+                throw HydroError(.invalidInput, "sources", "\(pollutant.name) loads cover \(generatedLoads.count) cells, the grid has \(n)")
+            }
             let factors = model.channelFactors(for: pollutant)
             if index > 0 { inflow.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
             var out = [Double](repeating: .nan, count: n)
@@ -67,11 +70,11 @@ public enum LoadRouting {
                                                     }
                                                 } else {
                                                     value = enter + delivery[c] * gen
+                                                    onLand += gen - delivery[c] * gen
                                                     if isReservoir[c] {
-                                                        value *= factors.reservoir[c] ?? 1
-                                                        inReservoirs += enter + gen - value
-                                                    } else {
-                                                        onLand += gen - value + enter
+                                                        let passed = value * (factors.reservoir[c] ?? 1)
+                                                        inReservoirs += value - passed
+                                                        value = passed
                                                     }
                                                 }
                                                 o[c] = value

@@ -48,7 +48,7 @@ public struct RoutingGraph: Sendable {
             guard link.from != link.to else { throw HydroError(.invalidInput, "link '\(link.name)'", "starts and ends on the same cell") }
             linksFrom[link.from, default: []].append(k)
         }
-        for (cell, indices) in linksFrom {
+        for (cell, indices) in linksFrom.sorted(by: { $0.key < $1.key }) {
             let total = indices.reduce(0.0) { $0 + links[$1].share }
             guard total <= 1 + 1e-12 else {
                 throw HydroError(.invalidParameter, "link '\(links[indices[0]].name)'", "links leaving cell \(cell % directions.geometry.width),\(cell / directions.geometry.width) carry \(total) of the flow, more than all of it")
@@ -83,7 +83,7 @@ public struct RoutingGraph: Sendable {
             let stuck = (0..<n).first { directions.codes[$0] != D8.noData && inDegree[$0] != done } ?? 0
             throw HydroError(.cycle, onCycle.isEmpty ? "flow directions" : "links",
                              onCycle.isEmpty ? "cycle through column \(stuck % w), row \(stuck / w)"
-                                             : "link\(onCycle.count == 1 ? "" : "s") \(onCycle.joined(separator: ", ")) make water flow in a circle; the flow graph must be acyclic")
+                                             : "link\(onCycle.count == 1 ? "" : "s") \(onCycle.joined(separator: ", ")) make water flow in a circle; the flow graph must be acyclic (if no link is wrong, check the direction raster's --encoding)")
         }
         self.directions = directions
         self.links = links

@@ -73,7 +73,7 @@ public enum DepressionBreaching {
             var targetCost: Float = 0
             var costs: [Int: Float] = [pit: 0]
             while !heap.isEmpty {
-                let (cost, c) = heap.pop()
+                let (cost, c) = heap.popWithElevation()
                 if cost > costs[c] ?? .infinity { continue }
                 if c != pit && (dem.cells[c] < zPit || onBoundary(c)) { target = c; targetCost = cost; break }
                 guard steps[c] < Int32(options.maxLength) else { continue }

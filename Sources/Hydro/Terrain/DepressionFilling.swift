@@ -55,74 +55,94 @@ public enum DepressionFilling {
     public static func fill(_ dem: inout Grid<Float>, options: FillOptions = .init(), progress: TaskProgress = .silent) throws -> FillReport {
         let original: [Float]? = options.maxDepth != nil ? dem.cells : nil
         let width = dem.width, height = dem.height, n = dem.count
-        var closed = [Bool](repeating: false, count: n)
-        var heap = CellHeap()
-        var pits = CellFIFO()
-        var slopes = CellFIFO()
-        let offsets = D8.offsets(width: width)
-        var ticker = ProgressTicker(progress, total: n)
-        var processed = 0
+        guard n < Int(UInt32.max) else {
+            throw HydroError(.invalidInput, "DEM", "has \(n) cells; filling handles up to 4.29e9 cells")
+        }
         let epsilon = options.epsilon
         let nodata = dem.nodata
         let cellArea = try CellMetrics(dem.geometry).area
         var raised = 0
         var volume = 0.0
+        var heap = CellHeap()
+        var pits = CellFIFO()
+        var slopes = CellFIFO()
+        let offsetList = D8.offsets(width: width)
+        let dxs = D8.dx, dys = D8.dy
+        let step = max(n / 100, 1 << 16)
+        var processed = 0
+        // One byte per cell: 0 open, 1 closed.
+        var closed = [UInt8](repeating: 0, count: n)
 
         try dem.cells.withUnsafeMutableBufferPointer { z in
             try closed.withUnsafeMutableBufferPointer { done in
-                @inline(__always) func valid(_ v: Float) -> Bool { !v.isNaN && v != nodata }
-                // Nodata is closed from the start; valid cells on the edge or next to nodata seed the flood.
-                for i in 0..<n where !valid(z[i]) { done[i] = true }
-                for row in 0..<height {
-                    for column in 0..<width {
-                        let i = row &* width &+ column
-                        guard !done[i] else { continue }
-                        var boundary = row == 0 || column == 0 || row == height - 1 || column == width - 1
-                        if !boundary {
-                            for k in 0..<8 where !valid(z[i &+ offsets[k]]) { boundary = true; break }
+                try offsetList.withUnsafeBufferPointer { offsets in
+                    @inline(__always) func valid(_ v: Float) -> Bool { !v.isNaN && v != nodata }
+                    @inline(__always) func neighbour(_ row: Int, _ column: Int, _ k: Int) -> Int {
+                        let r = row &+ dys[k], c = column &+ dxs[k]
+                        return r >= 0 && c >= 0 && r < height && c < width ? r &* width &+ c : -1
+                    }
+                    /// Whether `cell` (not filled, at its own elevation) has an open neighbour lower than it.
+                    @inline(__always) func hasLowerOpenNeighbour(_ cell: Int, _ zc: Float) -> Bool {
+                        let row = cell / width, column = cell &- row &* width
+                        if row > 0 && column > 0 && row < height &- 1 && column < width &- 1 {
+                            for k in 0..<8 {
+                                let nb = cell &+ offsets[k]
+                                if done[nb] == 0 && z[nb] < zc { return true }
+                            }
+                            return false
                         }
-                        if boundary {
-                            done[i] = true
-                            heap.push(z[i], i)
+                        for k in 0..<8 {
+                            let nb = neighbour(row, column, k)
+                            if nb >= 0 && done[nb] == 0 && z[nb] < zc { return true }
+                        }
+                        return false
+                    }
+                    // Nodata is closed from the start; valid cells on the edge or next to nodata seed the flood.
+                    for i in 0..<n where !valid(z[i]) { done[i] = 1 }
+                    for row in 0..<height {
+                        for column in 0..<width {
+                            let i = row &* width &+ column
+                            guard done[i] == 0 else { continue }
+                            var boundary = row == 0 || column == 0 || row == height &- 1 || column == width &- 1
+                            if !boundary {
+                                for k in 0..<8 where !valid(z[i &+ offsets[k]]) { boundary = true; break }
+                            }
+                            if boundary {
+                                done[i] = 1
+                                heap.push(z[i], i)
+                            }
                         }
                     }
-                }
-                while true {
-                    // Cells from the pit queue and the heap sit at the current flood level; traced
-                    // slope cells sit above it, so what they raise must wait in the heap.
-                    let c: Int
-                    var atFloodLevel = true
-                    if !pits.isEmpty { c = pits.pop() }
-                    else if !slopes.isEmpty { c = slopes.pop(); atFloodLevel = false }
-                    else if !heap.isEmpty { c = heap.pop().cell }
-                    else { break }
-                    processed &+= 1
-                    try ticker.tick(processed)
-                    let level = z[c]
-                    let row = c / width, column = c &- row &* width
-                    let interior = row > 0 && column > 0 && row < height &- 1 && column < width &- 1
-                    for k in 0..<8 {
-                        let nb: Int
-                        if interior {
-                            nb = c &+ offsets[k]
-                        } else {
-                            let r = row &+ D8.dy[k], col = column &+ D8.dx[k]
-                            guard r >= 0, col >= 0, r < height, col < width else { continue }
-                            nb = r &* width &+ col
-                        }
-                        guard !done[nb] else { continue }
-                        done[nb] = true
-                        let zn = z[nb]
-                        if zn < level || (epsilon && zn == level) {
-                            let filled = epsilon ? level.nextUp : level
-                            z[nb] = filled
-                            raised &+= 1
-                            volume += Double(filled - zn) * cellArea[nb / width]
-                            if atFloodLevel { pits.push(nb) } else { heap.push(filled, nb) }
-                        } else if hasLowerOpenNeighbour(nb, zn, z, done, width: width, height: height, offsets: offsets) {
-                            heap.push(zn, nb)
-                        } else {
-                            slopes.push(nb)
+                    while true {
+                        // Cells from the pit queue and the heap sit at the current flood level; traced
+                        // slope cells sit above it, so what they raise must wait in the heap.
+                        let c: Int
+                        var atFloodLevel = true
+                        if !pits.isEmpty { c = pits.pop() }
+                        else if !slopes.isEmpty { c = slopes.pop(); atFloodLevel = false }
+                        else if !heap.isEmpty { c = heap.pop() }
+                        else { break }
+                        processed &+= 1
+                        if processed % step == 0 { try progress.report(Double(processed) / Double(n)) }
+                        let level = z[c]
+                        let row = c / width, column = c &- row &* width
+                        let interior = row > 0 && column > 0 && row < height &- 1 && column < width &- 1
+                        for k in 0..<8 {
+                            let nb = interior ? c &+ offsets[k] : neighbour(row, column, k)
+                            guard nb >= 0, done[nb] == 0 else { continue }
+                            done[nb] = 1
+                            let zn = z[nb]
+                            if zn < level || (epsilon && zn == level) {
+                                let filled = epsilon ? level.nextUp : level
+                                z[nb] = filled
+                                raised &+= 1
+                                volume += Double(filled - zn) * cellArea[nb / width]
+                                if atFloodLevel { pits.push(nb) } else { heap.push(filled, nb) }
+                            } else if hasLowerOpenNeighbour(nb, zn) {
+                                heap.push(zn, nb)
+                            } else {
+                                slopes.push(nb)
+                            }
                         }
                     }
                 }
@@ -136,30 +156,10 @@ public enum DepressionFilling {
         return report
     }
 
-    /// Whether `cell` has an unvisited neighbour lower than `zc` (which could spill elsewhere).
-    @inline(__always)
-    private static func hasLowerOpenNeighbour(_ cell: Int, _ zc: Float, _ z: UnsafeMutableBufferPointer<Float>,
-                                              _ done: UnsafeMutableBufferPointer<Bool>, width: Int, height: Int,
-                                              offsets: [Int]) -> Bool {
-        let row = cell / width, column = cell &- row &* width
-        if row > 0 && column > 0 && row < height &- 1 && column < width &- 1 {
-            for k in 0..<8 {
-                let nb = cell &+ offsets[k]
-                if !done[nb] && z[nb] < zc { return true }
-            }
-            return false
-        }
-        for k in 0..<8 {
-            let r = row &+ D8.dy[k], col = column &+ D8.dx[k]
-            guard r >= 0, col >= 0, r < height, col < width else { continue }
-            let nb = r &* width &+ col
-            if !done[nb] && z[nb] < zc { return true }
-        }
-        return false
-    }
-
     /// Restores the original elevations of every depression (8-connected region of raised cells)
     /// whose deepest point lies more than `maxDepth` below its filled level, and updates the report.
+    /// A region is restored whole: shallow pits that share a filled basin with a deep one stay
+    /// unfilled with it (their water ends in the kept sink, where it would pond anyway).
     private static func restoreDeepDepressions(_ dem: inout Grid<Float>, original: [Float], maxDepth: Float,
                                                cellArea: [Double], report: inout FillReport) {
         let width = dem.width, height = dem.height

@@ -18,149 +18,143 @@ enum FlatResolution {
     static func resolve(_ directions: inout FlowDirections, dem: Grid<Float>, progress: TaskProgress) throws {
         let width = dem.width, height = dem.height, n = dem.count
         let nodata = dem.nodata
+        let offsetList = D8.offsets(width: width)
+        let dxs = D8.dx, dys = D8.dy
         var compact = [Int32](repeating: -1, count: n)
         var cells: [Int] = []        // compact number → grid index
         var lowEdges: [Int32] = []   // compact numbers of drained cells at a flat's elevation
         var highEdges: [Int32] = []  // compact numbers of flat cells next to higher terrain
-
-        dem.cells.withUnsafeBufferPointer { z in
-            directions.codes.withUnsafeBufferPointer { codes in
-                compact.withUnsafeMutableBufferPointer { id in
-                    @inline(__always) func number(_ cell: Int) -> Int32 {
-                        if id[cell] < 0 { id[cell] = Int32(cells.count); cells.append(cell) }
-                        return id[cell]
-                    }
-                    for i in 0..<n where codes[i] == D8.noFlow {
-                        let me = number(i)
-                        let row = i / width, column = i % width
-                        var high = false
-                        for k in 0..<8 {
-                            let r = row + D8.dy[k], c = column + D8.dx[k]
-                            guard r >= 0, c >= 0, r < height, c < width else { continue }
-                            let j = r * width + c
-                            let zj = z[j]
-                            if zj.isNaN || zj == nodata { continue }
-                            if zj > z[i] { high = true }
-                            if codes[j] < 8 && zj == z[i] && id[j] < 0 { lowEdges.append(number(j)) }
-                        }
-                        if high { highEdges.append(me) }
-                    }
-                }
-            }
-        }
-        guard !lowEdges.isEmpty else { return }
-        try progress.report(0.2)
-
-        let count = cells.count
-        let z = dem.cells
-        let graph = CompactCells(cells: cells, compact: compact, width: width, height: height)
-
-        // Label each drainable flat by flooding equal elevations from its low edges.
-        var labels = [Int32](repeating: 0, count: count)
+        var labels: [Int32] = []
+        var mask: [Int32] = []
         var labelCount: Int32 = 0
-        var stack: [Int32] = []
-        for edge in lowEdges.sorted() where labels[Int(edge)] == 0 {
-            labelCount += 1
-            labels[Int(edge)] = labelCount
-            stack.append(edge)
-            while let c = stack.popLast() {
-                let zc = z[cells[Int(c)]]
-                graph.forEachNeighbour(c) { j in
-                    if labels[Int(j)] == 0 && z[cells[Int(j)]] == zc {
-                        labels[Int(j)] = labelCount
-                        stack.append(j)
+
+        try dem.cells.withUnsafeBufferPointer { z in
+            try directions.codes.withUnsafeMutableBufferPointer { codes in
+                try compact.withUnsafeMutableBufferPointer { id in
+                    try offsetList.withUnsafeBufferPointer { offsets in
+                        /// Calls `body` with each in-grid neighbour of `i` (no validity check).
+                        @inline(__always) func forEachNeighbour(_ i: Int, _ body: (Int) -> Void) {
+                            let row = i / width, column = i &- row &* width
+                            if row > 0 && column > 0 && row < height &- 1 && column < width &- 1 {
+                                for k in 0..<8 { body(i &+ offsets[k]) }
+                            } else {
+                                for k in 0..<8 {
+                                    let r = row &+ dys[k], c = column &+ dxs[k]
+                                    if r >= 0 && c >= 0 && r < height && c < width { body(r &* width &+ c) }
+                                }
+                            }
+                        }
+                        @inline(__always) func number(_ cell: Int) -> Int32 {
+                            if id[cell] < 0 { id[cell] = Int32(cells.count); cells.append(cell) }
+                            return id[cell]
+                        }
+                        // Edges of the flats, found from the flat cells only.
+                        for i in 0..<n where codes[i] == D8.noFlow {
+                            let me = number(i)
+                            let zi = z[i]
+                            var high = false
+                            forEachNeighbour(i) { j in
+                                let zj = z[j]
+                                if zj.isNaN || zj == nodata { return }
+                                if zj > zi { high = true }
+                                if codes[j] < 8 && zj == zi && id[j] < 0 { lowEdges.append(number(j)) }
+                            }
+                            if high { highEdges.append(me) }
+                        }
+                        guard !lowEdges.isEmpty else { return }
+                        try progress.report(0.2)
+                        let count = cells.count
+                        labels = [Int32](repeating: 0, count: count)
+                        mask = [Int32](repeating: 0, count: count)
+                        try labels.withUnsafeMutableBufferPointer { label in
+                            try mask.withUnsafeMutableBufferPointer { m in
+                                try cells.withUnsafeBufferPointer { cell in
+                                    // Label each drainable flat by flooding equal elevations from its low edges.
+                                    var stack: [Int32] = []
+                                    lowEdges.sort()
+                                    for edge in lowEdges where label[Int(edge)] == 0 {
+                                        labelCount += 1
+                                        label[Int(edge)] = labelCount
+                                        stack.append(edge)
+                                        while let c = stack.popLast() {
+                                            let zc = z[cell[Int(c)]]
+                                            forEachNeighbour(cell[Int(c)]) { j in
+                                                let cj = id[j]
+                                                if cj >= 0 && label[Int(cj)] == 0 && z[j] == zc {
+                                                    label[Int(cj)] = labelCount
+                                                    stack.append(cj)
+                                                }
+                                            }
+                                        }
+                                    }
+                                    highEdges.removeAll { label[Int($0)] == 0 }
+                                    try progress.report(0.4)
+                                    var flatHeight = [Int32](repeating: 0, count: Int(labelCount) + 1)
+
+                                    /// Breadth-first rings from `seeds` over the flat cells of each seed's flat.
+                                    func breadthFirst(_ seeds: [Int32], _ visit: (Int, Int32) -> Bool) {
+                                        var current = seeds
+                                        var next: [Int32] = []
+                                        var loops: Int32 = 1
+                                        while !current.isEmpty {
+                                            for c in current {
+                                                let ci = Int(c)
+                                                guard visit(ci, loops) else { continue }
+                                                let l = label[ci]
+                                                forEachNeighbour(cell[ci]) { j in
+                                                    let cj = id[j]
+                                                    if cj >= 0 && label[Int(cj)] == l && codes[j] == D8.noFlow { next.append(cj) }
+                                                }
+                                            }
+                                            swap(&current, &next)
+                                            next.removeAll(keepingCapacity: true)
+                                            loops += 1
+                                        }
+                                    }
+                                    // Gradient away from higher terrain.
+                                    breadthFirst(highEdges) { c, loops in
+                                        guard m[c] == 0 else { return false }
+                                        m[c] = loops
+                                        flatHeight[Int(label[c])] = loops
+                                        return true
+                                    }
+                                    try progress.report(0.6)
+                                    // Gradient towards lower terrain, combined with the first.
+                                    for c in 0..<count where m[c] != 0 { m[c] = -m[c] }
+                                    breadthFirst(lowEdges) { c, loops in
+                                        guard m[c] <= 0 else { return false }
+                                        let v = m[c]
+                                        m[c] = v < 0 ? flatHeight[Int(label[c])] + v + 2 * loops : 2 * loops
+                                        return true
+                                    }
+                                    try progress.report(0.8)
+                                    // Each flat cell drains to its neighbour of the same flat with the lowest mask
+                                    // (cardinal neighbours first when masks tie). Directions assigned here never
+                                    // make another cell a flat cell, so editing in place is safe.
+                                    for c in 0..<count where label[c] != 0 && codes[cell[c]] == D8.noFlow {
+                                        let i = cell[c]
+                                        let row = i / width, column = i &- row &* width
+                                        var best = -1
+                                        var lowest = m[c]
+                                        for k in outletOrder {
+                                            let r = row &+ dys[k], col = column &+ dxs[k]
+                                            guard r >= 0, col >= 0, r < height, col < width else { continue }
+                                            let j = id[r &* width &+ col]
+                                            guard j >= 0, label[Int(j)] == label[c], m[Int(j)] < lowest else { continue }
+                                            lowest = m[Int(j)]
+                                            best = k
+                                        }
+                                        if best >= 0 { codes[i] = UInt8(best) }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
-        }
-        highEdges.removeAll { labels[Int($0)] == 0 }
-        try progress.report(0.4)
-
-        var mask = [Int32](repeating: 0, count: count)
-        var flatHeight = [Int32](repeating: 0, count: Int(labelCount) + 1)
-
-        // Gradient away from higher terrain.
-        breadthFirst(from: highEdges, graph: graph, labels: labels, codes: directions.codes) { c, loops in
-            guard mask[Int(c)] == 0 else { return false }
-            mask[Int(c)] = loops
-            flatHeight[Int(labels[Int(c)])] = loops
-            return true
-        }
-        try progress.report(0.6)
-
-        // Gradient towards lower terrain, combined with the first.
-        for c in 0..<count where mask[c] != 0 { mask[c] = -mask[c] }
-        breadthFirst(from: lowEdges, graph: graph, labels: labels, codes: directions.codes) { c, loops in
-            guard mask[Int(c)] <= 0 else { return false }
-            let m = mask[Int(c)]
-            mask[Int(c)] = m < 0 ? flatHeight[Int(labels[Int(c)])] + m + 2 * loops : 2 * loops
-            return true
-        }
-        try progress.report(0.8)
-
-        // Each flat cell drains to its neighbour of the same flat with the lowest mask
-        // (cardinal neighbours first when masks tie).
-        // Directions assigned here never make another cell a flat cell, so editing in place is safe.
-        for c in 0..<count where labels[c] != 0 && directions.codes[cells[c]] == D8.noFlow {
-            let i = cells[c]
-            let row = i / width, column = i % width
-            var best = -1
-            var lowest = mask[c]
-            for k in outletOrder {
-                let r = row + D8.dy[k], col = column + D8.dx[k]
-                guard r >= 0, col >= 0, r < height, col < width else { continue }
-                let j = compact[r * width + col]
-                guard j >= 0, labels[Int(j)] == labels[c], mask[Int(j)] < lowest else { continue }
-                lowest = mask[Int(j)]
-                best = k
-            }
-            if best >= 0 { directions.codes[i] = UInt8(best) }
         }
         try progress.report(1)
     }
 
     private static let outletOrder = [0, 2, 4, 6, 1, 3, 5, 7]
-
-    /// Breadth-first rings from `seeds` over the flat cells of each seed's flat;
-    /// `visit(cell, ring)` returns whether the cell was newly reached.
-    private static func breadthFirst(from seeds: [Int32], graph: CompactCells, labels: [Int32], codes: [UInt8],
-                                     visit: (Int32, Int32) -> Bool) {
-        var current = seeds
-        var next: [Int32] = []
-        var loops: Int32 = 1
-        while !current.isEmpty {
-            for c in current {
-                guard visit(c, loops) else { continue }
-                let label = labels[Int(c)]
-                graph.forEachNeighbour(c) { j in
-                    if labels[Int(j)] == label && codes[graph.cells[Int(j)]] == D8.noFlow { next.append(j) }
-                }
-            }
-            swap(&current, &next)
-            next.removeAll(keepingCapacity: true)
-            loops += 1
-        }
-    }
-}
-
-/// The flat and low-edge cells, numbered compactly, with their neighbourhood.
-private struct CompactCells {
-    /// Compact number → grid index.
-    let cells: [Int]
-    /// Grid index → compact number, or -1.
-    let compact: [Int32]
-    let width: Int
-    let height: Int
-
-    /// Calls `body` with the compact number of each neighbour of `c` that is also compact.
-    @inline(__always) func forEachNeighbour(_ c: Int32, _ body: (Int32) -> Void) {
-        let i = cells[Int(c)]
-        let row = i / width, column = i % width
-        for k in 0..<8 {
-            let r = row + D8.dy[k], col = column + D8.dx[k]
-            guard r >= 0, col >= 0, r < height, col < width else { continue }
-            let j = compact[r * width + col]
-            if j >= 0 { body(j) }
-        }
-    }
 }

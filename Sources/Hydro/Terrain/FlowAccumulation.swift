@@ -104,7 +104,7 @@ public enum FlowAccumulation {
         }
         // Cells never finalised wait on each other: a cycle.
         if let stuck = (0..<n).first(where: { codes[$0] != D8.noData && inDegree[$0] != done }) {
-            throw HydroError(.cycle, "flow directions", "cycle through column \(stuck % width), row \(stuck / width): the directions never reach an outlet")
+            throw HydroError(.cycle, "flow directions", "cycle at or above column \(stuck % width), row \(stuck / width): the directions never reach an outlet (check --encoding)")
         }
         try progress.report(1)
         return Accumulation(values: Grid(geometry: geometry, trustedCells: values, nodata: .nan),
