@@ -13,10 +13,11 @@ struct BenchCommand: ParsableCommand {
             commandName: "terrain", abstract: "Time fill + D8 + accumulation on a DEM, with peak memory.")
         @Argument(help: "DEM to process.") var dem: String
         @Option(help: "Threads.") var threads = 2
+        @Flag(help: "Drain flats by an epsilon fill (as WhiteboxTools' fix_flats) instead of Barnes' flat resolution.") var epsilon = false
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let r = try TerrainBenchmark.run(dem, threads: threads)
+            let r = try TerrainBenchmark.run(dem, threads: threads, epsilon: epsilon)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -8,6 +8,8 @@ public enum TerrainBenchmark {
         public var cells: Int
         public var validCells: Int
         public var threads: Int
+        /// Flats drained by an ε-increasing fill (as WhiteboxTools' fix_flats) instead of Barnes' flat resolution.
+        public var epsilon: Bool
         public var readSeconds: Double
         public var fillSeconds: Double
         public var flowDirectionSeconds: Double
@@ -22,7 +24,7 @@ public enum TerrainBenchmark {
         public var outletCellTotal: Double
     }
 
-    public static func run(_ path: String, threads: Int) throws -> Result {
+    public static func run(_ path: String, threads: Int, epsilon: Bool = false) throws -> Result {
         let clock = ContinuousClock()
         var start = clock.now
         func lap() -> Double {
@@ -36,10 +38,10 @@ public enum TerrainBenchmark {
         var peaks = [MemoryUsage.peakResidentBytes]
         let valid = dem.validCount
         _ = lap()
-        _ = try DepressionFilling.fill(&dem)
+        _ = try DepressionFilling.fill(&dem, options: FillOptions(epsilon: epsilon))
         let fill = lap()
         peaks.append(MemoryUsage.peakResidentBytes)
-        let directions = try D8FlowDirection.compute(dem, threads: threads)
+        let directions = try D8FlowDirection.compute(dem, threads: threads, resolveFlats: !epsilon)
         let cells = dem.count
         dem.cells = []  // release the DEM before accumulating
         let d8 = lap()
@@ -49,7 +51,7 @@ public enum TerrainBenchmark {
         let peak = MemoryUsage.peakResidentBytes
         peaks.append(peak)
         let pipeline = fill + d8 + acc
-        return Result(file: path, cells: cells, validCells: valid, threads: threads, readSeconds: read,
+        return Result(file: path, cells: cells, validCells: valid, threads: threads, epsilon: epsilon, readSeconds: read,
                       fillSeconds: fill, flowDirectionSeconds: d8, accumulationSeconds: acc, pipelineSeconds: pipeline,
                       megacellsPerSecond: Double(cells) / pipeline / 1e6, peakResidentBytes: peak, peakAfterStage: peaks,
                       peakBytesPerCell: Double(peak) / Double(max(cells, 1)), outletCellTotal: accumulation.outletTotal)

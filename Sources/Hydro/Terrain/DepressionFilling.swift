@@ -63,9 +63,9 @@ public enum DepressionFilling {
         let cellArea = try CellMetrics(dem.geometry).area
         var raised = 0
         var volume = 0.0
-        var heap = CellHeap()
-        var pits = CellFIFO()
-        var slopes = CellFIFO()
+        var heap = MonotoneCellQueue()
+        var pits = CellStack()
+        var slopes = CellStack()
         let offsetList = D8.offsets(width: width)
         let dxs = D8.dx, dys = D8.dy
         let step = max(n / 100, 1 << 16)

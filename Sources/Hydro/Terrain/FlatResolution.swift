@@ -91,24 +91,25 @@ enum FlatResolution {
                                     try progress.report(0.4)
                                     var flatHeight = [Int32](repeating: 0, count: Int(labelCount) + 1)
 
-                                    /// Breadth-first rings from `seeds` over the flat cells of each seed's flat.
+                                    /// Breadth-first rings from `seeds` over the flat cells of each seed's flat:
+                                    /// `visit(cell, ring)` records a cell the first time it is reached and says so,
+                                    /// so every cell enters a ring once.
                                     func breadthFirst(_ seeds: [Int32], _ visit: (Int, Int32) -> Bool) {
-                                        var current = seeds
+                                        var current: [Int32] = []
+                                        for seed in seeds where visit(Int(seed), 1) { current.append(seed) }
                                         var next: [Int32] = []
                                         var loops: Int32 = 1
                                         while !current.isEmpty {
+                                            loops += 1
                                             for c in current {
-                                                let ci = Int(c)
-                                                guard visit(ci, loops) else { continue }
-                                                let l = label[ci]
-                                                forEachNeighbour(cell[ci]) { j in
+                                                let l = label[Int(c)]
+                                                forEachNeighbour(cell[Int(c)]) { j in
                                                     let cj = id[j]
-                                                    if cj >= 0 && label[Int(cj)] == l && codes[j] == D8.noFlow { next.append(cj) }
+                                                    if cj >= 0 && codes[j] == D8.noFlow && label[Int(cj)] == l && visit(Int(cj), loops) { next.append(cj) }
                                                 }
                                             }
                                             swap(&current, &next)
                                             next.removeAll(keepingCapacity: true)
-                                            loops += 1
                                         }
                                     }
                                     // Gradient away from higher terrain.
