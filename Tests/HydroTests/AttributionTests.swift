@@ -119,3 +119,25 @@ final class AttributionTests: XCTestCase {
             .map { "\($0) \(String(format: "%.3f", $1))" }.joined(separator: ", "))
     }
 }
+
+final class LayerOffsetTests: XCTestCase {
+    /// The Amap county layer is GCJ-02 labelled WGS 84; against the CGCS2000 layer it shows a systematic shift.
+    func testGCJ02ShiftedLayerIsDetected() throws {
+        let amap = try TestPaths.shared("counties_amap_gcj02_guizhou/amap_gcj02_counties_guizhou_region.geojson")
+        let cgcs = try TestPaths.shared("counties_cgcs2000_guizhou_region/counties_guizhou_region_cgcs2000.gpkg")
+        let wgs84 = try CoordinateSystem.parse("EPSG:4326")
+        func units(_ path: String) throws -> [(id: String, parts: [[[Coordinate]]])] {
+            try VectorReader.read(path, targetCRS: wgs84).features.compactMap { f in f["adcode"].stringValue.map { ($0, f.geometry?.polygonParts ?? []) } }
+        }
+        let shifted = LayerOffset.compare(try units(amap), reference: try units(cgcs), geographic: true)
+        print("GCJ-02 vs CGCS2000: \(shifted)")
+        XCTAssertTrue(shifted.looksSystematic, "\(shifted)")
+        XCTAssertGreaterThan(shifted.matched, 50)
+        XCTAssertGreaterThan(shifted.east, 100)
+        XCTAssertLessThan(shifted.north, -100)
+        // A layer against itself shows no shift.
+        let same = LayerOffset.compare(try units(cgcs), reference: try units(cgcs), geographic: true)
+        XCTAssertFalse(same.looksSystematic)
+        XCTAssertEqual(same.magnitude, 0, accuracy: 1e-6)
+    }
+}

@@ -24,6 +24,22 @@ extension ProjectRun {
             polygons.append((JurisdictionMap.Unit(id: id, name: name), parts))
         }
         let map = try JurisdictionMap(polygons: polygons, geometry: geometry)
+        if let reference = config.jurisdictionReference {
+            let idField = config.jurisdictionReferenceIdField ?? config.jurisdictionIdField
+            let wgs84 = try CoordinateSystem.parse("EPSG:4326")
+            let other = try VectorReader.read(reference, targetCRS: wgs84)
+            try other.requireField(idField, source: reference)
+            let mine = try VectorReader.read(file, targetCRS: wgs84)
+            func units(_ l: VectorLayer, _ field: String) -> [(id: String, parts: [[[Coordinate]]])] {
+                l.features.compactMap { f in f[field].stringValue.map { ($0.replacingOccurrences(of: ".0", with: ""), f.geometry?.polygonParts ?? []) } }
+            }
+            let offset = LayerOffset.compare(units(mine, config.jurisdictionIdField), reference: units(other, idField), geographic: true)
+            if offset.looksSystematic {
+                warn("\(file) is shifted \(Int(offset.magnitude.rounded())) m (east \(Int(offset.east.rounded())) m, north \(Int(offset.north.rounded())) m) from \(reference) over \(offset.matched) matched units, all alike: one of them is probably GCJ-02 (Amap/Gaode) coordinates labelled WGS 84. Border cells, crossings and shares near borders move with it")
+            } else {
+                log("attribution: \(file) and \(reference) agree (median shift \(Int(offset.magnitude.rounded())) m over \(offset.matched) units)")
+            }
+        }
         for (a, b, count) in map.overlaps { warn("\(file): units \(a) and \(b) overlap on \(count) cells; the cells count for \(a)") }
         let codes = try directions().codes
         let gaps = (0..<codes.count).filter { codes[$0] != D8.noData && map.labels[$0] < 0 }.count

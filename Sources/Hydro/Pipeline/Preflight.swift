@@ -23,6 +23,7 @@ extension ProjectConfig {
         }
         try vector("inputs.rivers", rivers, fields: [])
         try vector("inputs.jurisdictions", jurisdictions, fields: [jurisdictionIdField, jurisdictionNameField])
+        try vector("jurisdictions.reference", jurisdictionReference, fields: [jurisdictionReferenceIdField ?? jurisdictionIdField])
         try vector("inputs.sections", sections, fields: [sectionIdField, sectionNameField])
         for s in pointSources { try vector("point_sources.file", s.file, fields: [s.idField] + s.fields.values.map { Optional($0) }) }
         for r in reservoirs { try vector("reservoirs.file", r.file, fields: [r.nameField]) }

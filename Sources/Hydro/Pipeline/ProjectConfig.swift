@@ -56,6 +56,9 @@ public struct ProjectConfig: Sendable {
     public var jurisdictionIdField: String
     public var jurisdictionNameField: String?
     public var jurisdictionLevels: [String]
+    /// Another layer of the same units, to detect a systematic shift (GCJ-02 labelled WGS 84).
+    public var jurisdictionReference: String?
+    public var jurisdictionReferenceIdField: String?
 
     public var sectionIdField: String?
     public var sectionNameField: String?
@@ -70,7 +73,7 @@ public struct ProjectConfig: Sendable {
 
     /// All input files named, for checksums and existence checks.
     public var inputFiles: [String] {
-        var files = [dem] + [rivers, jurisdictions, sections, monitoring, scheme].compactMap { $0 }
+        var files = [dem] + [rivers, jurisdictions, jurisdictionReference, sections, monitoring, scheme].compactMap { $0 }
         files += pointSources.map(\.file) + reservoirs.map(\.file) + links.map(\.file)
         for d in diffuse {
             switch d {
@@ -147,7 +150,9 @@ public struct ProjectConfig: Sendable {
         guard streamThresholdKm2 > 0 else { throw terrain.error("stream_threshold_km2", "must be positive") }
 
         let j = try root.table("jurisdictions") ?? ConfigTable(file: file, path: "jurisdictions")
-        try j.requireOnly(["id_field", "name_field", "levels"])
+        try j.requireOnly(["id_field", "name_field", "levels", "reference", "reference_id_field"])
+        jurisdictionReference = try existing(j, "reference")
+        jurisdictionReferenceIdField = try j.string("reference_id_field")
         jurisdictionIdField = try j.string("id_field") ?? "code"
         jurisdictionNameField = try j.string("name_field")
         jurisdictionLevels = try j.strings("levels") ?? ["county", "prefecture", "province"]
