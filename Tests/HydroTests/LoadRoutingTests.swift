@@ -25,7 +25,7 @@ final class LoadRoutingTests: XCTestCase {
         let expected = 1000 * exp(-k * length / v / 86400)
         XCTAssertEqual(routed.outflow[tp]?[49] ?? 0, expected, accuracy: expected * 1e-9)
         let budget = try XCTUnwrap(routed.budgets[tp])
-        XCTAssertEqual(budget.deliveredByOutlet[49] ?? 0, expected, accuracy: expected * 1e-9)
+        XCTAssertEqual(budget.delivered(at: 49), expected, accuracy: expected * 1e-9)
         XCTAssertEqual(budget.imbalance, 0, accuracy: 1e-9)
         // Velocity as a power of upstream area gives the same answer when the exponent is 0.
         let power = try LoadModel(graph: graph, isChannel: isChannel,

@@ -169,13 +169,13 @@ extension ProjectRun {
         var budgets: [[String: Any]] = []
         for p in routed.pollutants {
             guard let b = routed.budgets[p] else { continue }
-            let outlets = b.deliveredByOutlet.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(20).map { cell, load -> [String: Any] in
+            let outlets = zip(b.outletCells, b.outletLoads).sorted { ($0.1, $1.0) > ($1.1, $0.0) }.prefix(20).map { cell, load -> [String: Any] in
                 let c = geometry.centre(column: cell % geometry.width, row: cell / geometry.width)
                 return ["x": c.x, "y": c.y, "delivered_kg_per_yr": load]
             }
             budgets.append(["pollutant": p.name, "unit": "kg/yr", "generated": b.generated, "delivered": b.delivered,
                             "lost_on_land": b.lostOnLand, "lost_in_streams": b.lostInStreams, "lost_in_reservoirs": b.lostInReservoirs,
-                            "imbalance": b.imbalance, "outlets": b.deliveredByOutlet.count, "largest_outlets": outlets])
+                            "imbalance": b.imbalance, "outlets": b.outletCells.count, "largest_outlets": outlets])
         }
         try writeJSON(["budgets": budgets], to: Outputs.massBudget)
     }

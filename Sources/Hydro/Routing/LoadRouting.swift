@@ -3,13 +3,21 @@ public struct MassBudget: Sendable, Equatable, Codable {
     public var pollutant: String
     public var generated: Double
     /// Leaving the domain (grid edge, nodata) or stopping in a sink, by outlet cell.
-    public var deliveredByOutlet: [Int: Double]
+    /// Outlet cells in routing order, each once (a cell appears once: all its outflow leaves there).
+    public var outletCells: [Int]
+    /// What leaves the domain at each outlet cell, kg/yr (aligned with `outletCells`).
+    public var outletLoads: [Double]
     public var lostOnLand: Double
     public var lostInStreams: Double
     public var lostInReservoirs: Double
 
     /// Summed in outlet order, so the figure is identical from run to run.
-    public var delivered: Double { deliveredByOutlet.sorted { $0.key < $1.key }.reduce(0) { $0 + $1.value } }
+    public var delivered: Double { outletLoads.reduce(0, +) }
+
+    /// The load delivered at one outlet cell (0 when the cell is not an outlet).
+    public func delivered(at cell: Int) -> Double {
+        zip(outletCells, outletLoads).reduce(0) { $0 + ($1.0 == cell ? $1.1 : 0) }
+    }
     public var lost: Double { lostOnLand + lostInStreams + lostInReservoirs }
     /// generated − delivered − lost: zero up to rounding.
     public var imbalance: Double { generated - delivered - lost }
@@ -45,7 +53,8 @@ public enum LoadRouting {
             if index > 0 { inflow.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
             var out = [Double](repeating: .nan, count: n)
             var generated = 0.0, onLand = 0.0, inStreams = 0.0, inReservoirs = 0.0
-            var delivered: [Int: Double] = [:]
+            var outletCells: [Int] = []
+            var outletLoads: [Double] = []
             generatedLoads.withUnsafeBufferPointer { g in
                 inflow.withUnsafeMutableBufferPointer { into in
                     out.withUnsafeMutableBufferPointer { o in
@@ -81,7 +90,7 @@ public enum LoadRouting {
                                                 generated += gen
                                                 if simple {
                                                     let d = Int(ds[c])
-                                                    if d >= 0 { into[d] += value } else { delivered[c, default: 0] += value }
+                                                    if d >= 0 { into[d] += value } else { outletCells.append(c); outletLoads.append(value) }
                                                     continue
                                                 }
                                                 var passed = 0.0
@@ -89,7 +98,7 @@ public enum LoadRouting {
                                                     into[j] += value * s
                                                     passed += s
                                                 }
-                                                if passed < 1 { delivered[c, default: 0] += value * (1 - passed) }
+                                                if passed < 1 { outletCells.append(c); outletLoads.append(value * (1 - passed)) }
                                             }
                                           }
                                         }
@@ -101,7 +110,7 @@ public enum LoadRouting {
                 }
             }
             outflow[pollutant] = out
-            budgets[pollutant] = MassBudget(pollutant: pollutant.name, generated: generated, deliveredByOutlet: delivered,
+            budgets[pollutant] = MassBudget(pollutant: pollutant.name, generated: generated, outletCells: outletCells, outletLoads: outletLoads,
                                             lostOnLand: onLand, lostInStreams: inStreams, lostInReservoirs: inReservoirs)
             try progress.report(Double(index + 1) / Double(pollutants.count))
         }

@@ -107,8 +107,12 @@ public struct RoutingGraph: Sendable {
     /// Calls `body(receiver, share)` for every cell receiving part of `cell`'s outflow; the part with
     /// no receiver (leaving the grid, or a sink) is `1 − Σ shares`.
     @inline(__always) public func forEachReceiver(of cell: Int, _ body: (Int, Double) -> Void) {
-        let s0 = d8Share(of: cell)
         let d = Int(downstream[cell])
+        guard !linksFrom.isEmpty else {
+            if d >= 0 { body(d, 1) }
+            return
+        }
+        let s0 = d8Share(of: cell)
         if s0 > 0, d >= 0 { body(d, s0) }
         if let ks = linksFrom[cell] { for k in ks { body(links[k].to, links[k].share) } }
     }
