@@ -19,9 +19,7 @@ struct BenchCommand: ParsableCommand {
         func run() throws {
             let r = try TerrainBenchmark.run(dem, threads: threads, epsilon: epsilon)
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(r), as: UTF8.self))
+                try printJSON(r)
             } else {
                 print(String(format: "%@: %d cells (%d valid), %d threads\n read %.2f s, fill %.2f s, D8+flats %.2f s, accumulation %.2f s\n pipeline %.2f s = %.1f Mcells/s, peak RSS %.0f MiB = %.1f bytes/cell",
                              r.file, r.cells, r.validCells, r.threads, r.readSeconds, r.fillSeconds, r.flowDirectionSeconds,
@@ -52,10 +50,14 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Number of jurisdictions (a grid of blocks).") var units = 88
 
         func run() throws {
-            let r = try RoutingBenchmark.run(dem, units: units)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(r), as: UTF8.self))
+            try printJSON(try RoutingBenchmark.run(dem, units: units))
         }
     }
+}
+
+/// Prints a value as pretty, key-sorted JSON on stdout.
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }

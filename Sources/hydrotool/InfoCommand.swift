@@ -16,9 +16,7 @@ struct InfoCommand: ParsableCommand {
     func run() throws {
         let summary = try RasterSummary.describe(file)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            try printJSON(summary)
             return
         }
         print(render(summary))

@@ -211,29 +211,29 @@ public struct Settlement: Sendable {
             for period in MonitoringData.months(of: scheme.year) {
                 let key = MonitoringData.Key(section: id, period: period)
                 if let target = r.monthlyVolume {
-                    if let v = monitoring.volumes[key] {
-                        let met = v >= target
-                        transfer(period, id, payers: equal(met ? section.downstream : upstream), payees: equal(met ? upstream : section.downstream),
-                                 amount: r.amountVolume, rule: "water_quantity volume \(met ? "met" : "missed") (\(short(r.line)))",
-                                 measured: "volume \(fmtShort(v)) m3", target: "volume \(fmtShort(target)) m3",
-                                 excess: met ? "" : "short \(fmtShort(target - v)) m3", shares: "equal")
-                    } else {
-                        gaps.append("\(id) \(period): no monthly volume")
-                    }
+                    twoWayQuantity(period, section, upstream: upstream, measured: monitoring.volumes[key], target: target, amount: r.amountVolume,
+                                   what: "volume", unit: "m3", missing: "no monthly volume", line: r.line)
                 }
                 if let target = r.ecologicalFlow {
-                    if let q = monitoring.minimumFlows[key] {
-                        let met = q >= target
-                        transfer(period, id, payers: equal(met ? section.downstream : upstream), payees: equal(met ? upstream : section.downstream),
-                                 amount: r.amountFlow, rule: "water_quantity ecological flow \(met ? "met" : "missed") (\(short(r.line)))",
-                                 measured: "minimum discharge \(fmtShort(q)) m3/s", target: "ecological flow \(fmtShort(target)) m3/s",
-                                 excess: met ? "" : "short \(fmtShort(target - q)) m3/s", shares: "equal")
-                    } else {
-                        gaps.append("\(id) \(period): no minimum discharge")
-                    }
+                    twoWayQuantity(period, section, upstream: upstream, measured: monitoring.minimumFlows[key], target: target, amount: r.amountFlow,
+                                   what: "minimum discharge against the ecological flow", unit: "m3/s", missing: "no minimum discharge", line: r.line)
                 }
             }
         }
+    }
+
+    /// A quantity at least its target moves `amount` from downstream to upstream; short of it, the reverse.
+    private mutating func twoWayQuantity(_ period: String, _ section: Scheme.Section, upstream: [String], measured: Double?, target: Double,
+                                         amount: Double, what: String, unit: String, missing: String, line: String) {
+        guard let value = measured else {
+            gaps.append("\(section.id) \(period): \(missing)")
+            return
+        }
+        let met = value >= target
+        transfer(period, section.id, payers: equal(met ? section.downstream : upstream), payees: equal(met ? upstream : section.downstream),
+                 amount: amount, rule: "water_quantity \(what) \(met ? "met" : "missed") (\(short(line)))",
+                 measured: "\(fmtShort(value)) \(unit)", target: "\(fmtShort(target)) \(unit)",
+                 excess: met ? "" : "short \(fmtShort(target - value)) \(unit)", shares: "equal")
     }
 
     private mutating func index(_ r: Scheme.IndexRule, _ scheme: Scheme, _ monitoring: MonitoringData) throws {

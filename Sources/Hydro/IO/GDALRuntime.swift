@@ -77,6 +77,19 @@ final class GDALProgressBridge {
     }
 }
 
+extension GDALRasterIOExtraArg {
+    /// Extra arguments for a whole-band RasterIO call reporting to a progress callback.
+    static func withProgress(_ callback: GDALProgressFunc?, _ context: UnsafeMutableRawPointer?) -> GDALRasterIOExtraArg {
+        var extra = GDALRasterIOExtraArg()
+        extra.nVersion = 1
+        extra.eResampleAlg = GRIORA_NearestNeighbour
+        extra.pfnProgress = callback
+        extra.pProgressData = context
+        extra.bFloatingPointWindowValidity = 0
+        return extra
+    }
+}
+
 extension String {
     func trimmingWhitespace() -> String {
         var s = Substring(self)

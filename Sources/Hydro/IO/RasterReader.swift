@@ -142,12 +142,7 @@ final class RasterDataset {
         CPLErrorReset()
         cells.withUnsafeMutableBufferPointer { buffer in
             bridge.withCallback { callback, context in
-                var extra = GDALRasterIOExtraArg()
-                extra.nVersion = 1
-                extra.eResampleAlg = GRIORA_NearestNeighbour
-                extra.pfnProgress = callback
-                extra.pProgressData = context
-                extra.bFloatingPointWindowValidity = 0
+                var extra = GDALRasterIOExtraArg.withProgress(callback, context)
                 failure = GDALRasterIOEx(b, GF_Read, 0, 0, Int32(width), Int32(height), buffer.baseAddress,
                                          Int32(width), Int32(height), Cell.kind.gdalType, 0, 0, &extra)
             }

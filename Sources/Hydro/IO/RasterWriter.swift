@@ -134,11 +134,7 @@ public enum RasterWriter {
             var result: CPLErr = CE_None
             grid.cells.withUnsafeBufferPointer { buffer in
                 bridge.withCallback { callback, context in
-                    var extra = GDALRasterIOExtraArg()
-                    extra.nVersion = 1
-                    extra.eResampleAlg = GRIORA_NearestNeighbour
-                    extra.pfnProgress = callback
-                    extra.pProgressData = context
+                    var extra = GDALRasterIOExtraArg.withProgress(callback, context)
                     result = GDALRasterIOEx(band, GF_Write, 0, 0, Int32(grid.width), Int32(grid.height),
                                             UnsafeMutableRawPointer(mutating: buffer.baseAddress),
                                             Int32(grid.width), Int32(grid.height), Cell.kind.gdalType, 0, 0, &extra)
