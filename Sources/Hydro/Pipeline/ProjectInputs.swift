@@ -85,6 +85,12 @@ enum ProjectInputs {
                                                       mode: .nearestStream(radius: radius)) else {
                     throw HydroError(.invalidInput, input.file, "source \(id): no stream cell within \(Int(radius)) m (raise snap_radius_m or lower the stream threshold)")
                 }
+                let at = geometry.centre(column: snapped.cell % geometry.width, row: snapped.cell / geometry.width)
+                var row = [(input.file as NSString).lastPathComponent, id, fmt(p.x), fmt(p.y), fmt(at.x), fmt(at.y), String(format: "%.1f", snapped.distance)]
+                for (pollutant, field) in input.fields.sorted(by: { $0.key < $1.key }) {
+                    row.append("\(pollutant.name)=\(feature[field].doubleValue.map { fmt($0 * input.unit.kilogramsPerYear) } ?? "")")
+                }
+                run.pointSourceRows.append(row)
                 for (pollutant, field) in input.fields {
                     guard let value = feature[field].doubleValue else {
                         run.warn("\(input.file): source \(id) has no value in '\(field)'; counted as 0")

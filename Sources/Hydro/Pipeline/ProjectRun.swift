@@ -85,6 +85,8 @@ public final class ProjectRun {
     private var _sources: LoadSources?
     private var _sections: [PlacedPoint]?
     var _jurisdictionMap: JurisdictionMap?
+    /// Where each point source was placed: file, id, original x/y, stream cell x/y, distance (m), loads (kg/yr).
+    var pointSourceRows: [[String]] = []
 
     public func conditionedDEM() throws -> Grid<Float> {
         if let d = _conditioned { return d }
@@ -171,6 +173,7 @@ public enum Outputs {
     public static let sectionLoadsCSV = "section_loads.csv"
     public static let sectionLoadsJSON = "section_loads.json"
     public static let massBudget = "mass_budget.json"
+    public static let pointSources = "point_sources.csv"
     public static let manifest = "manifest.json"
     public static let report = "report.html"
 }

@@ -115,7 +115,8 @@ extension ProjectRun {
     /// Routed loads: delivered-load raster, loads on every link and at every section, mass budget.
     func loadsStep(_ part: TaskProgress) throws {
         try step("loads", after: ["terrain", "network"], inputs: loadInputs, parameters: loadParameters,
-                 outputs: [Outputs.loadRaster, Outputs.streamLoads, Outputs.sectionLoadsCSV, Outputs.sectionLoadsJSON, Outputs.massBudget],
+                 outputs: [Outputs.loadRaster, Outputs.streamLoads, Outputs.sectionLoadsCSV, Outputs.sectionLoadsJSON, Outputs.massBudget,
+                           Outputs.pointSources],
                  progress: part) {
             let sources = try sources()
             guard !sources.pollutants.isEmpty else {
@@ -178,6 +179,9 @@ extension ProjectRun {
                             "imbalance": b.imbalance, "outlets": b.outletCells.count, "largest_outlets": outlets])
         }
         try writeJSON(["budgets": budgets], to: Outputs.massBudget)
+        try AtomicOutput.write(CSVWriter.text(header: ["file", "source_id", "x", "y", "stream_x", "stream_y", "snap_distance_m", "loads_kg_yr"],
+                                              rows: pointSourceRows.map { Array($0.prefix(7)) + [$0.dropFirst(7).joined(separator: "; ")] }),
+                               to: path(Outputs.pointSources), overwrite: true)
     }
 
     func writeJSON(_ object: Any, to name: String) throws {
