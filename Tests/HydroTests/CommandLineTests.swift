@@ -92,3 +92,50 @@ final class CommandLineTests: XCTestCase {
         XCTAssertLessThan(widthMin, 830)
     }
 }
+
+/// The network, project and spill commands through the executable.
+final class NetworkAndProjectCommandTests: XCTestCase {
+    func testStreamsSnapWatershedSpillAndRun() throws {
+        let folder = try TestPaths.temporaryFolder(self)
+        let project = try DemoCase.write(into: folder.path, seed: 5, size: 80)
+        var r = try runTool(["run", "-q", project])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("report.html"))
+        let flowdir = folder.appendingPathComponent("output/flowdir_d8.tif").path
+        r = try runTool(["streams", "-q", "--flowdir", flowdir, "--threshold", "2", "--vector", "s.gpkg", "--raster", "s.tif"], in: folder)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = try VectorReader.read(folder.appendingPathComponent("s.gpkg").path)
+        XCTAssertGreaterThan(lines.features.count, 3)
+        XCTAssertTrue(lines.fields.contains { $0.name == "strahler" })
+        r = try runTool(["snap", "inputs/sections.gpkg", "snapped.geojson", "--flowdir", flowdir, "--radius", "500",
+                         "--id-field", "id", "--tolerance", "50"], in: folder)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let snapped = try VectorReader.read(folder.appendingPathComponent("snapped.geojson").path)
+        XCTAssertEqual(snapped.features.count, 4)
+        XCTAssertTrue(snapped.features.allSatisfy { $0["area_km2"].doubleValue ?? 0 > 0 })
+        r = try runTool(["watershed", "inputs/sections.gpkg", "--flowdir", flowdir, "--radius", "500", "--to-stream",
+                         "--id-field", "id", "--threshold", "2", "--vector", "c.gpkg", "--raster", "c.tif", "-q"], in: folder)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let catchments = try VectorReader.read(folder.appendingPathComponent("c.gpkg").path)
+        XCTAssertEqual(catchments.features.filter { $0["kind"] == .string("incremental") }.count, 4)
+        XCTAssertEqual(catchments.features.filter { $0["kind"] == .string("whole") }.count, 3, "S2–S4 have sections upstream")
+        let dem = try RasterReader.info(folder.appendingPathComponent("inputs/dem.tif").path).geometry
+        let c = dem.centre(column: dem.width / 8, row: dem.height / 2)
+        r = try runTool(["spill", "-q", project, "--at", "\(c.x),\(c.y)", "--mass", "500", "--time", "2024-07-01T08:00:00+08:00", "--pollutant", "NH3-N"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("Notify in order: 镇雄县"), r.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("output/spill.geojson").path))
+        // Errors stay one line.
+        for arguments in [["snap", "inputs/sections.gpkg", "x.geojson", "--flowdir", flowdir, "--id-field", "nope"],
+                          ["run", "nope.toml"], ["spill", project, "--at", "1,2", "--mass", "1", "--time", "yesterday"],
+                          ["compensate", project, "--scale-source", "520502:TP"]] {
+            let e = try runTool(arguments, in: folder)
+            XCTAssertNotEqual(e.status, 0, "\(arguments)")
+            XCTAssertEqual(e.stderr.split(separator: "\n").count, 1, "\(arguments): \(e.stderr)")
+        }
+        // A scenario: a county halves its TP; the scenario ledger appears beside the real one.
+        r = try runTool(["compensate", "-q", project, "--scale-source", "520502:TP:0.5"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("output/scenario_ledger.csv").path))
+    }
+}
