@@ -36,6 +36,7 @@ public struct RoutingGraph: Sendable {
 
     public init(directions: FlowDirections, links: [FlowLink] = []) throws {
         let n = directions.geometry.cellCount
+        try GridLimits.requireIndexable(n, "flow directions")
         var linksFrom: [Int: [Int]] = [:]
         for (k, link) in links.enumerated() {
             guard link.from >= 0, link.from < n, link.to >= 0, link.to < n,

@@ -35,3 +35,12 @@ public struct HydroError: Error, CustomStringConvertible, Equatable, Sendable {
         subject.isEmpty ? message : "\(subject): \(message)"
     }
 }
+
+/// Cell indices are stored as Int32 in queues, orders and compact numberings (half the memory of Int).
+enum GridLimits {
+    static func requireIndexable(_ cells: Int, _ what: String) throws {
+        guard cells < Int(Int32.max) else {
+            throw HydroError(.invalidInput, what, "has \(cells) cells; this tool handles up to 2,147,483,646 cells per grid (split it into tiles)")
+        }
+    }
+}

@@ -18,6 +18,7 @@ public enum D8FlowDirection {
     public static func compute(_ dem: Grid<Float>, threads: Int = 2, resolveFlats: Bool = true,
                                progress: TaskProgress = .silent) throws -> FlowDirections {
         let width = dem.width, height = dem.height, n = dem.count
+        try GridLimits.requireIndexable(n, "DEM")
         let distances = NeighbourDistances(try CellMetrics(dem.geometry)).distance
         var codes = [UInt8](repeating: D8.noData, count: n)
         let nodata = dem.nodata

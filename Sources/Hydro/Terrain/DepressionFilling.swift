@@ -55,9 +55,7 @@ public enum DepressionFilling {
     public static func fill(_ dem: inout Grid<Float>, options: FillOptions = .init(), progress: TaskProgress = .silent) throws -> FillReport {
         let original: [Float]? = options.maxDepth != nil ? dem.cells : nil
         let width = dem.width, height = dem.height, n = dem.count
-        guard n < Int(UInt32.max) else {
-            throw HydroError(.invalidInput, "DEM", "has \(n) cells; filling handles up to 4.29e9 cells")
-        }
+        try GridLimits.requireIndexable(n, "DEM")
         let epsilon = options.epsilon
         let nodata = dem.nodata
         let cellArea = try CellMetrics(dem.geometry).area
