@@ -67,14 +67,39 @@ public enum FlowAccumulation {
         var inDegree = [UInt8](repeating: 0, count: n)
         var incomplete = [Bool](repeating: false, count: n)
         var outlets: [Int] = []
-        for i in 0..<n where codes[i] != D8.noData {
-            if let d = directions.downstream(of: i) {
-                inDegree[d] &+= 1
-                if opensOntoOutside(i, codes: codes, sinkHoles: sinkHoles, width: width, height: height) {
-                    incomplete[i] = true
+        let offsetList = D8.offsets(width: width)
+        inDegree.withUnsafeMutableBufferPointer { pending in
+            incomplete.withUnsafeMutableBufferPointer { open in
+                codes.withUnsafeBufferPointer { code in
+                    offsetList.withUnsafeBufferPointer { offsets in
+                        // Row by row, so interior cells need no division or bounds test.
+                        for row in 0..<height {
+                            let interiorRow = row > 0 && row < height &- 1
+                            for column in 0..<width {
+                                let i = row &* width &+ column
+                                let k = code[i]
+                                guard k != D8.noData else { continue }
+                                if interiorRow && column > 0 && column < width &- 1 {
+                                    var touchesOutside = false
+                                    for o in 0..<8 where code[i &+ offsets[o]] == D8.noData { touchesOutside = true; break }
+                                    if k < 8, code[i &+ offsets[Int(k)]] != D8.noData {
+                                        pending[i &+ offsets[Int(k)]] &+= 1
+                                        if touchesOutside && opensOntoOutside(i, codes: codes, sinkHoles: sinkHoles, width: width, height: height) {
+                                            open[i] = true
+                                        }
+                                    } else {
+                                        outlets.append(i)
+                                    }
+                                } else if let d = directions.downstream(of: i) {
+                                    pending[d] &+= 1
+                                    if opensOntoOutside(i, codes: codes, sinkHoles: sinkHoles, width: width, height: height) { open[i] = true }
+                                } else {
+                                    outlets.append(i)
+                                }
+                            }
+                        }
+                    }
                 }
-            } else {
-                outlets.append(i)
             }
         }
         try progress.report(0.3)
