@@ -68,7 +68,8 @@ public enum DepressionFilling {
         let dxs = D8.dx, dys = D8.dy
         let step = max(n / 100, 1 << 16)
         var processed = 0
-        // One byte per cell: 0 open, 1 closed.
+        // One byte per cell: bit 0 closed, bit 1 on the grid's edge (so interior cells need no division).
+        let isClosed: UInt8 = 1, onEdge: UInt8 = 2
         var closed = [UInt8](repeating: 0, count: n)
 
         try dem.cells.withUnsafeMutableBufferPointer { z in
@@ -81,32 +82,37 @@ public enum DepressionFilling {
                     }
                     /// Whether `cell` (not filled, at its own elevation) has an open neighbour lower than it.
                     @inline(__always) func hasLowerOpenNeighbour(_ cell: Int, _ zc: Float) -> Bool {
-                        let row = cell / width, column = cell &- row &* width
-                        if row > 0 && column > 0 && row < height &- 1 && column < width &- 1 {
+                        if done[cell] & onEdge == 0 {
                             for k in 0..<8 {
                                 let nb = cell &+ offsets[k]
-                                if done[nb] == 0 && z[nb] < zc { return true }
+                                if done[nb] & isClosed == 0 && z[nb] < zc { return true }
                             }
                             return false
                         }
+                        let row = cell / width, column = cell &- row &* width
                         for k in 0..<8 {
                             let nb = neighbour(row, column, k)
-                            if nb >= 0 && done[nb] == 0 && z[nb] < zc { return true }
+                            if nb >= 0 && done[nb] & isClosed == 0 && z[nb] < zc { return true }
                         }
                         return false
                     }
                     // Nodata is closed from the start; valid cells on the edge or next to nodata seed the flood.
-                    for i in 0..<n where !valid(z[i]) { done[i] = 1 }
+                    for i in 0..<n where !valid(z[i]) { done[i] = isClosed }
+                    for row in 0..<height {
+                        for column in 0..<width where row == 0 || column == 0 || row == height &- 1 || column == width &- 1 {
+                            done[row &* width &+ column] |= onEdge
+                        }
+                    }
                     for row in 0..<height {
                         for column in 0..<width {
                             let i = row &* width &+ column
-                            guard done[i] == 0 else { continue }
-                            var boundary = row == 0 || column == 0 || row == height &- 1 || column == width &- 1
+                            guard done[i] & isClosed == 0 else { continue }
+                            var boundary = done[i] & onEdge != 0
                             if !boundary {
                                 for k in 0..<8 where !valid(z[i &+ offsets[k]]) { boundary = true; break }
                             }
                             if boundary {
-                                done[i] = 1
+                                done[i] |= isClosed
                                 heap.push(z[i], i)
                             }
                         }
@@ -123,12 +129,12 @@ public enum DepressionFilling {
                         processed &+= 1
                         if processed % step == 0 { try progress.report(Double(processed) / Double(n)) }
                         let level = z[c]
-                        let row = c / width, column = c &- row &* width
-                        let interior = row > 0 && column > 0 && row < height &- 1 && column < width &- 1
+                        let interior = done[c] & onEdge == 0
+                        let row = interior ? 0 : c / width, column = interior ? 0 : c &- row &* width
                         for k in 0..<8 {
                             let nb = interior ? c &+ offsets[k] : neighbour(row, column, k)
-                            guard nb >= 0, done[nb] == 0 else { continue }
-                            done[nb] = 1
+                            guard nb >= 0, done[nb] & isClosed == 0 else { continue }
+                            done[nb] |= isClosed
                             let zn = z[nb]
                             if zn < level || (epsilon && zn == level) {
                                 let filled = epsilon ? level.nextUp : level
