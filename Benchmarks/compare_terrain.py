@@ -89,10 +89,11 @@ from pathlib import Path
 from bench_io import whitebox_readable
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-ALL_TOOLS = ["hydrotool", "whitebox", "pyflwdir", "pysheds", "saga", "grass"]
+ALL_TOOLS = ["hydrotool", "hydrotool-eps", "whitebox", "pyflwdir", "pysheds", "saga", "grass"]
 # GRASS r.fill.dir is iterative and very slow on large flat areas (about 5 min
 # for the 16 M-cell synthetic DEM), so it only runs when asked for.
-DEFAULT_TOOLS = ["hydrotool", "whitebox", "pyflwdir", "pysheds", "saga"]
+# hydrotool-eps: flats drained by an epsilon fill, as whitebox's fix_flats does.
+DEFAULT_TOOLS = ["hydrotool", "hydrotool-eps", "whitebox", "pyflwdir", "pysheds", "saga"]
 SKIP_EXIT = 3           # worker exit code meaning "tool not available"
 TIME_BIN = "/usr/bin/time"
 
@@ -493,14 +494,16 @@ def machine_info() -> dict:
 def run_tool(tool: str, args: argparse.Namespace, cells: int) -> dict:
     env = thread_env(args.threads)
     row: dict = {"tool": tool, "status": "ok", "version": "?"}
-    if tool == "hydrotool":
+    if tool in ("hydrotool", "hydrotool-eps"):
         exe = args.hydrotool
         if not (os.path.isfile(exe) and os.access(exe, os.X_OK)):
             row.update(status="skipped", reason=f"{exe} not found (swift build -c release)")
             return row
         cmd = [exe, "bench", "terrain", args.dem, "--threads", str(args.threads), "--json"]
+        if tool == "hydrotool-eps":
+            cmd.append("--epsilon")
         row["version"] = hydrotool_version(exe)
-        row["steps"] = "bench terrain (in-process fill > flowdir > accumulate)"
+        row["steps"] = "bench terrain (in-process fill > flowdir > accumulate)" + (" with --epsilon" if tool == "hydrotool-eps" else "")
     else:
         dem = args.dem
         if tool == "whitebox":
@@ -527,13 +530,13 @@ def run_tool(tool: str, args: argparse.Namespace, cells: int) -> dict:
             tail = (res["stderr"] or res["stdout"]).strip().splitlines()[-5:]
             row.update(status="failed", reason=f"exit {res['returncode']}: " + " | ".join(tail))
             return row
-        if tool == "hydrotool" and not payload:
+        if tool.startswith("hydrotool") and not payload:
             row.update(status="failed", reason="no JSON object on stdout")
             return row
         if best is None or res["wall_seconds"] < best[0]["wall_seconds"]:
             best = (res, payload)
     res, payload = best
-    if tool == "hydrotool":
+    if tool.startswith("hydrotool"):
         timings = normalise_timings(payload)
         compute = timings.get("compute_seconds")
         row["timings"] = timings
