@@ -79,9 +79,10 @@ struct FillCommand: ParsableCommand {
         if let maxDepth, !(maxDepth >= 0) { throw HydroError(.invalidParameter, "--max-depth", "must be zero or positive, got \(maxDepth)") }
         let progress = out.progress
         var grid = try RasterReader.read(dem, band: band, as: Float.self, progress: progress.scaled(from: 0, to: 0.1))
-        let report = try DepressionFilling.fill(&grid, options: FillOptions(epsilon: epsilon, maxDepth: maxDepth,
-                                                                              interiorNodata: nodataSink ? .sink : .outlet),
-                                                progress: progress.scaled(from: 0.1, to: 0.8))
+        let report = try HydroError.attributing(to: dem) {
+            try DepressionFilling.fill(&grid, options: FillOptions(epsilon: epsilon, maxDepth: maxDepth, interiorNodata: nodataSink ? .sink : .outlet),
+                                       progress: progress.scaled(from: 0.1, to: 0.8))
+        }
         try RasterWriter.write(grid, to: output, options: out.rasterOptions(inputs: [dem]), progress: progress.scaled(from: 0.8, to: 1))
         if !out.quiet {
             FileHandle.standardError.write("filled \(report.raisedCells) cells, volume \(String(format: "%.1f", report.volume)) m³, \(report.keptSinks) deep depressions kept\n")
@@ -109,7 +110,9 @@ struct FlowDirectionCommand: ParsableCommand {
         guard threads >= 1 else { throw HydroError(.invalidParameter, "--threads", "must be at least 1") }
         let progress = out.progress
         let grid = try RasterReader.read(dem, band: band, as: Float.self, progress: progress.scaled(from: 0, to: 0.2))
-        let directions = try D8FlowDirection.compute(grid, threads: threads, progress: progress.scaled(from: 0.2, to: 0.8))
+        let directions = try HydroError.attributing(to: dem) {
+            try D8FlowDirection.compute(grid, threads: threads, progress: progress.scaled(from: 0.2, to: 0.8))
+        }
         let methodTag = [FlowProportions.methodMetadataKey: method.rawValue]
         switch method {
         case .d8:
@@ -210,13 +213,14 @@ struct AccumulateCommand: ParsableCommand {
         } else {
             mode = units == .km2 ? .areaSquareKilometres : .cells
         }
-        var result: Accumulation
-        switch flow {
-        case .d8(let directions):
-            result = try FlowAccumulation.accumulate(directions, weight: mode, interiorNodata: nodataSink ? .sink : .outlet,
-                                                     progress: progress.scaled(from: 0, to: 0.7))
-        case .split(let proportions):
-            result = try FlowAccumulation.accumulate(proportions, weight: mode, progress: progress.scaled(from: 0, to: 0.7))
+        var result = try HydroError.attributing(to: flowdir) { () throws -> Accumulation in
+            switch flow {
+            case .d8(let directions):
+                return try FlowAccumulation.accumulate(directions, weight: mode, interiorNodata: nodataSink ? .sink : .outlet,
+                                                       progress: progress.scaled(from: 0, to: 0.7))
+            case .split(let proportions):
+                return try FlowAccumulation.accumulate(proportions, weight: mode, progress: progress.scaled(from: 0, to: 0.7))
+            }
         }
         if negative {
             for i in 0..<result.incomplete.count where result.incomplete[i] { result.values.cells[i] = -result.values.cells[i] }

@@ -43,7 +43,7 @@ public struct RasterSummary: Codable, Sendable {
     public static func describe(_ path: String, progress: TaskProgress = .silent) throws -> RasterSummary {
         let info = try RasterReader.info(path)
         let g = info.geometry
-        let metrics = try CellMetrics(g)
+        let metrics = try HydroError.attributing(to: path) { try CellMetrics(g) }
         let e = g.extent
         var bands: [Band] = []
         for (i, band) in info.bands.enumerated() {

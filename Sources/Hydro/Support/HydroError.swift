@@ -31,6 +31,14 @@ public struct HydroError: Error, CustomStringConvertible, Equatable, Sendable {
         self.message = message
     }
 
+    /// Runs `body`, naming `file` in errors that only name a generic subject (a geotransform, the DEM),
+    /// so the one-line message always says which file is at fault.
+    public static func attributing<T>(to file: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as HydroError where ["geotransform", "DEM", "flow directions", "grid"].contains(error.subject) {
+            throw HydroError(error.kind, file, "\(error.subject): \(error.message)")
+        }
+    }
+
     public var description: String {
         subject.isEmpty ? message : "\(subject): \(message)"
     }

@@ -45,7 +45,7 @@ public struct FlowDirections: Sendable {
             if let nodata = grid.nodata, value == nodata { continue }
             guard let code = table[Int(value)] else {
                 let r = i / grid.width, c = i % grid.width
-                throw HydroError(.invalidInput, source, "value \(value) at column \(c), row \(r) is not a \(encoding.rawValue) D8 direction (give the right --encoding)")
+                throw HydroError(.invalidInput, source, "value \(value) at column \(c), row \(r) is not a D8 direction in the \(encoding.rawValue) encoding (give the right --encoding)")
             }
             codes[i] = code
         }
