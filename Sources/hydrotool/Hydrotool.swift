@@ -8,7 +8,8 @@ struct Hydrotool: ParsableCommand {
         commandName: "hydrotool",
         abstract: "Watershed pollution propagation: terrain, flow routing and jurisdiction attribution for cross-border compensation.",
         version: Provenance.version,
-        subcommands: [InfoCommand.self, FillCommand.self, BreachCommand.self, BurnCommand.self, StreamsCommand.self, SnapCommand.self, WatershedCommand.self, FlowDirectionCommand.self, AccumulateCommand.self,
+        subcommands: [InfoCommand.self, FillCommand.self, BreachCommand.self, BurnCommand.self, FlowDirectionCommand.self,
+                      AccumulateCommand.self, StreamsCommand.self, SnapCommand.self, WatershedCommand.self,
                       RunCommand.self, LoadsCommand.self, AttributeCommand.self, CompensateCommand.self, SpillCommand.self,
                       DemoCommand.self, BenchCommand.self]
     )
