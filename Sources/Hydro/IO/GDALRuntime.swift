@@ -12,6 +12,9 @@ enum GDALRuntime {
         CPLSetErrorHandler(CPLQuietErrorHandler)
         // GeoPackages record a modification time; a fixed one keeps outputs byte-identical between runs.
         CPLSetConfigOption("OGR_CURRENT_DATE", "2000-01-01T00:00:00.000Z")
+        // Whole bands are read straight into the tool's own buffers, so GDAL's block cache (5 % of RAM
+        // by default) would only hold a second copy of the grid; 64 MiB is plenty for tiled reads.
+        GDALSetCacheMax64(64 << 20)
         return true
     }()
 

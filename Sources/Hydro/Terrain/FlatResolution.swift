@@ -21,7 +21,11 @@ enum FlatResolution {
         let offsetList = D8.offsets(width: width)
         let dxs = D8.dx, dys = D8.dy
         var compact = [Int32](repeating: -1, count: n)
-        var cells: [Int] = []        // compact number → grid index
+        var cells: [Int32] = []      // compact number → grid index
+        // Sized once: flat cells plus their low edges, so the array never doubles past what it needs.
+        let flatCount = directions.codes.reduce(0) { $0 + ($1 == D8.noFlow ? 1 : 0) }
+        guard flatCount > 0 else { return }
+        cells.reserveCapacity(flatCount + flatCount / 4 + 16)
         var lowEdges: [Int32] = []   // compact numbers of drained cells at a flat's elevation
         var highEdges: [Int32] = []  // compact numbers of flat cells next to higher terrain
         var labels: [Int32] = []
@@ -45,7 +49,7 @@ enum FlatResolution {
                             }
                         }
                         @inline(__always) func number(_ cell: Int) -> Int32 {
-                            if id[cell] < 0 { id[cell] = Int32(cells.count); cells.append(cell) }
+                            if id[cell] < 0 { id[cell] = Int32(cells.count); cells.append(Int32(cell)) }
                             return id[cell]
                         }
                         // Edges of the flats, found from the flat cells only.
@@ -77,8 +81,8 @@ enum FlatResolution {
                                         label[Int(edge)] = labelCount
                                         stack.append(edge)
                                         while let c = stack.popLast() {
-                                            let zc = z[cell[Int(c)]]
-                                            forEachNeighbour(cell[Int(c)]) { j in
+                                            let zc = z[Int(cell[Int(c)])]
+                                            forEachNeighbour(Int(cell[Int(c)])) { j in
                                                 let cj = id[j]
                                                 if cj >= 0 && label[Int(cj)] == 0 && z[j] == zc {
                                                     label[Int(cj)] = labelCount
@@ -103,7 +107,7 @@ enum FlatResolution {
                                             loops += 1
                                             for c in current {
                                                 let l = label[Int(c)]
-                                                forEachNeighbour(cell[Int(c)]) { j in
+                                                forEachNeighbour(Int(cell[Int(c)])) { j in
                                                     let cj = id[j]
                                                     if cj >= 0 && codes[j] == D8.noFlow && label[Int(cj)] == l && visit(Int(cj), loops) { next.append(cj) }
                                                 }
@@ -132,8 +136,8 @@ enum FlatResolution {
                                     // Each flat cell drains to its neighbour of the same flat with the lowest mask
                                     // (cardinal neighbours first when masks tie). Directions assigned here never
                                     // make another cell a flat cell, so editing in place is safe.
-                                    for c in 0..<count where label[c] != 0 && codes[cell[c]] == D8.noFlow {
-                                        let i = cell[c]
+                                    for c in 0..<count where label[c] != 0 && codes[Int(cell[c])] == D8.noFlow {
+                                        let i = Int(cell[c])
                                         let row = i / width, column = i &- row &* width
                                         var best = -1
                                         var lowest = m[c]
