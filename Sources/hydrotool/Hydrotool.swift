@@ -20,8 +20,8 @@ struct Hydrotool: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let error as HydroError {
-            // One line, naming the file or parameter and the problem.
-            FileHandle.standardError.write("hydrotool: error: \(error.description)\n")
+            // One line, naming the file or parameter and the problem (on its own line after any progress).
+            FileHandle.standardError.write((TerminalProgress.lineOpen ? "\n" : "") + "hydrotool: error: \(error.description)\n")
             Foundation.exit(error.kind == .cancelled ? 130 : 1)
         } catch {
             // Help and version requests print as usual; usage errors become one line like the rest.

@@ -36,9 +36,8 @@ struct StreamsCommand: ParsableCommand {
 
     func run() throws {
         let inputFiles = [inputs.flowdir] + (dem.map { [$0] } ?? [])
-        let outputs = [raster, vector].compactMap { $0 }
-        guard !outputs.isEmpty else { throw HydroError(.invalidParameter, "--raster/--vector", "give at least one output") }
-        try out.checkOutputs(outputs, inputs: inputFiles)
+        guard raster != nil || vector != nil else { throw HydroError(.invalidParameter, "--raster/--vector", "give at least one output") }
+        try out.checkOutputs(raster.map { [$0] } ?? [], inputs: inputFiles, vectors: vector.map { [$0] } ?? [])
         let (network, _, _) = try inputs.network(elevation: dem)
         if let raster {
             try RasterWriter.write(network.raster, to: raster, options: out.rasterOptions(inputs: inputFiles, bandDescriptions: ["stream link ID"]))
@@ -89,7 +88,7 @@ struct SnapCommand: ParsableCommand {
 
     func run() throws {
         let inputFiles = [points, inputs.flowdir] + (rivers.map { [$0] } ?? [])
-        try out.checkOutputs([output], inputs: inputFiles)
+        try out.checkOutputs([], inputs: inputFiles, vectors: [output])
         let (network, directions, area) = try inputs.network(elevation: nil)
         let (layer, placed) = try placement.place(points, geometry: directions.geometry, area: area, stream: network.linkOfCell)
         var checked = placed
@@ -129,9 +128,8 @@ struct WatershedCommand: ParsableCommand {
 
     func run() throws {
         let inputFiles = [inputs.flowdir] + (points.map { [$0] } ?? [])
-        let outputs = [raster, vector].compactMap { $0 }
-        guard !outputs.isEmpty else { throw HydroError(.invalidParameter, "--raster/--vector", "give at least one output") }
-        try out.checkOutputs(outputs, inputs: inputFiles)
+        guard raster != nil || vector != nil else { throw HydroError(.invalidParameter, "--raster/--vector", "give at least one output") }
+        try out.checkOutputs(raster.map { [$0] } ?? [], inputs: inputFiles, vectors: vector.map { [$0] } ?? [])
         let (network, directions, area) = try inputs.network(elevation: nil)
         let result: CatchmentSet
         if allLinks {
@@ -139,7 +137,7 @@ struct WatershedCommand: ParsableCommand {
         } else {
             guard let points else { throw HydroError(.invalidParameter, "POINTS", "give a point layer or --all-links") }
             let (_, placed) = try placement.place(points, geometry: directions.geometry, area: area, stream: network.linkOfCell)
-            result = try CatchmentSet(points: placed, directions: directions)
+            result = try CatchmentSet(points: placed, directions: directions, source: points)
         }
         if let raster {
             try RasterWriter.write(result.labelRaster, to: raster,

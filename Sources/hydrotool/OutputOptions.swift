@@ -24,9 +24,21 @@ struct OutputOptions: ParsableArguments {
                            metadata: metadata, bandDescriptions: bandDescriptions, inputs: inputs)
     }
 
-    /// Checks outputs before any long work starts, so a refusal costs nothing.
-    func checkOutputs(_ outputs: [String], inputs: [String]) throws {
-        for output in outputs { try AtomicOutput.checkTarget(output, overwrite: overwrite, inputs: inputs) }
+    /// Checks outputs before any long work starts, so a refusal costs nothing: the raster driver and
+    /// creation options, vector formats by extension, the folders, and existing files.
+    func checkOutputs(_ outputs: [String], inputs: [String], vectors: [String] = []) throws {
+        try RasterWriter.validate(rasterOptions(inputs: inputs))
+        for vector in vectors where VectorWriter.driverName(for: vector) == nil {
+            throw HydroError(.invalidParameter, vector, "cannot tell the vector format from the extension; use .gpkg, .geojson, .shp or .fgb")
+        }
+        for output in outputs + vectors {
+            let folder = URL(fileURLWithPath: output).deletingLastPathComponent().path
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+                throw HydroError(.io, output, "output folder \(folder) does not exist")
+            }
+            try AtomicOutput.checkTarget(output, overwrite: overwrite, inputs: inputs)
+        }
     }
 
     var progress: TaskProgress { quiet ? .silent : TerminalProgress.make() }

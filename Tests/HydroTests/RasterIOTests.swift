@@ -185,3 +185,36 @@ func shell(_ command: String, _ arguments: String...) throws -> Int32 {
     process.waitUntilExit()
     return process.terminationStatus
 }
+
+final class RasterWarpTests: XCTestCase {
+    /// A raster on another grid is brought onto the DEM's: categories by nearest cell, per-cell amounts by sum.
+    func testResamplingOntoAnotherGridKeepsMassAndCategories() throws {
+        let folder = try TestPaths.temporaryFolder(self)
+        let crs = try CoordinateSystem.parse("EPSG:32648")
+        let coarse = GridGeometry(width: 10, height: 8, transform: GeoTransform(originX: 500_000, pixelWidth: 90, originY: 3_000_000, pixelHeight: -90), crs: crs)
+        let fine = GridGeometry(width: 20, height: 16, transform: GeoTransform(originX: 500_000, pixelWidth: 45, originY: 3_000_000, pixelHeight: -45), crs: crs)
+        let ones = try Grid<Double>(geometry: fine, cells: [Double](repeating: 1, count: fine.cellCount), nodata: -1)
+        let path = folder.appendingPathComponent("kg.tif").path
+        try RasterWriter.write(ones, to: path)
+        let summed = try RasterReader.read(path, as: Double.self, onto: coarse, resampling: .sum)
+        XCTAssertEqual(summed.cells.reduce(0, +), Double(fine.cellCount), accuracy: 1e-9, "mass is kept")
+        XCTAssertEqual(summed.geometry, coarse)
+        let classes = try Grid<Int32>(geometry: fine, cells: (0..<fine.cellCount).map { Int32($0 % 20 < 10 ? 1 : 2) }, nodata: 0)
+        let classPath = folder.appendingPathComponent("lu.tif").path
+        try RasterWriter.write(classes, to: classPath)
+        let nearest = try RasterReader.read(classPath, as: Int32.self, onto: coarse, resampling: .nearest)
+        XCTAssertEqual(Set(nearest.cells), [1, 2])
+        XCTAssertEqual(nearest[0, 0], 1)
+        XCTAssertEqual(nearest[9, 0], 2)
+    }
+
+    func testConflictingProjectKeysAreRefused() throws {
+        let folder = try TestPaths.temporaryFolder(self)
+        let project = try DemoCase.write(into: folder.path, seed: 2, size: 60)
+        XCTAssertThrowsError(try ProjectConfig.load(project, overrides: ["transport.velocity_m_per_s=0.4"])) { error in
+            XCTAssertTrue("\(error)".contains("'transport.velocity_m_per_s' (from --set) and 'transport.velocity_a' (line"), "\(error)")
+            XCTAssertTrue("\(error)".contains("cannot be combined"), "\(error)")
+        }
+        XCTAssertNoThrow(try ProjectConfig.load(project, overrides: ["decay.TP=0.07"]))
+    }
+}

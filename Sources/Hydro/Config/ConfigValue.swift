@@ -64,6 +64,15 @@ public struct ConfigTable: Sendable, Equatable {
 
     public func has(_ key: String) -> Bool { entries[key] != nil }
 
+    /// Refuses keys that say the same thing two ways (the later one would silently win).
+    public func requireExclusive(_ keys: [String]) throws {
+        let present = keys.filter(has)
+        guard present.count <= 1 else {
+            func origin(_ k: String) -> String { (lines[k] ?? 0) == 0 ? "from --set" : "line \(lines[k] ?? 0)" }
+            throw HydroError(.invalidInput, file, "'\(qualified(present[0]))' (\(origin(present[0]))) and '\(qualified(present[1]))' (\(origin(present[1]))) cannot be combined; give one of them")
+        }
+    }
+
     /// Sets a dotted key (e.g. "decay.TP") from TOML value text, replacing what the file said:
     /// how command-line flags override a parameter file.
     public mutating func override(_ assignment: String) throws {

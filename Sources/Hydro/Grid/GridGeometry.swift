@@ -37,7 +37,7 @@ public struct GridGeometry: Equatable, Sendable {
     /// The cell that holds a map coordinate, or nil when it lies outside the grid.
     public func cell(x: Double, y: Double) -> (column: Int, row: Int)? {
         let (c, r) = transform.cell(x: x, y: y)
-        guard c.isFinite, r.isFinite, c >= 0, r >= 0 else { return nil }
+        guard c.isFinite, r.isFinite, c >= 0, r >= 0, c < Double(width), r < Double(height) else { return nil }
         let column = Int(c.rounded(.down)), row = Int(r.rounded(.down))
         return contains(column: column, row: row) ? (column, row) : nil
     }

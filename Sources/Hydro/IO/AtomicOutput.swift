@@ -28,6 +28,11 @@ public enum AtomicOutput {
         guard produced.contains(target.lastPathComponent) else {
             throw HydroError(.io, path, "the writer produced no file")
         }
+        // Sidecars of the file being replaced (statistics, pyramids) describe the old raster: drop those not written anew.
+        for suffix in [".aux.xml", ".ovr", ".msk"] {
+            let old = target.path + suffix
+            if !produced.contains(target.lastPathComponent + suffix) { try? fm.removeItem(atPath: old) }
+        }
         // Sidecars first, the main file last, so the main file never appears without them.
         for name in produced.sorted(by: { a, _ in a != target.lastPathComponent }) {
             let from = staging.appendingPathComponent(name).path

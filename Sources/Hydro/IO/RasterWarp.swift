@@ -6,6 +6,8 @@ public enum Resampling: String, Sendable {
     case nearest = "near"
     /// Rates per area (kg/ha/yr): the mean of the source cells covering each target cell.
     case average
+    /// Amounts per cell (kg/yr): the sum of the source cells, so mass is kept.
+    case sum
 }
 
 extension RasterReader {
@@ -25,7 +27,7 @@ extension RasterReader {
         _ = try dataset.band(band)
         let e = target.extent
         let arguments = ["-of", "MEM", "-t_srs", target.crs.wkt, "-te", "\(e.minX)", "\(e.minY)", "\(e.maxX)", "\(e.maxY)",
-                         "-ts", "\(target.width)", "\(target.height)", "-r", resampling.rawValue, "-b", "\(band)"]
+                         "-ts", "\(target.width)", "\(target.height)", "-r", resampling.rawValue]
         let list = StringList(nameValues: arguments)
         guard let options = GDALWarpAppOptionsNew(list.pointer, nil) else {
             throw HydroError(.io, path, "cannot prepare resampling: \(GDALRuntime.lastError(or: "bad options"))")
@@ -38,7 +40,7 @@ extension RasterReader {
             throw HydroError(.io, path, "cannot resample onto the DEM's grid: \(GDALRuntime.lastError(or: "warp failed"))")
         }
         let wrapped = RasterDataset(adopting: warped, path: path)
-        var grid = try wrapped.read(band: 1, as: type, progress: .silent)
+        var grid = try wrapped.read(band: band, as: type, progress: .silent)
         grid.geometry = target
         return grid
     }

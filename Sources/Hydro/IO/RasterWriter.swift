@@ -44,17 +44,8 @@ public enum RasterWriter {
         GDALRuntime.ensureReady()
         guard let first = bands.first else { throw HydroError(.invalidParameter, path, "nothing to write") }
         for band in bands.dropFirst() { try first.geometry.requireSame(as: band.geometry, path) }
-        guard let driver = GDALGetDriverByName(options.format) else {
-            throw HydroError(.invalidParameter, "--of", "unknown GDAL raster driver '\(options.format)' (see `gdalinfo --formats`)")
-        }
-        for option in options.creationOptions where !option.contains("=") {
-            throw HydroError(.invalidParameter, "--co", "'\(option)' is not NAME=VALUE")
-        }
+        let driver = try Self.driver(options)
         let canCreate = GDALGetMetadataItem(driver, GDAL_DCAP_CREATE, nil) != nil
-        let canCopy = GDALGetMetadataItem(driver, GDAL_DCAP_CREATECOPY, nil) != nil
-        guard canCreate || canCopy else {
-            throw HydroError(.invalidParameter, "--of", "driver '\(options.format)' cannot write rasters")
-        }
         let creation = creationOptionList(options, kind: Cell.kind)
         try AtomicOutput.write(to: path, overwrite: options.overwrite, inputs: options.inputs) { temporary in
             CPLErrorReset()
@@ -87,6 +78,27 @@ public enum RasterWriter {
                 throw HydroError(.io, path, "write failed: \(GDALRuntime.lastError(or: "unknown error"))")
             }
         }
+    }
+
+    /// Checks the driver and creation options before any work: the driver exists and writes rasters,
+    /// and every option is NAME=VALUE.
+    public static func validate(_ options: RasterWriteOptions) throws {
+        _ = try driver(options)
+    }
+
+    static func driver(_ options: RasterWriteOptions) throws -> GDALDriverH {
+        GDALRuntime.ensureReady()
+        guard let driver = GDALGetDriverByName(options.format) else {
+            throw HydroError(.invalidParameter, "--of", "unknown GDAL raster driver '\(options.format)' (see `gdalinfo --formats`)")
+        }
+        for option in options.creationOptions where !option.contains("=") {
+            throw HydroError(.invalidParameter, "--co", "'\(option)' is not NAME=VALUE")
+        }
+        guard GDALGetMetadataItem(driver, GDAL_DCAP_CREATE, nil) != nil || GDALGetMetadataItem(driver, GDAL_DCAP_CREATECOPY, nil) != nil,
+              GDALGetMetadataItem(driver, GDAL_DCAP_RASTER, nil) != nil else {
+            throw HydroError(.invalidParameter, "--of", "driver '\(options.format)' cannot write rasters")
+        }
+        return driver
     }
 
     /// The defaults for the driver, overridden by the user's options of the same name.

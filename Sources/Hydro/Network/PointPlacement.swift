@@ -85,7 +85,7 @@ public enum PointPlacement {
             }
             if let c = result.cell { result.upstreamArea = areaKm2.cells[c] }
             if let tolerance = options.tolerance, result.snapDistance > tolerance {
-                result.warnings.append("point '\(id)' moved \(Int(result.snapDistance.rounded())) m, more than the \(Int(tolerance)) m tolerance")
+                result.warnings.append("point '\(id)' moved \(String(format: "%.0f", result.snapDistance)) m, more than the \(String(format: "%.0f", tolerance)) m tolerance")
             }
             placed.append(result)
         }

@@ -23,9 +23,9 @@ public enum Snapping {
         switch mode {
         case .highestAccumulation(let r), .nearestStream(let r): radius = r
         }
-        guard radius >= 0 else { throw HydroError(.invalidParameter, "--radius", "must be zero or positive") }
+        guard radius >= 0, radius.isFinite else { throw HydroError(.invalidParameter, "snapping radius", "must be a finite distance of zero or more metres, got \(radius)") }
         let minSide = min(metrics.width.min() ?? 1, metrics.height.min() ?? 1)
-        let reach = Int((radius / minSide).rounded(.up))
+        let reach = Int(min((radius / minSide).rounded(.up), Double(max(geometry.width, geometry.height))))
         var best: (cell: Int, key: Double, distance: Double)?
         for r in max(0, origin.row - reach)...min(geometry.height - 1, origin.row + reach) {
             for c in max(0, origin.column - reach)...min(geometry.width - 1, origin.column + reach) {

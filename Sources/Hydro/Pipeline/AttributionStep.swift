@@ -54,6 +54,7 @@ extension ProjectRun {
     func attributionStep(_ part: TaskProgress) throws {
         guard let file = config.jurisdictions else {
             log("attribution: no jurisdictions given, skipped")
+            try cache.discard("attribution", outputs: Self.attributionOutputs, folder: folder)
             return
         }
         let parameters = "id=\(config.jurisdictionIdField) name=\(config.jurisdictionNameField ?? "") levels=\(config.jurisdictionLevels)"

@@ -64,6 +64,7 @@ extension ProjectRun {
     func compensationStep(_ part: TaskProgress, scenario: [SourceScaling] = []) throws {
         guard let schemeFile = config.scheme, let monitoringFile = config.monitoring else {
             log("compensation: no scheme or monitoring given, skipped")
+            try cache.discard("compensation", outputs: Self.compensationOutputs, folder: folder)
             return
         }
         try step("compensation", after: ["attribution"], inputs: [schemeFile, monitoringFile], parameters: "",

@@ -10,6 +10,8 @@ struct MapRenderer {
     let backgroundPNG: String?
     let borders: String
     let unitCentres: [String: (Double, Double)]
+    /// The county map, for centres at other levels.
+    let units: JurisdictionMap?
 
     init(run: ProjectRun, dem: Grid<Float>) throws {
         self.run = run
@@ -55,6 +57,7 @@ struct MapRenderer {
         }
         borders = borderPaths
         unitCentres = centres
+        units = try run.jurisdictionMap()
     }
 
     static func pixel(_ p: Coordinate, _ geometry: GridGeometry, _ width: Int, _ height: Int) -> (Double, Double) {
@@ -125,23 +128,41 @@ struct MapRenderer {
         return info.bands.first { $0.description.hasPrefix(pollutant + " ") }?.index ?? 1
     }
 
-    /// The flux graph drawn over the unit centres: arrows with width by load.
+    /// Centre of every unit at a level, keyed by unit ID.
+    func centres(level: String) -> [String: (Double, Double)] {
+        guard let counties = units, let l = JurisdictionMap.Level(rawValue: level) else { return [:] }
+        let map = l == .county ? counties : counties.aggregated(to: l)
+        var sums = [(Double, Double, Double)](repeating: (0, 0, 0), count: map.units.count)
+        for (i, label) in map.labels.enumerated() where label >= 0 {
+            let c = geometry.centre(column: i % geometry.width, row: i / geometry.width)
+            sums[Int(label)].0 += c.x; sums[Int(label)].1 += c.y; sums[Int(label)].2 += 1
+        }
+        var result: [String: (Double, Double)] = [:]
+        for (k, unit) in map.units.enumerated() where sums[k].2 > 0 { result[unit.id] = (sums[k].0 / sums[k].2, sums[k].1 / sums[k].2) }
+        return result
+    }
+
+    /// The flux graph drawn over the unit centres (rows of flux.csv at one level): arrows with width by load.
     func fluxDiagram(rows: [[String]]) throws -> String {
-        guard !rows.isEmpty else { return "" }
+        guard let level = rows.first?[0] else { return "" }
+        let centresByID = centres(level: level)
         let maxLoad = max(rows.compactMap { Double($0[6]) }.max() ?? 1, 1e-12)
         var s = "<svg viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" role=\"img\" aria-label=\"flux graph\">"
         s += "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"5\" markerHeight=\"5\" orient=\"auto\"><path d=\"M0 0 L10 5 L0 10 z\" fill=\"#6a1b9a\"/></marker></defs>"
         s += "<rect width=\"\(width)\" height=\"\(height)\" fill=\"#fafafa\"/><g fill=\"none\" stroke=\"#bbb\" stroke-width=\"0.8\">\(borders)</g>"
         var drawn = Set<String>()
         for row in rows {
-            guard let a = unitCentres[row[2]], let b = unitCentres[row[4]], drawn.insert(row[2] + "→" + row[4]).inserted else { continue }
+            guard let a = centresByID[row[1]], let b = centresByID[row[3]], drawn.insert(row[1] + "→" + row[3]).inserted else { continue }
             let (x1, y1) = Self.pixel(Coordinate(a.0, a.1), geometry, width, height)
             let (x2, y2) = Self.pixel(Coordinate(b.0, b.1), geometry, width, height)
             let w = 1 + 8 * ((Double(row[6]) ?? 0) / maxLoad).squareRoot()
             s += "<line x1=\"\(String(format: "%.1f", x1))\" y1=\"\(String(format: "%.1f", y1))\" x2=\"\(String(format: "%.1f", x2))\" y2=\"\(String(format: "%.1f", y2))\" stroke=\"#6a1b9a\" stroke-opacity=\"0.7\" stroke-width=\"\(String(format: "%.1f", w))\" marker-end=\"url(#arrow)\"><title>\(HTML.escape(row[2])) → \(HTML.escape(row[4])): \(HTML.number(Double(row[6]) ?? 0)) kg/yr \(HTML.escape(row[5]))</title></line>"
         }
         s += "<g font-size=\"11\" text-anchor=\"middle\" fill=\"#222\">"
-        for (name, c) in unitCentres.sorted(by: { $0.key < $1.key }) {
+        var names: [String: String] = [:]
+        for row in rows { names[row[1]] = row[2]; names[row[3]] = row[4] }
+        for (id, c) in centresByID.sorted(by: { $0.key < $1.key }) where names[id] != nil {
+            let name = names[id] ?? id
             let (x, y) = Self.pixel(Coordinate(c.0, c.1), geometry, width, height)
             s += "<text x=\"\(String(format: "%.1f", x))\" y=\"\(String(format: "%.1f", y))\">\(HTML.escape(name))</text>"
         }

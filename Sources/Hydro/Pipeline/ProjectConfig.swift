@@ -166,6 +166,8 @@ public struct ProjectConfig: Sendable {
         sectionNameField = try s.string("name_field")
         sectionSnapRadius = try s.number("snap_radius_m") ?? 0
         sectionTolerance = try s.number("tolerance_m")
+        guard sectionSnapRadius >= 0, sectionSnapRadius <= 1e6 else { throw s.error("snap_radius_m", "must lie in 0…1,000,000 m") }
+        if let t = sectionTolerance, !(t >= 0 && t <= 1e7) { throw s.error("tolerance_m", "must lie in 0…10,000,000 m") }
 
         transport = try Self.transport(root)
         pointSources = try root.tables("point_sources").map { t in
@@ -176,11 +178,15 @@ public struct ProjectConfig: Sendable {
             for key in fieldTable.order {
                 fields[try Pollutant(parsing: key, parameter: fieldTable.location(key))] = try fieldTable.requireString(key)
             }
+            if let r = try t.number("snap_radius_m"), !(r >= 0 && r <= 1e6) { throw t.error("snap_radius_m", "must lie in 0…1,000,000 m") }
             return PointSourceInput(file: f, unit: try LoadUnit(parsing: try t.string("unit") ?? "kg/yr", parameter: t.location("unit")),
                                     idField: try t.string("id_field"), fields: fields, snapRadius: try t.number("snap_radius_m"))
         }
         diffuse = try root.tables("diffuse").map { t in
             try t.requireOnly(["landuse", "coefficients", "raster", "pollutant", "unit", "rate_kg_ha_yr"])
+            try t.requireExclusive(["landuse", "raster", "rate_kg_ha_yr"])
+            if t.has("landuse") { try t.requireExclusive(["landuse", "pollutant"]); try t.requireExclusive(["landuse", "unit"]) }
+            if t.has("rate_kg_ha_yr") { try t.requireExclusive(["rate_kg_ha_yr", "unit"]) }
             if let rate = try t.number("rate_kg_ha_yr") {
                 guard rate >= 0 else { throw t.error("rate_kg_ha_yr", "must not be negative") }
                 return .uniform(pollutant: try Pollutant(parsing: try t.requireString("pollutant"), parameter: t.location("pollutant")), kgPerHectarePerYear: rate)
@@ -197,6 +203,8 @@ public struct ProjectConfig: Sendable {
         }
         reservoirs = try root.tables("reservoirs").map { t in
             try t.requireOnly(["file", "name_field", "retained", "settling_velocity_m_per_yr", "hydraulic_load_m_per_yr"])
+            try t.requireExclusive(["retained", "settling_velocity_m_per_yr"])
+            try t.requireExclusive(["retained", "hydraulic_load_m_per_yr"])
             guard let f = try existing(t, "file") else { throw t.error("file", "is missing") }
             func perPollutant(_ key: String) throws -> [Pollutant: Double] {
                 guard let table = try t.table(key) else { return [:] }
@@ -229,6 +237,10 @@ public struct ProjectConfig: Sendable {
         var parameters = TransportParameters()
         if let t = try root.table("transport") {
             try t.requireOnly(["velocity_m_per_s", "velocity_a", "velocity_b", "delivery_ratio", "delivery_length_scale_m"])
+            try t.requireExclusive(["velocity_m_per_s", "velocity_a"])
+            try t.requireExclusive(["velocity_m_per_s", "velocity_b"])
+            try t.requireExclusive(["delivery_ratio", "delivery_length_scale_m"])
+            if t.has("velocity_b") && !t.has("velocity_a") { throw t.error("velocity_b", "needs velocity_a (v = a·A^b)") }
             if let v = try t.number("velocity_m_per_s") { parameters.velocity = .constant(v) }
             if let a = try t.number("velocity_a") { parameters.velocity = .powerLaw(a: a, b: try t.number("velocity_b") ?? 0) }
             if let r = try t.number("delivery_ratio") { parameters.delivery = .constant(r) }

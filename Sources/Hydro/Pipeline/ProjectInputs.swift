@@ -51,6 +51,11 @@ enum ProjectInputs {
                 } else if let parts = feature.geometry?.polygonParts, !parts.isEmpty {
                     let inside = PolygonRasterizer.label([parts], on: geometry).labels
                     cell = (0..<inside.count).filter { inside[$0] == 0 && !area[$0].isNaN }.max { area[$0] < area[$1] }
+                    // A polygon smaller than a cell holds no cell centre: take the cell under its centroid.
+                    if cell == nil, let c = LayerOffset.centroid(parts), let at = geometry.cell(x: c.x, y: c.y),
+                       !area[geometry.index(column: at.column, row: at.row)].isNaN {
+                        cell = geometry.index(column: at.column, row: at.row)
+                    }
                 }
                 guard let cell else {
                     throw HydroError(.invalidInput, input.file, "reservoir '\(name)' lies outside the DEM")
@@ -91,12 +96,14 @@ enum ProjectInputs {
                     row.append("\(pollutant.name)=\(feature[field].doubleValue.map { fmt($0 * input.unit.kilogramsPerYear) } ?? "")")
                 }
                 run.pointSourceRows.append(row)
-                for (pollutant, field) in input.fields {
+                for (pollutant, field) in input.fields.sorted(by: { $0.key < $1.key }) {
                     guard let value = feature[field].doubleValue else {
                         run.warn("\(input.file): source \(id) has no value in '\(field)'; counted as 0")
                         continue
                     }
-                    guard value >= 0 else { throw HydroError(.invalidInput, input.file, "source \(id) has a negative load in '\(field)'") }
+                    guard value >= 0, value.isFinite, value * input.unit.kilogramsPerYear < 1e18 else {
+                        throw HydroError(.invalidInput, input.file, "source \(id) has load \(value) in '\(field)'; loads must be finite and not negative")
+                    }
                     sources.add(pollutant, cell: snapped.cell, kgPerYear: value * input.unit.kilogramsPerYear)
                 }
             }
@@ -131,10 +138,10 @@ enum ProjectInputs {
             case .uniform(let pollutant, let rate):
                 for i in 0..<geometry.cellCount { sources.add(pollutant, cell: i, kgPerYear: rate * metrics.area[i / geometry.width] / 1e4) }
             case .loadRaster(let file, let pollutant, let perHectare):
-                let values = try RasterReader.read(file, as: Double.self, onto: geometry, resampling: perHectare ? .average : .nearest)
+                let values = try RasterReader.read(file, as: Double.self, onto: geometry, resampling: perHectare ? .average : .sum)
                 for i in 0..<values.count where values.isValid(at: i) {
                     let v = values.cells[i]
-                    guard v >= 0 else { throw HydroError(.invalidInput, file, "negative load \(v) at cell \(i % geometry.width),\(i / geometry.width)") }
+                    guard v >= 0, v.isFinite else { throw HydroError(.invalidInput, file, "load \(v) at cell \(i % geometry.width),\(i / geometry.width) is negative or not finite") }
                     sources.add(pollutant, cell: i, kgPerYear: perHectare ? v * metrics.area[i / geometry.width] / 1e4 : v)
                 }
             }

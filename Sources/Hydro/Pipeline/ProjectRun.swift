@@ -36,6 +36,7 @@ public final class ProjectRun {
     public func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
 
     func warn(_ message: String) {
+        guard !warnings.contains(message) else { return }
         warnings.append(message)
         log("warning: \(message)")
     }
@@ -63,13 +64,15 @@ public final class ProjectRun {
         let start = Date()
         if cache.isUpToDate(name, key: digest, folder: folder) {
             log("\(name): up to date, skipped")
+            for w in cache.warnings(name) where !warnings.contains(w) { warnings.append(w) }
             steps.append(StepReport(name: name, ran: false, seconds: 0, outputs: outputs))
             try part.report(1)
             return
         }
         log("\(name): running")
+        let warningsBefore = warnings.count
         try body()
-        try cache.record(name, key: digest, outputs: outputs, folder: folder)
+        try cache.record(name, key: digest, outputs: outputs, warnings: Array(warnings[warningsBefore...]), folder: folder)
         let seconds = Date().timeIntervalSince(start)
         steps.append(StepReport(name: name, ran: true, seconds: seconds, outputs: outputs))
         log("\(name): done in \(String(format: "%.1f", seconds)) s")

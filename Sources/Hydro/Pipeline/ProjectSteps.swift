@@ -25,6 +25,12 @@ extension ProjectRun {
         if last >= .attribution { try attributionStep(part(.attribution)) }
         if last >= .compensation { try compensationStep(part(.compensation), scenario: scenario) }
         if last >= .report { try reportStep(part(.report)) }
+        // What later steps wrote before no longer matches what this run changed: remove it.
+        if last < .report && steps.contains(where: \.ran) {
+            if last < .attribution { try cache.discard("attribution", outputs: Self.attributionOutputs, folder: folder) }
+            if last < .compensation { try cache.discard("compensation", outputs: Self.compensationOutputs, folder: folder) }
+            for name in [Outputs.report, Outputs.manifest] { try? FileManager.default.removeItem(atPath: path(name)) }
+        }
         try progress.report(1)
     }
 
@@ -185,7 +191,10 @@ extension ProjectRun {
     }
 
     func writeJSON(_ object: Any, to name: String) throws {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        let data: Data
+        do { data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]) } catch {
+            throw HydroError(.io, path(name), "cannot be written as JSON (a figure is infinite or not a number): \(error.localizedDescription)")
+        }
         try AtomicOutput.write(data, to: path(name), overwrite: true)
     }
 }

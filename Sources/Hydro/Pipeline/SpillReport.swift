@@ -31,6 +31,7 @@ extension ProjectRun {
         var rows: [[String]] = []
         var features: [Feature] = []
         var notified: [String] = []
+        if let units, units.labels[index] >= 0 { notified.append(units.units[Int(units.labels[index])].name) }
         for stop in trace.stops {
             let arrival = released.addingTimeInterval(stop.hours * 3600)
             let c = geometry.centre(column: stop.cell % geometry.width, row: stop.cell / geometry.width)
@@ -40,7 +41,6 @@ extension ProjectRun {
                 "arrival": .string(formatter.string(from: arrival)), "remaining_kg": .real(stop.remaining)]))
             if stop.kind == "border", let to = stop.label.components(separatedBy: " → ").last, !notified.contains(to) { notified.append(to) }
         }
-        if let units, let first = units.labels[index] >= 0 ? units.units[Int(units.labels[index])].name : nil { notified.insert(first, at: 0) }
         let line = trace.path.map { i -> Coordinate in
             let c = geometry.centre(column: i % geometry.width, row: i / geometry.width)
             return Coordinate(c.x, c.y)

@@ -7,6 +7,8 @@ struct StepCache {
     struct Entry: Codable {
         var key: String
         var outputs: [String: String]
+        /// Warnings the step gave when it ran, repeated when it is skipped.
+        var warnings: [String]?
     }
 
     let file: String
@@ -32,10 +34,23 @@ struct StepCache {
         return true
     }
 
-    mutating func record(_ step: String, key: String, outputs: [String], folder: String) throws {
+    mutating func record(_ step: String, key: String, outputs: [String], warnings: [String], folder: String) throws {
         var sums: [String: String] = [:]
         for name in outputs { sums[name] = try SHA256.hex(file: (folder as NSString).appendingPathComponent(name)) }
-        entries[step] = Entry(key: key, outputs: sums)
+        entries[step] = Entry(key: key, outputs: sums, warnings: warnings)
+        try save()
+    }
+
+    /// Forgets a step and deletes what it wrote (a step switched off, or made stale by an earlier step).
+    mutating func discard(_ step: String, outputs: [String], folder: String) throws {
+        for name in outputs { try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent(name)) }
+        guard entries.removeValue(forKey: step) != nil else { return }
+        try save()
+    }
+
+    func warnings(_ step: String) -> [String] { entries[step]?.warnings ?? [] }
+
+    private func save() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicOutput.write(try encoder.encode(entries), to: file, overwrite: true)

@@ -14,7 +14,7 @@ public enum StreamBurning {
 
     public static func burn(_ dem: inout Grid<Float>, lines: [[Coordinate]], depth: Double, buffer: Int = 0) throws -> Report {
         guard depth > 0, depth.isFinite else { throw HydroError(.invalidParameter, "--depth", "must be positive, got \(depth)") }
-        guard buffer >= 0 else { throw HydroError(.invalidParameter, "--buffer", "must be zero or positive") }
+        guard buffer >= 0, buffer <= 1000 else { throw HydroError(.invalidParameter, "--buffer", "must lie in 0…1000 cells") }
         let burned = LineRasterizer.cells(of: lines, on: dem.geometry)
         let width = dem.width, height = dem.height
         var distance = [Int32](repeating: -1, count: dem.count)
