@@ -19,14 +19,9 @@ struct BreachCommand: ParsableCommand {
     @OptionGroup var out: OutputOptions
 
     func run() throws {
-        try out.checkOutputs([output], inputs: [dem])
-        let progress = out.progress
-        var grid = try RasterReader.read(dem, band: band, as: Float.self, progress: progress.scaled(from: 0, to: 0.1))
-        let report = try DepressionBreaching.breach(&grid, options: BreachOptions(maxLength: maxLength, maxDepth: maxDepth),
-                                                    progress: progress.scaled(from: 0.1, to: 0.8))
-        try RasterWriter.write(grid, to: output, options: out.rasterOptions(inputs: [dem]), progress: progress.scaled(from: 0.8, to: 1))
-        if !out.quiet {
-            FileHandle.standardError.write("\(report.pits) pits, \(report.breached) breached (\(report.loweredCells) cells lowered), \(report.fill.raisedCells) cells filled\n")
+        try rewriteDEM(dem, band: band, to: output, out: out) { grid, progress in
+            let report = try DepressionBreaching.breach(&grid, options: BreachOptions(maxLength: maxLength, maxDepth: maxDepth), progress: progress)
+            return "\(report.pits) pits, \(report.breached) breached (\(report.loweredCells) cells lowered), \(report.fill.raisedCells) cells filled"
         }
     }
 }
@@ -46,17 +41,13 @@ struct BurnCommand: ParsableCommand {
     @OptionGroup var out: OutputOptions
 
     func run() throws {
-        try out.checkOutputs([output], inputs: [dem, rivers])
-        let progress = out.progress
-        var grid = try RasterReader.read(dem, band: band, as: Float.self, progress: progress.scaled(from: 0, to: 0.3))
-        let lines = try VectorReader.read(rivers, layer: layer, targetCRS: grid.geometry.crs)
-        let parts = lines.features.flatMap { $0.geometry?.lineParts ?? [] }
-        guard !parts.isEmpty else { throw HydroError(.invalidInput, rivers, "holds no line features to burn") }
-        let report = try StreamBurning.burn(&grid, lines: parts, depth: depth, buffer: buffer)
-        guard report.burnedCells > 0 else { throw HydroError(.invalidInput, rivers, "no river line crosses the DEM (check the CRS and extent)") }
-        try RasterWriter.write(grid, to: output, options: out.rasterOptions(inputs: [dem, rivers]), progress: progress.scaled(from: 0.3, to: 1))
-        if !out.quiet {
-            FileHandle.standardError.write("burned \(report.burnedCells) cells, trench \(report.trenchCells) cells\n")
+        try rewriteDEM(dem, band: band, to: output, extraInputs: [rivers], out: out) { grid, _ in
+            let lines = try VectorReader.read(rivers, layer: layer, targetCRS: grid.geometry.crs)
+            let parts = lines.features.flatMap { $0.geometry?.lineParts ?? [] }
+            guard !parts.isEmpty else { throw HydroError(.invalidInput, rivers, "holds no line features to burn") }
+            let report = try StreamBurning.burn(&grid, lines: parts, depth: depth, buffer: buffer)
+            guard report.burnedCells > 0 else { throw HydroError(.invalidInput, rivers, "no river line crosses the DEM (check the CRS and extent)") }
+            return "burned \(report.burnedCells) cells, trench \(report.trenchCells) cells"
         }
     }
 }
@@ -75,19 +66,27 @@ struct FillCommand: ParsableCommand {
     @OptionGroup var out: OutputOptions
 
     func run() throws {
-        try out.checkOutputs([output], inputs: [dem])
         if let maxDepth, !(maxDepth >= 0) { throw HydroError(.invalidParameter, "--max-depth", "must be zero or positive, got \(maxDepth)") }
-        let progress = out.progress
-        var grid = try RasterReader.read(dem, band: band, as: Float.self, progress: progress.scaled(from: 0, to: 0.1))
-        let report = try HydroError.attributing(to: dem) {
-            try DepressionFilling.fill(&grid, options: FillOptions(epsilon: epsilon, maxDepth: maxDepth, interiorNodata: nodataSink ? .sink : .outlet),
-                                       progress: progress.scaled(from: 0.1, to: 0.8))
-        }
-        try RasterWriter.write(grid, to: output, options: out.rasterOptions(inputs: [dem]), progress: progress.scaled(from: 0.8, to: 1))
-        if !out.quiet {
-            FileHandle.standardError.write("filled \(report.raisedCells) cells, volume \(String(format: "%.1f", report.volume)) m³, \(report.keptSinks) deep depressions kept\n")
+        try rewriteDEM(dem, band: band, to: output, out: out) { grid, progress in
+            let report = try DepressionFilling.fill(&grid, options: FillOptions(epsilon: epsilon, maxDepth: maxDepth,
+                                                                                  interiorNodata: nodataSink ? .sink : .outlet),
+                                                    progress: progress)
+            return "filled \(report.raisedCells) cells, volume \(String(format: "%.1f", report.volume)) m³, \(report.keptSinks) deep depressions kept"
         }
     }
+}
+
+/// Reads a DEM band, changes it in place and writes it: the shape of fill, breach and burn. The
+/// outputs are checked before any work; the summary `change` returns is printed unless `-q`.
+func rewriteDEM(_ dem: String, band: Int, to output: String, extraInputs: [String] = [], out: OutputOptions,
+                _ change: (inout Grid<Float>, TaskProgress) throws -> String) throws {
+    let inputs = [dem] + extraInputs
+    try out.checkOutputs([output], inputs: inputs)
+    let progress = out.progress
+    var grid = try RasterReader.read(dem, band: band, as: Float.self, progress: progress.scaled(from: 0, to: 0.1))
+    let summary = try HydroError.attributing(to: dem) { try change(&grid, progress.scaled(from: 0.1, to: 0.8)) }
+    try RasterWriter.write(grid, to: output, options: out.rasterOptions(inputs: inputs), progress: progress.scaled(from: 0.8, to: 1))
+    if !out.quiet { TerminalProgress.log(summary) }
 }
 
 struct FlowDirectionCommand: ParsableCommand {
