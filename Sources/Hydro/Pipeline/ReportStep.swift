@@ -53,7 +53,11 @@ extension ProjectRun {
         body += "<section id=\"shares\"><h2>来源分担 Attributed shares at sections</h2>\n"
         let attribution = (readJSON("attribution.json")?["sections"] as? [[String: Any]]) ?? []
         if attribution.isEmpty { body += "<p>No jurisdictions given: no attribution. 未提供行政区划。</p>" }
-        for level in ["county", "prefecture", "province"] {
+        // One colour per origin throughout the report, so a party reads the same in every bar.
+        let originNames = Set(attribution.flatMap { ($0["origins"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String } }).sorted()
+        let colourIndex = Dictionary(uniqueKeysWithValues: originNames.enumerated().map { ($1, $0) })
+        let colour: (String) -> String = { HTML.palette[(colourIndex[$0] ?? 0) % HTML.palette.count] }
+        for level in config.jurisdictionLevels {
             let entries = attribution.filter { $0["level"] as? String == level }
             guard !entries.isEmpty else { continue }
             body += "<h3>\(["county": "区县 County", "prefecture": "市州 Prefecture", "province": "省 Province"][level] ?? level)</h3>\n"
@@ -62,7 +66,7 @@ extension ProjectRun {
                 let parts = origins.map { (label: $0["name"] as? String ?? "", share: $0["share"] as? Double ?? 0) }.sorted { $0.share > $1.share }
                 let open = (entry["upstream_touches_edge_or_nodata"] as? Bool) == true
                 body += "<h4>\(HTML.escape(entry["name"] as? String ?? "")) (\(HTML.escape(entry["section"] as? String ?? ""))) · \(HTML.escape(entry["pollutant"] as? String ?? "")) · \(HTML.number(entry["total_kg_per_yr"] as? Double ?? .nan)) kg/yr\(open ? " · <em>上游触及DEM边界或无数据区 upstream area touches the DEM edge or nodata</em>" : "")</h4>\n"
-                body += HTML.stackedBar(parts.map { ($0.label, $0.share) })
+                body += HTML.stackedBar(parts.map { ($0.label, $0.share) }, colour: colour)
                 body += "<details><summary>表 Table</summary>" + HTML.table(["来源 Origin", "负荷 Load (kg/yr)", "占比 Share"],
                     parts.map { p in [p.label, HTML.number((entry["total_kg_per_yr"] as? Double ?? 0) * p.share), String(format: "%.2f %%", p.share * 100)] }, numericFrom: 1) + "</details>\n"
             }

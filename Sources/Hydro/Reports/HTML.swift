@@ -31,21 +31,21 @@ enum HTML {
     static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
                           "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd"]
 
-    /// A horizontal stacked bar of shares with a legend.
-    static func stackedBar(_ parts: [(label: String, share: Double)], width: Double = 640) -> String {
+    /// A horizontal stacked bar of shares with a legend; `colour` gives each label the same colour in every bar.
+    static func stackedBar(_ parts: [(label: String, share: Double)], width: Double = 640, colour: (String) -> String) -> String {
         var x = 0.0
         var svg = "<svg class=\"bar\" viewBox=\"0 0 \(Int(width)) 28\" width=\"\(Int(width))\" height=\"28\" role=\"img\">"
-        for (i, part) in parts.enumerated() where part.share > 0 {
+        for part in parts where part.share > 0 {
             let w = part.share * width
-            svg += "<rect x=\"\(fmt2(x))\" y=\"2\" width=\"\(fmt2(w))\" height=\"24\" fill=\"\(palette[i % palette.count])\"><title>\(escape(part.label)) \(String(format: "%.1f", part.share * 100)) %</title></rect>"
+            svg += "<rect x=\"\(fmt2(x))\" y=\"2\" width=\"\(fmt2(w))\" height=\"24\" fill=\"\(colour(part.label))\"><title>\(escape(part.label)) \(String(format: "%.1f", part.share * 100)) %</title></rect>"
             if w > 40 {
                 svg += "<text x=\"\(fmt2(x + 4))\" y=\"19\" font-size=\"11\" fill=\"#fff\">\(String(format: "%.0f", part.share * 100))%</text>"
             }
             x += w
         }
         svg += "</svg>"
-        let legend = parts.enumerated().filter { $0.element.share > 0 }.map { i, p in
-            "<span class=\"key\"><i style=\"background:\(palette[i % palette.count])\"></i>\(escape(p.label)) \(String(format: "%.1f", p.share * 100))%</span>"
+        let legend = parts.filter { $0.share > 0 }.map { p in
+            "<span class=\"key\"><i style=\"background:\(colour(p.label))\"></i>\(escape(p.label)) \(String(format: "%.1f", p.share * 100))%</span>"
         }.joined(separator: " ")
         return svg + "<div class=\"legend\">\(legend)</div>"
     }
