@@ -14,6 +14,14 @@ final class VectorIOTests: XCTestCase {
         XCTAssertTrue(layer.features.allSatisfy { !($0.geometry?.polygonParts.isEmpty ?? true) })
     }
 
+    func testLayerOfAMultiLayerSourceIsChosenByName() throws {
+        let path = try TestPaths.shared("counties_cgcs2000_guizhou_region/counties_guizhou_region_cgcs2000.gpkg")
+        let lines = try VectorReader.read(path + "|layername=county_boundary_lines_raw")
+        XCTAssertEqual(lines.features.count, 2210)
+        XCTAssertFalse(lines.features.first?.geometry?.lineParts.isEmpty ?? true)
+        XCTAssertThrowsError(try VectorReader.read(path + "|layername=nope")) { XCTAssertTrue("\($0)".contains("has no layer 'nope'")) }
+    }
+
     func testReprojectionUsesLongitudeLatitudeOrder() throws {
         let folder = try TestPaths.temporaryFolder(self)
         let path = folder.appendingPathComponent("pt.geojson").path

@@ -6,9 +6,12 @@ public enum VectorReader {
     /// - Parameters:
     ///   - layer: layer name; the first layer when nil.
     ///   - targetCRS: reproject to this CRS; a layer without a CRS is then an error.
-    public static func read(_ path: String, layer layerName: String? = nil,
+    public static func read(_ source: String, layer requestedLayer: String? = nil,
                             targetCRS: CoordinateSystem? = nil) throws -> VectorLayer {
         GDALRuntime.ensureReady()
+        // QGIS's "file.gpkg|layername=NAME" picks a layer of a multi-layer source.
+        let (path, layerInPath) = splitLayer(source)
+        let layerName = requestedLayer ?? layerInPath
         try requireExists(path)
         CPLErrorReset()
         guard let dataset = GDALOpenEx(path, UInt32(GDAL_OF_VECTOR | GDAL_OF_READONLY), nil, nil, nil) else {
@@ -82,6 +85,12 @@ public enum VectorReader {
             features.append(Feature(geometry: geometry, attributes: attributes))
         }
         return VectorLayer(name: name, fields: fields, features: features, crs: crs)
+    }
+
+    /// The file part and the layer of "file.gpkg|layername=NAME" (the layer is nil without the suffix).
+    public static func splitLayer(_ source: String) -> (file: String, layer: String?) {
+        guard let bar = source.range(of: "|layername=") else { return (source, nil) }
+        return (String(source[..<bar.lowerBound]), String(source[bar.upperBound...]))
     }
 
     static func coordinates(of g: OGRGeometryH) -> [Coordinate] {

@@ -112,7 +112,7 @@ public struct ProjectConfig: Sendable {
         func existing(_ table: ConfigTable, _ key: String) throws -> String? {
             guard let p = try table.string(key) else { return nil }
             let resolved = resolve(p)
-            guard resolved.hasPrefix("/vsi") || FileManager.default.fileExists(atPath: resolved) else {
+            guard resolved.hasPrefix("/vsi") || FileManager.default.fileExists(atPath: VectorReader.splitLayer(resolved).file) else {
                 throw table.error(key, "names '\(p)', which does not exist (looked for \(resolved))")
             }
             return resolved

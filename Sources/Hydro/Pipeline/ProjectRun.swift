@@ -44,7 +44,7 @@ public final class ProjectRun {
     /// SHA-256 of an input file, computed once per run.
     public func checksum(_ file: String) throws -> String {
         if let known = inputChecksums[file] { return known }
-        let sum = try SHA256.hex(file: file)
+        let sum = try SHA256.hex(file: VectorReader.splitLayer(file).file)
         inputChecksums[file] = sum
         return sum
     }
