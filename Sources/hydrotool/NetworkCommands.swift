@@ -19,7 +19,8 @@ struct NetworkInputs: ParsableArguments {
     func network(elevation: String?) throws -> (StreamNetwork, FlowDirections, Grid<Double>) {
         let (directions, area, measure) = try load()
         let dem = try elevation.map { try RasterReader.read($0, as: Float.self) }
-        return (try StreamNetwork(directions: directions, accumulation: measure, threshold: threshold, elevation: dem), directions, area)
+        return (try StreamNetwork(directions: directions, accumulation: measure, threshold: threshold, elevation: dem, areaKm2: area),
+                directions, area)
     }
 }
 

@@ -75,6 +75,18 @@ public struct JurisdictionMap: Sendable {
         "510500": "泸州市", "530600": "昭通市", "510100": "成都市", "500100": "重庆市辖区", "500200": "重庆市辖县",
     ]
 
+    /// The mean of each unit's cell centres (nil for a unit with no cell on the grid), in unit order.
+    public func centres() -> [Coordinate?] {
+        var sums = [(x: Double, y: Double, n: Double)](repeating: (0, 0, 0), count: units.count)
+        for (i, label) in labels.enumerated() where label >= 0 {
+            let c = geometry.centre(column: i % geometry.width, row: i / geometry.width)
+            sums[Int(label)].x += c.x
+            sums[Int(label)].y += c.y
+            sums[Int(label)].n += 1
+        }
+        return sums.map { $0.n > 0 ? Coordinate($0.x / $0.n, $0.y / $0.n) : nil }
+    }
+
     /// Cells of each unit, and cells outside all units.
     public func cellCounts() -> (perUnit: [Int], outside: Int) {
         var counts = [Int](repeating: 0, count: units.count)

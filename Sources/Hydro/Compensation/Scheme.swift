@@ -84,6 +84,12 @@ public struct Scheme: Sendable {
 
     public func section(_ id: String) -> Section? { sections.first { $0.id == id } }
 
+    /// A section's upstream parties with groups expanded, each once, in the order given.
+    public func upstreamParties(of section: Section) -> [String] {
+        var seen = Set<String>()
+        return section.upstream.flatMap { groups[$0] ?? [$0] }.filter { seen.insert($0).inserted }
+    }
+
     public static func load(_ path: String) throws -> Scheme { try Scheme(try ConfigFile.load(path)) }
 
     public init(_ root: ConfigTable) throws {

@@ -82,7 +82,7 @@ public struct Settlement: Sendable {
     private mutating func monthly(_ r: Scheme.MonthlyRule, _ scheme: Scheme, _ monitoring: MonitoringData, _ attributed: AttributedLoads?) throws {
         for id in r.sections {
             guard let section = scheme.section(id) else { continue }
-            let upstream = unique(section.upstream.flatMap { scheme.groups[$0] ?? [$0] })
+            let upstream = scheme.upstreamParties(of: section)
             let targetText = section.parameters.map { "\($0.name) \(section.targetLabels[$0] ?? "")" }.joined(separator: "; ")
             for period in MonitoringData.months(of: scheme.year) {
                 let key = MonitoringData.Key(section: id, period: period)
@@ -207,7 +207,7 @@ public struct Settlement: Sendable {
     private mutating func quantity(_ r: Scheme.QuantityRule, _ scheme: Scheme, _ monitoring: MonitoringData) {
         for id in r.sections {
             guard let section = scheme.section(id) else { continue }
-            let upstream = unique(section.upstream.flatMap { scheme.groups[$0] ?? [$0] })
+            let upstream = scheme.upstreamParties(of: section)
             for period in MonitoringData.months(of: scheme.year) {
                 let key = MonitoringData.Key(section: id, period: period)
                 if let target = r.monthlyVolume {
@@ -239,7 +239,7 @@ public struct Settlement: Sendable {
     private mutating func index(_ r: Scheme.IndexRule, _ scheme: Scheme, _ monitoring: MonitoringData) throws {
         for id in r.sections {
             guard let section = scheme.section(id) else { continue }
-            let upstream = unique(section.upstream.flatMap { scheme.groups[$0] ?? [$0] })
+            let upstream = scheme.upstreamParties(of: section)
             var sum = 0.0
             var measured: [String] = []
             var complete = true
@@ -310,12 +310,6 @@ public struct Settlement: Sendable {
 func fmtShort(_ v: Double) -> String {
     if v == v.rounded() && abs(v) < 1e15 { return String(Int64(v)) }
     return String(format: "%.4g", v)
-}
-
-/// The parties in their first order, each once.
-func unique(_ parties: [String]) -> [String] {
-    var seen = Set<String>()
-    return parties.filter { seen.insert($0).inserted }
 }
 
 /// "scheme.toml:38" for a location "/path/to/scheme.toml:38".

@@ -25,6 +25,10 @@ public enum D8 {
     /// Internal code of a nodata cell.
     public static let noData: UInt8 = 255
 
+    /// Directions with the cardinal ones first (E, S, W, N, then the diagonals): the tie order for
+    /// outlets at the grid's edge and for flat cells, so straight steps win over diagonal ones.
+    public static let cardinalFirst = [0, 2, 4, 6, 1, 3, 5, 7]
+
     @inline(__always) public static func isDiagonal(_ direction: Int) -> Bool { direction & 1 == 1 }
 
     /// Index offsets of the neighbours in a row-major grid of `width` columns.

@@ -34,8 +34,9 @@ public struct StreamNetwork: Sendable {
     /// - Parameters:
     ///   - threshold: minimum upstream value (same unit as `accumulation`: km² or cells).
     ///   - elevation: for drop and slope (the conditioned DEM); nil gives zero drops.
+    ///   - areaKm2: upstream area per cell when the caller already has it (otherwise computed).
     public init(directions: FlowDirections, accumulation: Grid<Double>, threshold: Double,
-                elevation: Grid<Float>? = nil) throws {
+                elevation: Grid<Float>? = nil, areaKm2 knownArea: Grid<Double>? = nil) throws {
         guard threshold > 0, threshold.isFinite else {
             throw HydroError(.invalidParameter, "--threshold", "must be positive, got \(threshold)")
         }
@@ -46,7 +47,8 @@ public struct StreamNetwork: Sendable {
         let width = geometry.width
         let area = try CellMetrics(geometry)
         let distances = NeighbourDistances(area).distance
-        let areaKm2 = try FlowAccumulation.accumulate(directions, weight: .areaSquareKilometres).values.cells
+        if let knownArea { try geometry.requireSame(as: knownArea.geometry, "upstream area") }
+        let areaKm2 = try knownArea?.cells ?? FlowAccumulation.accumulate(directions, weight: .areaSquareKilometres).values.cells
 
         var isChannel = [Bool](repeating: false, count: n)
         for i in 0..<n where directions.codes[i] != D8.noData && accumulation.cells[i] >= threshold { isChannel[i] = true }

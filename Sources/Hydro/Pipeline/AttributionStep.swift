@@ -165,21 +165,19 @@ extension ProjectRun {
     private func fluxLines(_ result: PollutantAttribution, map: JurisdictionMap, ids: [String], names: [String],
                            crossings: [BorderCrossing], level: JurisdictionMap.Level) -> [Feature] {
         let geometry = map.geometry
-        var sx = [Double](repeating: 0, count: map.units.count), sy = sx, count = sx
-        for (i, l) in map.labels.enumerated() where l >= 0 {
-            let c = geometry.centre(column: i % geometry.width, row: i / geometry.width)
-            sx[Int(l)] += c.x; sy[Int(l)] += c.y; count[Int(l)] += 1
-        }
+        let centres = map.centres()
         var features: [Feature] = []
         for u in 0..<map.units.count {
-            for v in 0..<map.units.count where result.flux[u][v] > 0 && count[u] > 0 && count[v] > 0 {
+            guard let from = centres[u] else { continue }
+            for v in 0..<map.units.count where result.flux[u][v] > 0 {
+                guard let to = centres[v] else { continue }
                 let pair = crossings.enumerated().filter { Int($0.element.from) == u && Int($0.element.to) == v }
-                var points = [Coordinate(sx[u] / count[u], sy[u] / count[u])]
+                var points = [from]
                 if let main = pair.max(by: { result.crossings[$0.offset].total < result.crossings[$1.offset].total })?.element {
                     let c = geometry.centre(column: main.cell % geometry.width, row: main.cell / geometry.width)
                     points.append(Coordinate(c.x, c.y))
                 }
-                points.append(Coordinate(sx[v] / count[v], sy[v] / count[v]))
+                points.append(to)
                 features.append(Feature(geometry: .lineString(points), attributes: [
                     "from_id": .string(ids[u]), "from_name": .string(names[u]), "to_id": .string(ids[v]), "to_name": .string(names[v]),
                     "pollutant": .string(result.pollutant.name), "load_kg_yr": .real(result.flux[u][v])]))

@@ -42,7 +42,7 @@ extension ProjectRun {
                 warn("scheme section '\(schemeSection.id)' is not among the project's sections; its payments are split equally")
                 continue
             }
-            let parties = schemeSection.upstream.flatMap { scheme.groups[$0] ?? [$0] }
+            let parties = scheme.upstreamParties(of: schemeSection)
             for result in results {
                 let split = result.sections[s]
                 var byParty: [String: Double] = [:]

@@ -9,7 +9,8 @@ struct MapRenderer {
     let height: Int
     let backgroundPNG: String?
     let borders: String
-    let unitCentres: [String: (Double, Double)]
+    /// Unit names and centres for the map labels (county level).
+    let unitLabels: [(name: String, centre: Coordinate)]
     /// The county map, for centres at other levels.
     let units: JurisdictionMap?
 
@@ -35,29 +36,20 @@ struct MapRenderer {
         }
         backgroundPNG = try? PNGEncoder.encode(red: r, green: g, blue: b, width: width, height: height).base64EncodedString()
         var borderPaths = ""
-        var centres: [String: (Double, Double)] = [:]
-        if let map = try run.jurisdictionMap() {
-            let labels = Grid(geometry: geometry, trustedCells: map.labels.map { $0 + 1 }, nodata: 0)
-            let polygons = try Polygonizer.polygons(labels)
-            var sums: [Int: (Double, Double, Double)] = [:]
-            for (i, l) in map.labels.enumerated() where l >= 0 {
-                let c = geometry.centre(column: i % geometry.width, row: i / geometry.width)
-                let s = sums[Int(l)] ?? (0, 0, 0)
-                sums[Int(l)] = (s.0 + c.x, s.1 + c.y, s.2 + 1)
-            }
-            for (label, polygon) in polygons.sorted(by: { $0.key < $1.key }) {
+        var labels: [(name: String, centre: Coordinate)] = []
+        let map = try run.jurisdictionMap()
+        if let map {
+            let grid = Grid(geometry: geometry, trustedCells: map.labels.map { $0 + 1 }, nodata: 0)
+            for (_, polygon) in try Polygonizer.polygons(grid).sorted(by: { $0.key < $1.key }) {
                 for rings in polygon.polygonParts {
-                    for ring in rings {
-                        borderPaths += "<path d=\"" + Self.path(ring, geometry, width, height) + "Z\"/>"
-                    }
+                    for ring in rings { borderPaths += "<path d=\"" + Self.path(ring, geometry, width, height) + "Z\"/>" }
                 }
-                let unit = map.units[Int(label) - 1]
-                if let s = sums[Int(label) - 1], s.2 > 0 { centres[unit.name] = (s.0 / s.2, s.1 / s.2) }
             }
+            labels = zip(map.units, map.centres()).compactMap { unit, centre in centre.map { (unit.name, $0) } }
         }
         borders = borderPaths
-        unitCentres = centres
-        units = try run.jurisdictionMap()
+        unitLabels = labels
+        units = map
     }
 
     static func pixel(_ p: Coordinate, _ geometry: GridGeometry, _ width: Int, _ height: Int) -> (Double, Double) {
@@ -96,8 +88,8 @@ struct MapRenderer {
         s += "</g>"
         // Unit names.
         s += "<g font-size=\"11\" fill=\"#333\" text-anchor=\"middle\" style=\"paint-order:stroke\" stroke=\"#fff\" stroke-width=\"3\">"
-        for (name, c) in unitCentres.sorted(by: { $0.key < $1.key }) {
-            let (x, y) = Self.pixel(Coordinate(c.0, c.1), geometry, width, height)
+        for (name, centre) in unitLabels {
+            let (x, y) = Self.pixel(centre, geometry, width, height)
             s += "<text x=\"\(String(format: "%.1f", x))\" y=\"\(String(format: "%.1f", y))\">\(HTML.escape(name))</text>"
         }
         s += "</g>"
@@ -129,16 +121,11 @@ struct MapRenderer {
     }
 
     /// Centre of every unit at a level, keyed by unit ID.
-    func centres(level: String) -> [String: (Double, Double)] {
+    func centres(level: String) -> [String: Coordinate] {
         guard let counties = units, let l = JurisdictionMap.Level(rawValue: level) else { return [:] }
         let map = l == .county ? counties : counties.aggregated(to: l)
-        var sums = [(Double, Double, Double)](repeating: (0, 0, 0), count: map.units.count)
-        for (i, label) in map.labels.enumerated() where label >= 0 {
-            let c = geometry.centre(column: i % geometry.width, row: i / geometry.width)
-            sums[Int(label)].0 += c.x; sums[Int(label)].1 += c.y; sums[Int(label)].2 += 1
-        }
-        var result: [String: (Double, Double)] = [:]
-        for (k, unit) in map.units.enumerated() where sums[k].2 > 0 { result[unit.id] = (sums[k].0 / sums[k].2, sums[k].1 / sums[k].2) }
+        var result: [String: Coordinate] = [:]
+        for (unit, centre) in zip(map.units, map.centres()) { if let centre { result[unit.id] = centre } }
         return result
     }
 
@@ -153,8 +140,8 @@ struct MapRenderer {
         var drawn = Set<String>()
         for row in rows {
             guard let a = centresByID[row[1]], let b = centresByID[row[3]], drawn.insert(row[1] + "→" + row[3]).inserted else { continue }
-            let (x1, y1) = Self.pixel(Coordinate(a.0, a.1), geometry, width, height)
-            let (x2, y2) = Self.pixel(Coordinate(b.0, b.1), geometry, width, height)
+            let (x1, y1) = Self.pixel(a, geometry, width, height)
+            let (x2, y2) = Self.pixel(b, geometry, width, height)
             let w = 1 + 8 * ((Double(row[6]) ?? 0) / maxLoad).squareRoot()
             s += "<line x1=\"\(String(format: "%.1f", x1))\" y1=\"\(String(format: "%.1f", y1))\" x2=\"\(String(format: "%.1f", x2))\" y2=\"\(String(format: "%.1f", y2))\" stroke=\"#6a1b9a\" stroke-opacity=\"0.7\" stroke-width=\"\(String(format: "%.1f", w))\" marker-end=\"url(#arrow)\"><title>\(HTML.escape(row[2])) → \(HTML.escape(row[4])): \(HTML.number(Double(row[6]) ?? 0)) kg/yr \(HTML.escape(row[5]))</title></line>"
         }
@@ -163,7 +150,7 @@ struct MapRenderer {
         for row in rows { names[row[1]] = row[2]; names[row[3]] = row[4] }
         for (id, c) in centresByID.sorted(by: { $0.key < $1.key }) where names[id] != nil {
             let name = names[id] ?? id
-            let (x, y) = Self.pixel(Coordinate(c.0, c.1), geometry, width, height)
+            let (x, y) = Self.pixel(c, geometry, width, height)
             s += "<text x=\"\(String(format: "%.1f", x))\" y=\"\(String(format: "%.1f", y))\">\(HTML.escape(name))</text>"
         }
         return s + "</g></svg>"

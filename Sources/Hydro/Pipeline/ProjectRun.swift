@@ -119,7 +119,8 @@ public final class ProjectRun {
         if let n = _network { return n }
         let d = try directions()
         let area = try FlowAccumulation.accumulate(d, weight: .areaSquareKilometres).values
-        let n = try StreamNetwork(directions: d, accumulation: area, threshold: config.streamThresholdKm2, elevation: try conditionedDEM())
+        let n = try StreamNetwork(directions: d, accumulation: area, threshold: config.streamThresholdKm2, elevation: try conditionedDEM(),
+                                  areaKm2: area)
         _network = n
         return n
     }

@@ -44,8 +44,6 @@ public enum D8FlowDirection {
         return directions
     }
 
-    /// Cardinal directions first, so an edge cell drains straight out rather than diagonally.
-    private static let outletPreference = [0, 2, 4, 6, 1, 3, 5, 7]
 
     @inline(__always)
     private static func assignRow(_ row: Int, width: Int, height: Int, z: UnsafeBufferPointer<Float>, nodata: Float?,
@@ -73,7 +71,7 @@ public enum D8FlowDirection {
             if best >= 0 {
                 out[i] = UInt8(best)
             } else if touchesOutside {
-                for k in outletPreference {
+                for k in D8.cardinalFirst {
                     let r = row &+ D8.dy[k], c = column &+ D8.dx[k]
                     if r < 0 || c < 0 || r >= height || c >= width { out[i] = UInt8(k); break }
                     let zn = z[r &* width &+ c]

@@ -141,7 +141,7 @@ enum FlatResolution {
                                         let row = i / width, column = i &- row &* width
                                         var best = -1
                                         var lowest = m[c]
-                                        for k in outletOrder {
+                                        for k in D8.cardinalFirst {
                                             let r = row &+ dys[k], col = column &+ dxs[k]
                                             guard r >= 0, col >= 0, r < height, col < width else { continue }
                                             let j = id[r &* width &+ col]
@@ -161,5 +161,4 @@ enum FlatResolution {
         try progress.report(1)
     }
 
-    private static let outletOrder = [0, 2, 4, 6, 1, 3, 5, 7]
 }

@@ -8,6 +8,25 @@ public enum AccumulationWeight {
     case grid(Grid<Double>)
 }
 
+extension AccumulationWeight {
+    /// Each valid cell's own weight (NaN on nodata): what accumulation starts from.
+    func initialValues(_ geometry: GridGeometry, isValid: (Int) -> Bool) throws -> [Double] {
+        let n = geometry.cellCount, width = geometry.width
+        var values = [Double](repeating: .nan, count: n)
+        switch self {
+        case .cells:
+            for i in 0..<n where isValid(i) { values[i] = 1 }
+        case .areaSquareKilometres:
+            let area = try CellMetrics(geometry).area
+            for i in 0..<n where isValid(i) { values[i] = area[i / width] / 1e6 }
+        case .grid(let w):
+            try geometry.requireSame(as: w.geometry, "weight grid")
+            for i in 0..<n where isValid(i) { values[i] = w.isValid(at: i) ? w.cells[i] : 0 }
+        }
+        return values
+    }
+}
+
 /// The accumulated values and where they may be incomplete.
 public struct Accumulation {
     /// Sum of the weights of each cell and of all cells upstream of it (nodata where the
@@ -49,18 +68,8 @@ public enum FlowAccumulation {
                                   progress: TaskProgress = .silent) throws -> Accumulation {
         let geometry = directions.geometry
         let width = geometry.width, height = geometry.height, n = geometry.cellCount
-        var values = [Double](repeating: .nan, count: n)
         let codes = directions.codes
-        switch weight {
-        case .cells:
-            for i in 0..<n where codes[i] != D8.noData { values[i] = 1 }
-        case .areaSquareKilometres:
-            let area = try CellMetrics(geometry).area
-            for i in 0..<n where codes[i] != D8.noData { values[i] = area[i / width] / 1e6 }
-        case .grid(let w):
-            try geometry.requireSame(as: w.geometry, "weight grid")
-            for i in 0..<n where codes[i] != D8.noData { values[i] = w.isValid(at: i) ? w.cells[i] : 0 }
-        }
+        var values = try weight.initialValues(geometry) { codes[$0] != D8.noData }
         let sinkHoles = interiorNodata == .sink ? Self.interiorHoles(codes, width: width, height: height) : []
 
         // In-degree of every cell, and the cells whose upstream area opens onto the outside.
@@ -184,17 +193,7 @@ extension FlowAccumulation {
                                   progress: TaskProgress = .silent) throws -> Accumulation {
         let geometry = flow.geometry
         let width = geometry.width, height = geometry.height, n = geometry.cellCount
-        var values = [Double](repeating: .nan, count: n)
-        switch weight {
-        case .cells:
-            for i in 0..<n where flow.valid[i] { values[i] = 1 }
-        case .areaSquareKilometres:
-            let area = try CellMetrics(geometry).area
-            for i in 0..<n where flow.valid[i] { values[i] = area[i / width] / 1e6 }
-        case .grid(let w):
-            try geometry.requireSame(as: w.geometry, "weight grid")
-            for i in 0..<n where flow.valid[i] { values[i] = w.isValid(at: i) ? w.cells[i] : 0 }
-        }
+        var values = try weight.initialValues(geometry) { flow.valid[$0] }
         var inDegree = [UInt8](repeating: 0, count: n)
         var incomplete = [Bool](repeating: false, count: n)
         var outlets: [Int] = []
