@@ -33,6 +33,38 @@ final class LoadRoutingTests: XCTestCase {
         XCTAssertEqual(try LoadRouting.route(sources, model: power).outflow[tp]?[49] ?? 0, expected, accuracy: expected * 1e-9)
     }
 
+    /// A reservoir on a decaying channel: the reservoir is charged with what it retains of the load
+    /// reaching it, the channel with the decay, and each pollutant keeps its own rate.
+    func testReservoirOnADecayingChannelSplitsTheLosses() throws {
+        let (graph, isChannel) = try channel(cells: 10, size: 200)
+        let k = [tp: 0.8, nh3: 0.3], v = 0.3
+        let reservoir = Reservoir(name: "R", cell: 5, retention: .fractions([tp: 0.25]))
+        let model = try LoadModel(graph: graph, isChannel: isChannel,
+                                  parameters: TransportParameters(decayPerDay: k, velocity: .constant(v)), reservoirs: [reservoir])
+        var sources = LoadSources(pollutants: [tp, nh3], cellCount: 10)
+        sources.add(tp, cell: 0, kgPerYear: 1000)
+        sources.add(nh3, cell: 0, kgPerYear: 500)
+        let routed = try LoadRouting.route(sources, model: model)
+        func kept(_ p: Pollutant, metres: Double) -> Double { exp(-(k[p] ?? 0) * metres / v / 86400) }
+        let reachingReservoir = 1000 * kept(tp, metres: 5.5 * 200)
+        let delivered = 1000 * kept(tp, metres: 9.5 * 200) * 0.75
+        let budget = try XCTUnwrap(routed.budgets[tp])
+        XCTAssertEqual(budget.delivered, delivered, accuracy: 1e-9)
+        XCTAssertEqual(budget.lostInReservoirs, reachingReservoir * 0.25, accuracy: 1e-9)
+        XCTAssertEqual(budget.lostInStreams, 1000 - delivered - reachingReservoir * 0.25, accuracy: 1e-9)
+        XCTAssertEqual(budget.lostOnLand, 0, accuracy: 1e-12)
+        let other = try XCTUnwrap(routed.budgets[nh3])
+        XCTAssertEqual(other.delivered, 500 * kept(nh3, metres: 9.5 * 200), accuracy: 1e-9)
+        XCTAssertEqual(other.lostInReservoirs, 0, accuracy: 1e-12)
+        // The whole-grid factors (used by attribution) give the same outflow cell by cell.
+        let (pass, own) = model.factors(for: tp)
+        var load = own[0] * 1000
+        for c in 1..<10 {
+            load *= pass[c]
+            XCTAssertEqual(routed.outflow[tp]?[c] ?? 0, load, accuracy: 1e-9)
+        }
+    }
+
     func testReservoirAndDeliveryRetainTheirShare() throws {
         let (graph, _) = try channel(cells: 10, size: 100)
         var isChannel = [Bool](repeating: true, count: 10)

@@ -9,6 +9,14 @@ public struct TransportParameters: Sendable {
         /// exp(−d/λ), d the flow-path distance to the stream (m), λ the length scale (m),
         /// in the spirit of InVEST NDR's retention along the flow path.
         case exponential(lengthScale: Double)
+
+        /// The fraction of a load generated `distanceToStream` metres from the stream that reaches it.
+        func ratio(distanceToStream d: Double) -> Double {
+            switch self {
+            case .constant(let r): r
+            case .exponential(let l): exp(-d / l)
+            }
+        }
     }
 
     /// Stream velocity, from which travel time through each channel cell follows.

@@ -58,15 +58,18 @@ public struct LoadModel: Sendable {
     public let reachLength: [Double]
     public let parameters: TransportParameters
     public let reservoirs: [Reservoir]
-    /// Land-to-water delivery ratio of every cell (1 on the channel): the same for every pollutant.
-    let delivery: [Double]
-    /// Channel cells and their travel times (days), so per-pollutant decay touches only them.
-    let channelCells: [Int]
-    let channelDays: [Double]
-    /// Reservoir outlet cells, for the budget.
-    let isReservoir: [Bool]
-    /// Position of each channel cell in `channelCells` (−1 off the channel).
-    let channelIndex: [Int32]
+    /// Per cell: the land-to-water delivery ratio δ ∈ [0, 1] of an ordinary land cell (the same for
+    /// every pollutant) or, for a cell whose factors depend on the pollutant (a channel cell decays,
+    /// a reservoir retains), −(slot + 1), its position in `slots`.
+    let deliveryOrSlot: [Double]
+    /// Per cell, the neighbour receiving its D8 outflow as an internal direction index (`D8.offsets`),
+    /// `D8.noData` where the water leaves the grid or stops: one byte a cell, so the routing pass
+    /// reads less memory than with `RoutingGraph.downstream`.
+    let receiver: [UInt8]
+    /// Channel and reservoir cells, in routing order.
+    let slots: [TransportSlot]
+    /// Cells holding reservoirs, each once, and the reservoirs at each.
+    let reservoirCells: [(cell: Int, reservoirs: [Reservoir])]
 
     public init(graph: RoutingGraph, isChannel: [Bool], parameters: TransportParameters, reservoirs: [Reservoir] = []) throws {
         try parameters.validate()
@@ -98,46 +101,49 @@ public struct LoadModel: Sendable {
             }
             toStream[i] = distance + (1 - received) * reach[i]
         }
-        var delivery = [Double](repeating: 1, count: n)
-        for c in graph.order where !isChannel[Int(c)] {
-            switch parameters.delivery {
-            case .constant(let r): delivery[Int(c)] = r
-            case .exponential(let l): delivery[Int(c)] = exp(-toStream[Int(c)] / l)
+        var reservoirIndex: [Int: Int] = [:]
+        var reservoirCells: [(cell: Int, reservoirs: [Reservoir])] = []
+        for r in reservoirs {
+            if let k = reservoirIndex[r.cell] {
+                reservoirCells[k].reservoirs.append(r)
+            } else {
+                reservoirIndex[r.cell] = reservoirCells.count
+                reservoirCells.append((r.cell, [r]))
             }
         }
-        var channelCells: [Int] = []
-        var channelDays: [Double] = []
-        for c in graph.order where isChannel[Int(c)] {
+        var deliveryOrSlot = [Double](repeating: 1, count: n)
+        var receiver = [UInt8](repeating: D8.noData, count: n)
+        var slots: [TransportSlot] = []
+        for c in graph.order {
             let i = Int(c)
-            channelCells.append(i)
-            channelDays.append(reach[i] / parameters.velocity.value(areaKm2: areaKm2[i]) / 86400)
+            let delivery = isChannel[i] ? 1 : parameters.delivery.ratio(distanceToStream: toStream[i])
+            let reservoir = reservoirIndex[i]
+            if graph.downstream[i] >= 0 { receiver[i] = graph.directions.codes[i] }
+            guard isChannel[i] || reservoir != nil else {
+                deliveryOrSlot[i] = delivery
+                continue
+            }
+            deliveryOrSlot[i] = -Double(slots.count + 1)
+            let days = isChannel[i] ? reach[i] / parameters.velocity.value(areaKm2: areaKm2[i]) / 86400 : 0
+            slots.append(TransportSlot(cell: Int32(i), days: days, delivery: delivery,
+                                       reservoir: Int32(reservoir ?? -1), isChannel: isChannel[i]))
         }
-        var isReservoir = [Bool](repeating: false, count: n)
-        for r in reservoirs { isReservoir[r.cell] = true }
-        var channelIndex = [Int32](repeating: -1, count: n)
-        for (k, cell) in channelCells.enumerated() { channelIndex[cell] = Int32(k) }
         self.graph = graph
         self.isChannel = isChannel
         self.distanceToStream = toStream
         self.reachLength = reach
         self.parameters = parameters
         self.reservoirs = reservoirs
-        self.delivery = delivery
-        self.channelCells = channelCells
-        self.channelDays = channelDays
-        self.isReservoir = isReservoir
-        self.channelIndex = channelIndex
+        self.deliveryOrSlot = deliveryOrSlot
+        self.receiver = receiver
+        self.slots = slots
+        self.reservoirCells = reservoirCells
     }
 
-    /// Per-pollutant factors of the channel cells only (aligned with `channelCells`) and of the
-    /// reservoir cells: the routing pass looks them up instead of filling whole-grid arrays.
-    func channelFactors(for p: Pollutant) -> (pass: [Double], own: [Double], reservoir: [Int: Double]) {
-        let k = parameters.decayPerDay[p] ?? 0
-        let pass = channelDays.map { exp(-k * $0) }
-        let own = channelDays.map { exp(-k * $0 / 2) }
-        var reservoir: [Int: Double] = [:]
-        for r in reservoirs { reservoir[r.cell, default: 1] *= r.retention.passedFraction(p) }
-        return (pass, own, reservoir)
+    /// The fraction of each reservoir cell's load that its reservoirs pass on (aligned with
+    /// `reservoirCells`).
+    func reservoirPassedFractions(for p: Pollutant) -> [Double] {
+        reservoirCells.map { $0.reservoirs.reduce(1.0) { $0 * $1.retention.passedFraction(p) } }
     }
 
     /// Travel time through a channel cell, days.
@@ -146,19 +152,44 @@ public struct LoadModel: Sendable {
         return reachLength[cell] / parameters.velocity.value(areaKm2: areaKm2[cell]) / 86400
     }
 
+    /// Whole-grid factors of one pollutant: pass[c] of the load entering c leaves it, own[c] of the
+    /// load generated in c leaves it (reservoirs included).
     public func factors(for p: Pollutant) -> (pass: [Double], own: [Double]) {
         let k = parameters.decayPerDay[p] ?? 0
+        let passed = reservoirPassedFractions(for: p)
         var pass = [Double](repeating: 1, count: graph.geometry.cellCount)
-        var own = delivery
-        for (cell, t) in zip(channelCells, channelDays) {
-            pass[cell] = exp(-k * t)
-            own[cell] = exp(-k * t / 2)
-        }
-        for r in reservoirs {
-            let f = r.retention.passedFraction(p)
-            pass[r.cell] *= f
-            own[r.cell] *= f
+        var own = deliveryOrSlot
+        for slot in slots {
+            let (enter, generated) = slot.factors(decayPerDay: k)
+            let retained = slot.reservoir >= 0 ? passed[Int(slot.reservoir)] : 1
+            pass[Int(slot.cell)] = enter * retained
+            own[Int(slot.cell)] = generated * retained
         }
         return (pass, own)
+    }
+}
+
+/// The slot of a channel or reservoir cell encoded in a `LoadModel.deliveryOrSlot` value, nil
+/// for an ordinary land cell.
+@inline(__always) func transportSlot(_ deliveryOrSlot: Double) -> Int? {
+    deliveryOrSlot < 0 ? Int(-deliveryOrSlot) - 1 : nil
+}
+
+/// A cell whose transport depends on the pollutant: a channel cell (first-order decay over its
+/// travel time) or a cell holding reservoirs.
+struct TransportSlot: Sendable {
+    var cell: Int32
+    /// Travel time through the cell, days (0 off the channel).
+    var days: Double
+    /// Land-to-water delivery ratio (1 on the channel).
+    var delivery: Double
+    /// Position in `LoadModel.reservoirCells`, −1 without a reservoir.
+    var reservoir: Int32
+    var isChannel: Bool
+
+    /// Fractions of the load entering the cell and of the load generated in it that leave it
+    /// before any reservoir: exp(−k·t) and δ·exp(−k·t/2).
+    @inline(__always) func factors(decayPerDay k: Double) -> (enter: Double, generated: Double) {
+        (exp(-k * days), delivery * exp(-k * days / 2))
     }
 }

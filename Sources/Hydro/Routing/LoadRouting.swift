@@ -34,86 +34,110 @@ public struct RoutedLoads: Sendable {
 /// Routes loads downstream, one pass over the topological order per pollutant:
 /// out_c = pass_c · in_c + own_c · G_c, and out_c is split among the receivers of c
 /// (`RoutingGraph.forEachReceiver`); what has no receiver is delivered at c. See `LoadModel`.
-/// Each pass reads the generated load and writes the outflow once, like a weighted accumulation.
+/// As in a weighted accumulation, the outflow array itself collects each cell's inflow before the
+/// cell is reached, and a pass reads per cell only its receiver (one byte), its transport
+/// (`LoadModel.deliveryOrSlot`), its generated load and its outflow.
 public enum LoadRouting {
     public static func route(_ sources: LoadSources, model: LoadModel, progress: TaskProgress = .silent) throws -> RoutedLoads {
-        let graph = model.graph
-        let n = graph.geometry.cellCount
+        let n = model.graph.geometry.cellCount
         let pollutants = sources.pollutants.filter { sources.generated[$0] != nil }
         var outflow: [Pollutant: [Double]] = [:]
         var budgets: [Pollutant: MassBudget] = [:]
-        var inflow = [Double](repeating: 0, count: n)
-        let simple = graph.linksFrom.isEmpty
         for (index, pollutant) in pollutants.enumerated() {
-            guard let generatedLoads = sources.generated[pollutant] else { continue }
-            guard generatedLoads.count == n else {
-                throw HydroError(.invalidInput, "sources", "\(pollutant.name) loads cover \(generatedLoads.count) cells, the grid has \(n)")
+            guard let generated = sources.generated[pollutant], generated.count == n else {
+                throw HydroError(.invalidInput, "sources", "\(pollutant.name) loads cover \(sources.generated[pollutant]?.count ?? 0) cells, the grid has \(n)")
             }
-            let factors = model.channelFactors(for: pollutant)
-            if index > 0 { inflow.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
-            var out = [Double](repeating: .nan, count: n)
-            var generated = 0.0, onLand = 0.0, inStreams = 0.0, inReservoirs = 0.0
-            var outletCells: [Int] = []
-            var outletLoads: [Double] = []
-            generatedLoads.withUnsafeBufferPointer { g in
-                inflow.withUnsafeMutableBufferPointer { into in
-                    out.withUnsafeMutableBufferPointer { o in
-                        factors.pass.withUnsafeBufferPointer { cp in
-                            factors.own.withUnsafeBufferPointer { co in
-                                model.delivery.withUnsafeBufferPointer { delivery in
-                                    model.channelIndex.withUnsafeBufferPointer { channelIndex in
-                                        model.isReservoir.withUnsafeBufferPointer { isReservoir in
-                                          graph.downstream.withUnsafeBufferPointer { ds in
-                                            for c32 in graph.order {
-                                                let c = Int(c32)
-                                                let gen = g[c], enter = into[c]
-                                                let ci = Int(channelIndex[c])
-                                                var value: Double
-                                                if ci >= 0 {
-                                                    value = cp[ci] * enter + co[ci] * gen
-                                                    if isReservoir[c] {
-                                                        value *= factors.reservoir[c] ?? 1
-                                                        inReservoirs += enter + gen - value
-                                                    } else {
-                                                        inStreams += enter + gen - value
-                                                    }
-                                                } else {
-                                                    value = enter + delivery[c] * gen
-                                                    onLand += gen - delivery[c] * gen
-                                                    if isReservoir[c] {
-                                                        let passed = value * (factors.reservoir[c] ?? 1)
-                                                        inReservoirs += value - passed
-                                                        value = passed
-                                                    }
-                                                }
-                                                o[c] = value
-                                                generated += gen
-                                                if simple {
-                                                    let d = Int(ds[c])
-                                                    if d >= 0 { into[d] += value } else { outletCells.append(c); outletLoads.append(value) }
-                                                    continue
-                                                }
-                                                var passed = 0.0
-                                                graph.forEachReceiver(of: c) { j, s in
-                                                    into[j] += value * s
-                                                    passed += s
-                                                }
-                                                if passed < 1 { outletCells.append(c); outletLoads.append(value * (1 - passed)) }
-                                            }
-                                          }
-                                        }
-                                    }
-                                }
+            (outflow[pollutant], budgets[pollutant]) = route(pollutant, generated: generated, model: model)
+            try progress.report(Double(index + 1) / Double(pollutants.count))
+        }
+        return RoutedLoads(pollutants: pollutants, outflow: outflow, budgets: budgets)
+    }
+
+    private static func route(_ pollutant: Pollutant, generated: [Double], model: LoadModel) -> ([Double], MassBudget) {
+        let graph = model.graph
+        let n = graph.geometry.cellCount
+        let decay = model.parameters.decayPerDay[pollutant] ?? 0
+        let passedByReservoirs = model.reservoirPassedFractions(for: pollutant)
+        // Outflow starts as 0 on valid cells (the inflow collected so far) and NaN on nodata.
+        var outflow = graph.directions.codes.withUnsafeBufferPointer { codes in
+            [Double](unsafeUninitializedCapacity: n) { buffer, initialized in
+                for i in 0..<n { buffer[i] = codes[i] == D8.noData ? .nan : 0 }
+                initialized = n
+            }
+        }
+        let offsets = D8.offsets(width: graph.geometry.width)
+        let budget = generated.withUnsafeBufferPointer { g in
+            outflow.withUnsafeMutableBufferPointer { o in
+                model.slots.withUnsafeBufferPointer { slots in
+                    model.deliveryOrSlot.withUnsafeBufferPointer { deliveryOrSlot in
+                        model.receiver.withUnsafeBufferPointer { receiver in
+                            offsets.withUnsafeBufferPointer { offsets in
+                                pass(Pass(generated: g, outflow: o, slots: slots, deliveryOrSlot: deliveryOrSlot, receiver: receiver,
+                                          offsets: offsets, decay: decay, passedByReservoirs: passedByReservoirs),
+                                     pollutant, graph)
                             }
                         }
                     }
                 }
             }
-            outflow[pollutant] = out
-            budgets[pollutant] = MassBudget(pollutant: pollutant.name, generated: generated, outletCells: outletCells, outletLoads: outletLoads,
-                                            lostOnLand: onLand, lostInStreams: inStreams, lostInReservoirs: inReservoirs)
-            try progress.report(Double(index + 1) / Double(pollutants.count))
         }
-        return RoutedLoads(pollutants: pollutants, outflow: outflow, budgets: budgets)
+        return (outflow, budget)
+    }
+
+    /// The buffers one routing pass works on.
+    private struct Pass {
+        var generated: UnsafeBufferPointer<Double>
+        var outflow: UnsafeMutableBufferPointer<Double>
+        var slots: UnsafeBufferPointer<TransportSlot>
+        var deliveryOrSlot: UnsafeBufferPointer<Double>
+        var receiver: UnsafeBufferPointer<UInt8>
+        var offsets: UnsafeBufferPointer<Int>
+        var decay: Double
+        var passedByReservoirs: [Double]
+    }
+
+    /// One pass over the routing order. The budget's sums live in this function's locals (not in
+    /// variables captured by closures), so they stay in registers.
+    private static func pass(_ p: Pass, _ pollutant: Pollutant, _ graph: RoutingGraph) -> MassBudget {
+        let g = p.generated, o = p.outflow
+        var total = 0.0, onLand = 0.0, inStreams = 0.0, inReservoirs = 0.0
+        var outletCells: [Int] = []
+        var outletLoads: [Double] = []
+        let simple = graph.linksFrom.isEmpty
+        for c32 in graph.order {
+            let c = Int(c32)
+            let transport = p.deliveryOrSlot[c], gen = g[c], enter = o[c]
+            var value: Double
+            if let index = transportSlot(transport) {
+                let slot = p.slots[index]
+                let factor = slot.factors(decayPerDay: p.decay)
+                let beforeReservoir = factor.enter * enter + factor.generated * gen
+                let loss = enter + gen - beforeReservoir
+                if slot.isChannel { inStreams += loss } else { onLand += loss }
+                value = beforeReservoir
+                if slot.reservoir >= 0 {
+                    value *= p.passedByReservoirs[Int(slot.reservoir)]
+                    inReservoirs += beforeReservoir - value
+                }
+            } else {
+                value = enter + transport * gen
+                onLand += gen - transport * gen
+            }
+            o[c] = value
+            total += gen
+            if simple {
+                let r = Int(p.receiver[c])
+                if r < 8 { o[c &+ p.offsets[r]] += value } else { outletCells.append(c); outletLoads.append(value) }
+                continue
+            }
+            var passed = 0.0
+            graph.forEachReceiver(of: c) { j, s in
+                o[j] += value * s
+                passed += s
+            }
+            if passed < 1 { outletCells.append(c); outletLoads.append(value * (1 - passed)) }
+        }
+        return MassBudget(pollutant: pollutant.name, generated: total, outletCells: outletCells, outletLoads: outletLoads,
+                          lostOnLand: onLand, lostInStreams: inStreams, lostInReservoirs: inReservoirs)
     }
 }
