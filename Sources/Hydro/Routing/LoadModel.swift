@@ -66,6 +66,8 @@ public struct LoadModel: Sendable {
     /// `D8.noData` where the water leaves the grid or stops: one byte a cell, so the routing pass
     /// reads less memory than with `RoutingGraph.downstream`.
     let receiver: [UInt8]
+    /// Cells whose outflow leaves the grid or stops (no D8 receiver), in routing order.
+    let outletCells: [Int]
     /// Channel and reservoir cells, in routing order.
     let slots: [TransportSlot]
     /// Cells holding reservoirs, each once, and the reservoirs at each.
@@ -136,6 +138,7 @@ public struct LoadModel: Sendable {
         self.reservoirs = reservoirs
         self.deliveryOrSlot = deliveryOrSlot
         self.receiver = receiver
+        outletCells = graph.order.lazy.map { Int($0) }.filter { receiver[$0] == D8.noData }
         self.slots = slots
         self.reservoirCells = reservoirCells
     }
@@ -155,17 +158,30 @@ public struct LoadModel: Sendable {
     /// Whole-grid factors of one pollutant: pass[c] of the load entering c leaves it, own[c] of the
     /// load generated in c leaves it (reservoirs included).
     public func factors(for p: Pollutant) -> (pass: [Double], own: [Double]) {
-        let k = parameters.decayPerDay[p] ?? 0
-        let passed = reservoirPassedFractions(for: p)
+        let factors = slotFactors(for: p)
         var pass = [Double](repeating: 1, count: graph.geometry.cellCount)
         var own = deliveryOrSlot
-        for slot in slots {
-            let (enter, generated) = slot.factors(decayPerDay: k)
-            let retained = slot.reservoir >= 0 ? passed[Int(slot.reservoir)] : 1
-            pass[Int(slot.cell)] = enter * retained
-            own[Int(slot.cell)] = generated * retained
+        for (index, slot) in slots.enumerated() {
+            pass[Int(slot.cell)] = factors[3 * index] * factors[3 * index + 2]
+            own[Int(slot.cell)] = factors[3 * index + 1] * factors[3 * index + 2]
         }
         return (pass, own)
+    }
+
+    /// Per slot (aligned with `slots`), three factors of one pollutant: of the load entering the
+    /// cell and of the load generated in it, the fractions that leave it before any reservoir, and
+    /// the fraction its reservoirs pass on: [enter, generated, passed] · slot count.
+    func slotFactors(for p: Pollutant) -> [Double] {
+        let k = parameters.decayPerDay[p] ?? 0
+        let passed = reservoirPassedFractions(for: p)
+        var factors = [Double](repeating: 1, count: 3 * slots.count)
+        for (index, slot) in slots.enumerated() {
+            let (enter, generated) = slot.factors(decayPerDay: k)
+            factors[3 * index] = enter
+            factors[3 * index + 1] = generated
+            if slot.reservoir >= 0 { factors[3 * index + 2] = passed[Int(slot.reservoir)] }
+        }
+        return factors
     }
 }
 
@@ -189,7 +205,8 @@ struct TransportSlot: Sendable {
 
     /// Fractions of the load entering the cell and of the load generated in it that leave it
     /// before any reservoir: exp(−k·t) and δ·exp(−k·t/2).
-    @inline(__always) func factors(decayPerDay k: Double) -> (enter: Double, generated: Double) {
-        (exp(-k * days), delivery * exp(-k * days / 2))
+    func factors(decayPerDay k: Double) -> (enter: Double, generated: Double) {
+        let half = exp(-k * days / 2)
+        return (half * half, delivery * half)
     }
 }

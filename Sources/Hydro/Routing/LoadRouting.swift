@@ -56,8 +56,7 @@ public enum LoadRouting {
     private static func route(_ pollutant: Pollutant, generated: [Double], model: LoadModel) -> ([Double], MassBudget) {
         let graph = model.graph
         let n = graph.geometry.cellCount
-        let decay = model.parameters.decayPerDay[pollutant] ?? 0
-        let passedByReservoirs = model.reservoirPassedFractions(for: pollutant)
+        let slotFactors = model.slotFactors(for: pollutant)
         // Outflow starts as 0 on valid cells (the inflow collected so far) and NaN on nodata.
         var outflow = graph.directions.codes.withUnsafeBufferPointer { codes in
             [Double](unsafeUninitializedCapacity: n) { buffer, initialized in
@@ -68,13 +67,15 @@ public enum LoadRouting {
         let offsets = D8.offsets(width: graph.geometry.width)
         let budget = generated.withUnsafeBufferPointer { g in
             outflow.withUnsafeMutableBufferPointer { o in
+                slotFactors.withUnsafeBufferPointer { slotFactors in
                 model.slots.withUnsafeBufferPointer { slots in
                     model.deliveryOrSlot.withUnsafeBufferPointer { deliveryOrSlot in
                         model.receiver.withUnsafeBufferPointer { receiver in
                             offsets.withUnsafeBufferPointer { offsets in
-                                pass(Pass(generated: g, outflow: o, slots: slots, deliveryOrSlot: deliveryOrSlot, receiver: receiver,
-                                          offsets: offsets, decay: decay, passedByReservoirs: passedByReservoirs),
-                                     pollutant, graph)
+                                pass(Pass(generated: g, outflow: o, slots: slots, slotFactors: slotFactors,
+                                          deliveryOrSlot: deliveryOrSlot, receiver: receiver, offsets: offsets),
+                                     pollutant, model)
+                            }
                             }
                         }
                     }
@@ -89,55 +90,68 @@ public enum LoadRouting {
         var generated: UnsafeBufferPointer<Double>
         var outflow: UnsafeMutableBufferPointer<Double>
         var slots: UnsafeBufferPointer<TransportSlot>
+        /// `LoadModel.slotFactors` of the pollutant.
+        var slotFactors: UnsafeBufferPointer<Double>
         var deliveryOrSlot: UnsafeBufferPointer<Double>
         var receiver: UnsafeBufferPointer<UInt8>
         var offsets: UnsafeBufferPointer<Int>
-        var decay: Double
-        var passedByReservoirs: [Double]
     }
 
-    /// One pass over the routing order. The budget's sums live in this function's locals (not in
-    /// variables captured by closures), so they stay in registers.
-    private static func pass(_ p: Pass, _ pollutant: Pollutant, _ graph: RoutingGraph) -> MassBudget {
-        let g = p.generated, o = p.outflow
-        var total = 0.0, onLand = 0.0, inStreams = 0.0, inReservoirs = 0.0
+    /// What a pass sums besides the outflow, kg/yr.
+    private struct Sums {
+        var generated = 0.0, onLand = 0.0, inStreams = 0.0, inReservoirs = 0.0
+    }
+
+    /// The load leaving cell `c`, from what entered it (collected in its outflow slot) and what it
+    /// generates; the losses go into `sums`.
+    @inline(__always) private static func leaving(_ c: Int, _ p: Pass, _ sums: inout Sums) -> Double {
+        let transport = p.deliveryOrSlot[c], gen = p.generated[c], enter = p.outflow[c]
+        sums.generated += gen
+        guard let index = transportSlot(transport) else {
+            sums.onLand += gen - transport * gen
+            return enter + transport * gen
+        }
+        let f = 3 &* index
+        let beforeReservoir = p.slotFactors[f] * enter + p.slotFactors[f &+ 1] * gen
+        let loss = enter + gen - beforeReservoir
+        if p.slots[index].isChannel { sums.inStreams += loss } else { sums.onLand += loss }
+        let value = beforeReservoir * p.slotFactors[f &+ 2]
+        sums.inReservoirs += beforeReservoir - value
+        return value
+    }
+
+    /// One pass over the routing order. Without links the loop makes no calls, so the sums stay in
+    /// registers; the outlets are then read from the outflow (all of an outlet's outflow leaves).
+    private static func pass(_ p: Pass, _ pollutant: Pollutant, _ model: LoadModel) -> MassBudget {
+        let graph = model.graph
+        let o = p.outflow
+        var sums = Sums()
         var outletCells: [Int] = []
         var outletLoads: [Double] = []
-        let simple = graph.linksFrom.isEmpty
-        for c32 in graph.order {
-            let c = Int(c32)
-            let transport = p.deliveryOrSlot[c], gen = g[c], enter = o[c]
-            var value: Double
-            if let index = transportSlot(transport) {
-                let slot = p.slots[index]
-                let factor = slot.factors(decayPerDay: p.decay)
-                let beforeReservoir = factor.enter * enter + factor.generated * gen
-                let loss = enter + gen - beforeReservoir
-                if slot.isChannel { inStreams += loss } else { onLand += loss }
-                value = beforeReservoir
-                if slot.reservoir >= 0 {
-                    value *= p.passedByReservoirs[Int(slot.reservoir)]
-                    inReservoirs += beforeReservoir - value
-                }
-            } else {
-                value = enter + transport * gen
-                onLand += gen - transport * gen
-            }
-            o[c] = value
-            total += gen
-            if simple {
+        if graph.linksFrom.isEmpty {
+            for c32 in graph.order {
+                let c = Int(c32)
+                let value = leaving(c, p, &sums)
+                o[c] = value
                 let r = Int(p.receiver[c])
-                if r < 8 { o[c &+ p.offsets[r]] += value } else { outletCells.append(c); outletLoads.append(value) }
-                continue
+                if r < 8 { o[c &+ p.offsets[r]] += value }
             }
-            var passed = 0.0
-            graph.forEachReceiver(of: c) { j, s in
-                o[j] += value * s
-                passed += s
+            outletCells = model.outletCells
+            outletLoads = outletCells.map { o[$0] }
+        } else {
+            for c32 in graph.order {
+                let c = Int(c32)
+                let value = leaving(c, p, &sums)
+                o[c] = value
+                var passed = 0.0
+                graph.forEachReceiver(of: c) { j, s in
+                    o[j] += value * s
+                    passed += s
+                }
+                if passed < 1 { outletCells.append(c); outletLoads.append(value * (1 - passed)) }
             }
-            if passed < 1 { outletCells.append(c); outletLoads.append(value * (1 - passed)) }
         }
-        return MassBudget(pollutant: pollutant.name, generated: total, outletCells: outletCells, outletLoads: outletLoads,
-                          lostOnLand: onLand, lostInStreams: inStreams, lostInReservoirs: inReservoirs)
+        return MassBudget(pollutant: pollutant.name, generated: sums.generated, outletCells: outletCells, outletLoads: outletLoads,
+                          lostOnLand: sums.onLand, lostInStreams: sums.inStreams, lostInReservoirs: sums.inReservoirs)
     }
 }
