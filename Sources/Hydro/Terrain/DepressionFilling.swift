@@ -120,15 +120,14 @@ public enum DepressionFilling {
                     while true {
                         // Cells from the pit queue and the heap sit at the current flood level; traced
                         // slope cells sit above it, so what they raise must wait in the heap.
-                        let c: Int
+                        let c: Int, level: Float
                         var atFloodLevel = true
-                        if !pits.isEmpty { c = pits.pop() }
-                        else if !slopes.isEmpty { c = slopes.pop(); atFloodLevel = false }
-                        else if !heap.isEmpty { c = heap.pop() }
+                        if !pits.isEmpty { c = pits.pop(); level = z[c] }
+                        else if !slopes.isEmpty { c = slopes.pop(); level = z[c]; atFloodLevel = false }
+                        else if !heap.isEmpty { (level, c) = heap.popWithElevation() }
                         else { break }
                         processed &+= 1
                         if processed % step == 0 { try progress.report(Double(processed) / Double(n)) }
-                        let level = z[c]
                         let interior = done[c] & onEdge == 0
                         let row = interior ? 0 : c / width, column = interior ? 0 : c &- row &* width
                         for k in 0..<8 {
