@@ -85,6 +85,56 @@ final class DepressionFillingTests: XCTestCase {
         }
     }
 
+    /// Flooding in strips joined through their watersheds' spill levels (Barnes 2016) gives the
+    /// very surface of flooding in one piece, whatever the strip and thread counts.
+    func testStripFloodingEqualsOnePiece() throws {
+        for seed in 1...12 {
+            let dem0 = randomDEM(width: 37, height: 41, seed: UInt64(100 + seed), holes: seed % 3 == 0)
+            var whole = dem0
+            var options = FillOptions(threads: 1)
+            options.strips = 1
+            let wholeReport = try DepressionFilling.fill(&whole, options: options)
+            XCTAssertEqual(whole.cells, planchonDarboux(dem0), "seed \(seed)")
+            for strips in [2, 3, 5, 8] {
+                for threads in [1, 2] {
+                    var pieces = dem0
+                    options.strips = strips
+                    options.threads = threads
+                    let report = try DepressionFilling.fill(&pieces, options: options)
+                    let differing = (0..<pieces.count).filter { pieces.cells[$0] != whole.cells[$0] }
+                    XCTAssertEqual(differing.count, 0, "seed \(seed), \(strips) strips: first differing cell \(differing.first ?? -1)")
+                    XCTAssertEqual(report.raisedCells, wholeReport.raisedCells, "seed \(seed), \(strips) strips")
+                    XCTAssertEqual(report.volume, wholeReport.volume, accuracy: max(1e-9 * wholeReport.volume, 1e-6))
+                }
+            }
+        }
+        // A basin crossing every strip edge: its spill level comes from the bottom row only.
+        var bowl = grid((0..<20).map { r in (0..<9).map { c in (r == 0 || c == 0 || c == 8) ? Float(50) : (r == 19 ? (c == 4 ? 7 : 50) : 1) } })
+        var options = FillOptions()
+        options.strips = 4
+        _ = try DepressionFilling.fill(&bowl, options: options)
+        for r in 1..<19 { for c in 1..<8 { XCTAssertEqual(bowl[c, r], 7, "cell \(c),\(r)") } }
+    }
+
+    func testStripFloodingEqualsOnePieceOnRealDEMs() throws {
+        for name in ["guizhou_dem_1km/chishui_basin_dem_1km.tif", "small_dem_lidar_depressions/dem.tif"] {
+            let dem0 = try RasterReader.read(try TestPaths.shared(name), as: Float.self)
+            var whole = dem0
+            var options = FillOptions(threads: 1)
+            options.strips = 1
+            let wholeReport = try DepressionFilling.fill(&whole, options: options)
+            for strips in [2, 7] {
+                var pieces = dem0
+                options.strips = strips
+                options.threads = 2
+                let report = try DepressionFilling.fill(&pieces, options: options)
+                XCTAssertEqual((0..<pieces.count).filter { pieces.cells[$0] != whole.cells[$0] }.count, 0, "\(name), \(strips) strips")
+                XCTAssertEqual(report.raisedCells, wholeReport.raisedCells, name)
+                XCTAssertEqual(report.volume, wholeReport.volume, accuracy: 1e-9 * wholeReport.volume, name)
+            }
+        }
+    }
+
     func testEpsilonFillDrainsEveryCell() throws {
         for seed in 1...6 {
             let dem0 = randomDEM(width: 30, height: 30, seed: UInt64(seed), holes: seed % 2 == 0)

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// How nodata cells inside the grid (holes not connected to its edge) behave.
 public enum InteriorNodata: String, Sendable, CaseIterable {
     /// Water reaching the hole leaves the domain there, like at the grid's edge; cells next to
@@ -15,11 +17,18 @@ public struct FillOptions: Sendable {
     /// Depressions deeper than this (metres, in DEM units) are kept as real sinks, unfilled.
     public var maxDepth: Double?
     public var interiorNodata: InteriorNodata
+    /// Threads flooding strips of the grid at once; the result is identical for any count.
+    public var threads: Int
+    /// Strips flooded separately (nil: from the grid's height). Fixed by the grid, never by
+    /// `threads`, so that the report's sums do not depend on the thread count. With `epsilon`
+    /// the grid is flooded as one strip.
+    var strips: Int?
 
-    public init(epsilon: Bool = false, maxDepth: Double? = nil, interiorNodata: InteriorNodata = .outlet) {
+    public init(epsilon: Bool = false, maxDepth: Double? = nil, interiorNodata: InteriorNodata = .outlet, threads: Int = 2) {
         self.epsilon = epsilon
         self.maxDepth = maxDepth
         self.interiorNodata = interiorNodata
+        self.threads = threads
     }
 }
 
@@ -47,104 +56,87 @@ public struct FillReport: Sendable, Equatable {
 /// unvisited neighbours are all at least as high, so their level is their own elevation whatever
 /// order they are reached in.
 ///
+/// Large grids are flooded in horizontal strips on several threads and the strips joined
+/// exactly (Barnes 2016, see `FloodStrip`): each strip is flooded with its inner edge rows as
+/// outlets, labelling the watersheds of those rows; the lowest crossing levels between watersheds
+/// give, by a Priority-Flood over that small graph (`SpillGraph`), the level each watershed must
+/// reach; every cell is then raised to its watershed's level if that is higher. The filled surface
+/// is the same as flooding the grid in one piece.
+///
 /// - Postconditions: filled ≥ original everywhere; no valid cell lies below its spill level; with
 ///   `epsilon`, every non-outlet cell has a strictly lower neighbour. Nodata stays nodata.
 /// - Complexity: O(n) queue operations plus O(m log m) for the m cells that pass the heap.
-/// - Determinism: the heap breaks elevation ties by cell index.
+/// - Determinism: the filled surface is unique; the report's sums run in strip order.
 public enum DepressionFilling {
     public static func fill(_ dem: inout Grid<Float>, options: FillOptions = .init(), progress: TaskProgress = .silent) throws -> FillReport {
         let original: [Float]? = options.maxDepth != nil ? dem.cells : nil
         let width = dem.width, height = dem.height, n = dem.count
         try GridLimits.requireIndexable(n, "DEM")
-        let epsilon = options.epsilon
         let nodata = dem.nodata
         let cellArea = try CellMetrics(dem.geometry).area
-        var raised = 0
-        var volume = 0.0
-        var heap = MonotoneCellQueue()
-        var pits = CellStack()
-        var slopes = CellStack()
-        let offsetList = D8.offsets(width: width)
-        let dxs = D8.dx, dys = D8.dy
-        let step = max(n / 100, 1 << 16)
-        var processed = 0
-        // One byte per cell: bit 0 closed, bit 1 on the grid's edge (so interior cells need no division).
-        let isClosed: UInt8 = 1, onEdge: UInt8 = 2
-        var closed = [UInt8](repeating: 0, count: n)
-
+        let threads = max(1, options.threads)
+        try progress.report(0)
+        var flags = [UInt8](repeating: 0, count: n)
+        let strips = options.epsilon ? [FloodStrip(index: 0, first: 0, end: height, hasStripAbove: false, hasStripBelow: false)]
+                                     : stripLayout(dem, count: options.strips ?? defaultStripCount(height: height))
+        var labels = [Int32](repeating: -1, count: strips.count > 1 ? n : 0)
+        var results = [FloodStrip.Result](repeating: .init(), count: strips.count)
+        var raisedToLevel = [(cells: Int, volume: Double)](repeating: (0, 0), count: strips.count)
         try dem.cells.withUnsafeMutableBufferPointer { z in
-            try closed.withUnsafeMutableBufferPointer { done in
-                try offsetList.withUnsafeBufferPointer { offsets in
-                    @inline(__always) func valid(_ v: Float) -> Bool { !v.isNaN && v != nodata }
-                    @inline(__always) func neighbour(_ row: Int, _ column: Int, _ k: Int) -> Int {
-                        let r = row &+ dys[k], c = column &+ dxs[k]
-                        return r >= 0 && c >= 0 && r < height && c < width ? r &* width &+ c : -1
-                    }
-                    /// Whether `cell` (not filled, at its own elevation) has an open neighbour lower than it.
-                    @inline(__always) func hasLowerOpenNeighbour(_ cell: Int, _ zc: Float) -> Bool {
-                        if done[cell] & onEdge == 0 {
-                            for k in 0..<8 {
-                                let nb = cell &+ offsets[k]
-                                if done[nb] & isClosed == 0 && z[nb] < zc { return true }
+            try flags.withUnsafeMutableBufferPointer { flagBuffer in
+                try labels.withUnsafeMutableBufferPointer { labelBuffer in
+                    try results.withUnsafeMutableBufferPointer { resultBuffer in
+                        try raisedToLevel.withUnsafeMutableBufferPointer { levelBuffer in
+                            let zs = SharedBuffer(base: z), fs = SharedBuffer(base: flagBuffer), ls = SharedBuffer(base: labelBuffer)
+                            let rs = SharedBuffer(base: resultBuffer), vs = SharedBuffer(base: levelBuffer)
+                            // Stage 0: nodata closed, strip edges, outlets (reads elevations only).
+                            forEach(strips, threads: threads) { strip in
+                                markCells(strip, z: zs.base, flags: fs.base, width: width, height: height, nodata: nodata)
                             }
-                            return false
-                        }
-                        let row = cell / width, column = cell &- row &* width
-                        for k in 0..<8 {
-                            let nb = neighbour(row, column, k)
-                            if nb >= 0 && done[nb] & isClosed == 0 && z[nb] < zc { return true }
-                        }
-                        return false
-                    }
-                    // Nodata is closed from the start; valid cells on the edge or next to nodata seed the flood.
-                    for i in 0..<n where !valid(z[i]) { done[i] = isClosed }
-                    for row in 0..<height {
-                        for column in 0..<width where row == 0 || column == 0 || row == height &- 1 || column == width &- 1 {
-                            done[row &* width &+ column] |= onEdge
-                        }
-                    }
-                    for row in 0..<height {
-                        for column in 0..<width {
-                            let i = row &* width &+ column
-                            guard done[i] & isClosed == 0 else { continue }
-                            var boundary = done[i] & onEdge != 0
-                            if !boundary {
-                                for k in 0..<8 where !valid(z[i &+ offsets[k]]) { boundary = true; break }
+                            try progress.report(0.05)
+                            // Stage 1: each strip flooded on its own, `threads` strips at a time.
+                            var done = 0
+                            while done < strips.count {
+                                let round = Array(strips[done..<min(strips.count, done + threads)])
+                                forEach(round, threads: threads) { strip in
+                                    rs.base[strip.index] = strip.flood(z: zs.base, flags: fs.base, labels: ls.base, width: width,
+                                                                       epsilon: options.epsilon, cellArea: cellArea)
+                                }
+                                done += round.count
+                                try progress.report(0.05 + 0.85 * Double(done) / Double(strips.count))
                             }
-                            if boundary {
-                                done[i] |= isClosed
-                                heap.push(z[i], i)
+                            guard strips.count > 1 else { return }
+                            // Stage 2: the watersheds' levels, from crossings inside strips and across their edges.
+                            var crossings: [UInt64: Float] = [:]
+                            for result in resultBuffer {
+                                for (key, level) in result.crossings where level < crossings[key] ?? .infinity { crossings[key] = level }
                             }
-                        }
-                    }
-                    while true {
-                        // Cells from the pit queue and the heap sit at the current flood level; traced
-                        // slope cells sit above it, so what they raise must wait in the heap.
-                        let c: Int, level: Float
-                        var atFloodLevel = true
-                        if !pits.isEmpty { c = pits.pop(); level = z[c] }
-                        else if !slopes.isEmpty { c = slopes.pop(); level = z[c]; atFloodLevel = false }
-                        else if !heap.isEmpty { (level, c) = heap.popWithElevation() }
-                        else { break }
-                        processed &+= 1
-                        if processed % step == 0 { try progress.report(Double(processed) / Double(n)) }
-                        let interior = done[c] & onEdge == 0
-                        let row = interior ? 0 : c / width, column = interior ? 0 : c &- row &* width
-                        for k in 0..<8 {
-                            let nb = interior ? c &+ offsets[k] : neighbour(row, column, k)
-                            guard nb >= 0, done[nb] & isClosed == 0 else { continue }
-                            done[nb] |= isClosed
-                            let zn = z[nb]
-                            if zn < level || (epsilon && zn == level) {
-                                let filled = epsilon ? level.nextUp : level
-                                z[nb] = filled
-                                raised &+= 1
-                                volume += Double(filled - zn) * cellArea[nb / width]
-                                if atFloodLevel { pits.push(nb) } else { heap.push(filled, nb) }
-                            } else if hasLowerOpenNeighbour(nb, zn) {
-                                heap.push(zn, nb)
-                            } else {
-                                slopes.push(nb)
+                            for (upper, lower) in zip(strips, strips.dropFirst()) {
+                                let a = (upper.end - 1) * width, b = lower.first * width
+                                for column in 0..<width where labelBuffer[a + column] >= 0 {
+                                    for dc in -1...1 where column + dc >= 0 && column + dc < width && labelBuffer[b + column + dc] >= 0 {
+                                        FloodStrip.record(labelBuffer[a + column], labelBuffer[b + column + dc],
+                                                          max(z[a + column], z[b + column + dc]), in: &crossings)
+                                    }
+                                }
+                            }
+                            let level = SpillGraph.levels(labelCount: 1 + 2 * (strips.count - 1) * width, crossings: crossings)
+                            try progress.report(0.92)
+                            // Stage 3: every cell up to its watershed's level.
+                            forEach(strips, threads: threads) { strip in
+                                var cells = 0, volume = 0.0
+                                for row in strip.first..<strip.end {
+                                    for i in row * width..<(row + 1) * width {
+                                        let label = ls.base[i]
+                                        guard label > 0 else { continue }
+                                        let target = level[Int(label)]
+                                        guard target.isFinite, target > zs.base[i] else { continue }
+                                        volume += Double(target - zs.base[i]) * cellArea[row]
+                                        if fs.base[i] & FloodFlag.raised == 0 { cells += 1 }
+                                        zs.base[i] = target
+                                    }
+                                }
+                                vs.base[strip.index] = (cells, volume)
                             }
                         }
                     }
@@ -152,11 +144,70 @@ public enum DepressionFilling {
             }
         }
         try progress.report(1)
-        var report = FillReport(raisedCells: raised, volume: volume, keptSinks: 0)
+        var report = FillReport(raisedCells: 0, volume: 0, keptSinks: 0)
+        for result in results { report.raisedCells += result.raisedCells; report.volume += result.volume }
+        for extra in raisedToLevel { report.raisedCells += extra.cells; report.volume += extra.volume }
         if let original, let maxDepth = options.maxDepth {
             restoreDeepDepressions(&dem, original: original, maxDepth: Float(maxDepth), cellArea: cellArea, report: &report)
         }
         return report
+    }
+
+    /// Strips of at least 256 rows, at most 8: enough for two to four threads to share the work,
+    /// few enough that the strips' edges stay a small part of the grid.
+    static func defaultStripCount(height: Int) -> Int { max(1, min(8, height / 256)) }
+
+    /// Cuts the rows into `count` strips holding about as many valid cells each (at least two rows each).
+    static func stripLayout(_ dem: Grid<Float>, count: Int) -> [FloodStrip] {
+        let width = dem.width, height = dem.height
+        var validInRow = [Int](repeating: 0, count: height)
+        var total = 0
+        for row in 0..<height {
+            for i in row * width..<(row + 1) * width where dem.isValid(at: i) { validInRow[row] += 1 }
+            total += validInRow[row]
+        }
+        var cuts = [0]
+        var sum = 0
+        for row in 0..<height {
+            sum += validInRow[row]
+            let last = cuts[cuts.count - 1]
+            if cuts.count < count, sum * count >= cuts.count * total, row + 1 - last >= 2, height - (row + 1) >= 2 { cuts.append(row + 1) }
+        }
+        cuts.append(height)
+        let strips = cuts.count - 1
+        return (0..<strips).map { s in
+            FloodStrip(index: s, first: cuts[s], end: cuts[s + 1], hasStripAbove: s > 0, hasStripBelow: s < strips - 1)
+        }
+    }
+
+    /// Closes nodata, marks strip edges and outlets (grid edge, next to nodata) in the strip's rows.
+    private static func markCells(_ strip: FloodStrip, z: UnsafeMutableBufferPointer<Float>, flags: UnsafeMutableBufferPointer<UInt8>,
+                                  width: Int, height: Int, nodata: Float?) {
+        @inline(__always) func valid(_ v: Float) -> Bool { !v.isNaN && v != nodata }
+        for row in strip.first..<strip.end {
+            for column in 0..<width {
+                let i = row * width + column
+                guard valid(z[i]) else { flags[i] = FloodFlag.closed; continue }
+                var f: UInt8 = 0
+                let gridEdge = row == 0 || column == 0 || row == height - 1 || column == width - 1
+                if gridEdge || row == strip.first || row == strip.end - 1 { f |= FloodFlag.onEdge }
+                var outlet = gridEdge
+                if !gridEdge {
+                    for k in 0..<8 where !valid(z[(row + D8.dy[k]) * width + column + D8.dx[k]]) { outlet = true; break }
+                }
+                if outlet { f |= FloodFlag.outlet }
+                flags[i] = f
+            }
+        }
+    }
+
+    /// Runs `body` for each strip on up to `threads` threads.
+    private static func forEach(_ strips: [FloodStrip], threads: Int, _ body: @Sendable (FloodStrip) -> Void) {
+        if threads <= 1 || strips.count <= 1 {
+            for strip in strips { body(strip) }
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: strips.count) { body(strips[$0]) }
     }
 
     /// Restores the original elevations of every depression (8-connected region of raised cells)
