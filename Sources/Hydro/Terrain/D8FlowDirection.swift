@@ -38,7 +38,7 @@ public enum D8FlowDirection {
         var directions = try FlowDirections(geometry: dem.geometry, codes: codes)
         codes = []  // the directions own the only copy: flat resolution then edits it in place
         if resolveFlats {
-            try FlatResolution.resolve(&directions, dem: dem, progress: progress.scaled(from: 0.5, to: 1))
+            try FlatResolution.resolve(&directions, dem: dem, threads: threads, progress: progress.scaled(from: 0.5, to: 1))
         }
         try progress.report(1)
         return directions

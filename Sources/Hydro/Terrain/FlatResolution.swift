@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Drains flats: connected cells of equal elevation without a lower neighbour.
 ///
 /// Barnes, Lehman & Mulla (2014), "An efficient assignment of drainage direction over flat
@@ -15,7 +17,7 @@
 /// - Postcondition: every flat cell connected to a low edge drains; flats with no low edge
 ///   (kept sinks) stay `D8.noFlow`.
 enum FlatResolution {
-    static func resolve(_ directions: inout FlowDirections, dem: Grid<Float>, progress: TaskProgress) throws {
+    static func resolve(_ directions: inout FlowDirections, dem: Grid<Float>, threads: Int = 2, progress: TaskProgress) throws {
         let width = dem.width, height = dem.height, n = dem.count
         let nodata = dem.nodata
         let offsetList = D8.offsets(width: width)
@@ -93,46 +95,26 @@ enum FlatResolution {
                                     }
                                     highEdges.removeAll { label[Int($0)] == 0 }
                                     try progress.report(0.4)
-                                    var flatHeight = [Int32](repeating: 0, count: Int(labelCount) + 1)
-
-                                    /// Breadth-first rings from `seeds` over the flat cells of each seed's flat:
-                                    /// `visit(cell, ring)` records a cell the first time it is reached and says so,
-                                    /// so every cell enters a ring once.
-                                    func breadthFirst(_ seeds: [Int32], _ visit: (Int, Int32) -> Bool) {
-                                        var current: [Int32] = []
-                                        for seed in seeds where visit(Int(seed), 1) { current.append(seed) }
-                                        var next: [Int32] = []
-                                        var loops: Int32 = 1
-                                        while !current.isEmpty {
-                                            loops += 1
-                                            for c in current {
-                                                let l = label[Int(c)]
-                                                forEachNeighbour(Int(cell[Int(c)])) { j in
-                                                    let cj = id[j]
-                                                    if cj >= 0 && codes[j] == D8.noFlow && label[Int(cj)] == l && visit(Int(cj), loops) { next.append(cj) }
-                                                }
-                                            }
-                                            swap(&current, &next)
-                                            next.removeAll(keepingCapacity: true)
+                                    // The two gradients are independent: built at once on two threads.
+                                    var towards = [Int32](repeating: 0, count: count)
+                                    towards.withUnsafeMutableBufferPointer { t in
+                                        let grid = FlatGrid(id: SharedReadOnlyBuffer(base: UnsafeBufferPointer(id)), cells: SharedReadOnlyBuffer(base: cell),
+                                                            codes: SharedReadOnlyBuffer(base: UnsafeBufferPointer(codes)),
+                                                            labels: SharedReadOnlyBuffer(base: UnsafeBufferPointer(label)), width: width, height: height)
+                                        let jobs = [(highEdges, SharedBuffer(base: m)), (lowEdges, SharedBuffer(base: t))]
+                                        if threads > 1 {
+                                            DispatchQueue.concurrentPerform(iterations: 2) { grid.rings(from: jobs[$0].0, into: jobs[$0].1.base) }
+                                        } else {
+                                            for job in jobs { grid.rings(from: job.0, into: job.1.base) }
                                         }
                                     }
-                                    // Gradient away from higher terrain.
-                                    breadthFirst(highEdges) { c, loops in
-                                        guard m[c] == 0 else { return false }
-                                        m[c] = loops
-                                        flatHeight[Int(label[c])] = loops
-                                        return true
-                                    }
-                                    try progress.report(0.6)
-                                    // Gradient towards lower terrain, combined with the first.
-                                    for c in 0..<count where m[c] != 0 { m[c] = -m[c] }
-                                    breadthFirst(lowEdges) { c, loops in
-                                        guard m[c] <= 0 else { return false }
-                                        let v = m[c]
-                                        m[c] = v < 0 ? flatHeight[Int(label[c])] + v + 2 * loops : 2 * loops
-                                        return true
-                                    }
                                     try progress.report(0.8)
+                                    // mask = 2·towards + (the flat's height − away), or 2·towards off the away gradient.
+                                    var flatHeight = [Int32](repeating: 0, count: Int(labelCount) + 1)
+                                    for c in 0..<count where m[c] > flatHeight[Int(label[c])] { flatHeight[Int(label[c])] = m[c] }
+                                    for c in 0..<count {
+                                        m[c] = m[c] > 0 ? flatHeight[Int(label[c])] - m[c] + 2 * towards[c] : 2 * towards[c]
+                                    }
                                     // Each flat cell drains to its neighbour of the same flat with the lowest mask
                                     // (cardinal neighbours first when masks tie). Directions assigned here never
                                     // make another cell a flat cell, so editing in place is safe.
@@ -160,5 +142,53 @@ enum FlatResolution {
         }
         try progress.report(1)
     }
+}
 
+/// The flat cells in compact numbering, readable from several threads.
+private struct FlatGrid: Sendable {
+    let id: SharedReadOnlyBuffer<Int32>
+    let cells: SharedReadOnlyBuffer<Int32>
+    let codes: SharedReadOnlyBuffer<UInt8>
+    let labels: SharedReadOnlyBuffer<Int32>
+    let width: Int
+    let height: Int
+
+    /// Breadth-first rings from `seeds` (ring 1) over the flat cells of each seed's flat: writes
+    /// each reached cell's ring into `ring` (0: not reached), every cell entering one ring once.
+    func rings(from seeds: [Int32], into ring: UnsafeMutableBufferPointer<Int32>) {
+        let offsets = D8.offsets(width: width)
+        var current: [Int32] = []
+        for seed in seeds where ring[Int(seed)] == 0 {
+            ring[Int(seed)] = 1
+            current.append(seed)
+        }
+        var next: [Int32] = []
+        var loops: Int32 = 1
+        while !current.isEmpty {
+            loops += 1
+            for c in current {
+                let l = labels.base[Int(c)]
+                let i = Int(cells.base[Int(c)])
+                let row = i / width, column = i &- row &* width
+                let interior = row > 0 && column > 0 && row < height &- 1 && column < width &- 1
+                for k in 0..<8 {
+                    let j: Int
+                    if interior {
+                        j = i &+ offsets[k]
+                    } else {
+                        let r = row &+ D8.dy[k], col = column &+ D8.dx[k]
+                        guard r >= 0, col >= 0, r < height, col < width else { continue }
+                        j = r &* width &+ col
+                    }
+                    let cj = id.base[j]
+                    if cj >= 0 && codes.base[j] == D8.noFlow && labels.base[Int(cj)] == l && ring[Int(cj)] == 0 {
+                        ring[Int(cj)] = loops
+                        next.append(cj)
+                    }
+                }
+            }
+            swap(&current, &next)
+            next.removeAll(keepingCapacity: true)
+        }
+    }
 }
