@@ -290,6 +290,35 @@ final class AccumulationTests: XCTestCase {
         }
     }
 
+    /// A grid tall enough to be walked in bands: every cell's total equals the split-flow
+    /// accumulation of the same directions (one piece, a stack instead of bands), flags and outlets
+    /// agree, and one and two threads give identical bits.
+    func testBandedAccumulationEqualsOnePiece() throws {
+        var dem = SyntheticTerrain.valley(width: 70, height: 1300, seed: 9, pits: 200)
+        for i in stride(from: 700, to: dem.count, by: 1777) { dem.cells[i] = -9999 }
+        _ = try DepressionFilling.fill(&dem)
+        let d = try D8FlowDirection.compute(dem)
+        var rng = SeededGenerator(seed: 4)
+        let weights = try Grid<Double>(geometry: dem.geometry, cells: (0..<dem.count).map { _ in rng.unit() * 10 })
+        for weight in [AccumulationWeight.cells, .grid(weights)] {
+            let banded = try FlowAccumulation.accumulate(d, weight: weight, threads: 2)
+            let serial = try FlowAccumulation.accumulate(d, weight: weight, threads: 1)
+            let reference = try FlowAccumulation.accumulate(FlowProportions(d), weight: weight)
+            XCTAssertEqual(banded.values.cells.map(\.bitPattern), serial.values.cells.map(\.bitPattern))
+            XCTAssertEqual(banded.incomplete, serial.incomplete)
+            XCTAssertEqual(banded.outlets, serial.outlets)
+            XCTAssertEqual(banded.incomplete, reference.incomplete)
+            for i in 0..<dem.count where dem.isValid(at: i) {
+                let expected = reference.values.cells[i]
+                if abs(banded.values.cells[i] - expected) > 1e-9 * max(1, expected) {
+                    XCTFail("cell \(i): \(banded.values.cells[i]), one piece \(expected)")
+                    break
+                }
+            }
+            XCTAssertEqual(banded.outletTotal, reference.outletTotal, accuracy: 1e-9 * reference.outletTotal)
+        }
+    }
+
     func testCycleIsReportedNotLooped() throws {
         // Two cells pointing at each other (E then W).
         let d = try FlowDirections(geometry: .metric(width: 4, height: 1), codes: [0, 0, 4, 4])

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// What each cell contributes to the accumulation.
 public enum AccumulationWeight {
     /// Every valid cell counts 1: the result is the number of upstream cells, itself included.
@@ -48,11 +50,16 @@ public struct Accumulation {
 
 /// Upstream accumulation over D8 directions in topological order, without recursion.
 ///
-/// Each cell's total is its own weight plus the totals of the cells draining into it. Cells are
-/// visited in raster order; from every cell that has no unprocessed upstream neighbour, the walk
-/// goes downstream for as long as the next cell has received all of its inflows (in-degree
-/// counting, as in Kahn's topological sort), so each cell is finalised exactly once, with no
-/// stack or queue and one byte of in-degree per cell.
+/// Each cell's total is its own weight plus the totals of the cells draining into it. From every
+/// cell with no upstream neighbour the walk goes downstream for as long as the next cell has
+/// received all of its inflows (in-degree counting, as in Kahn's topological sort), so each cell
+/// is finalised exactly once, with no stack or queue and one byte of in-degree per cell.
+///
+/// The grid is cut into bands of rows walked at once on several threads: a walk that would enter
+/// another band leaves what it carries in its band's outbox, and the outboxes are then emptied in
+/// band order on one thread, the walks continuing across bands (only the cells downstream of a
+/// band crossing, mostly river channels, wait for that). The bands depend on the grid alone, so
+/// every sum runs in the same order for any thread count.
 ///
 /// Boundary incompleteness (TauDEM's "edge contamination", GRASS's negative accumulation): a
 /// valid cell next to the grid edge or a nodata cell whose own water stays inside the grid
@@ -64,74 +71,50 @@ public struct Accumulation {
 ///   valid cell is counted once. Throws `HydroError.Kind.cycle` if the directions contain a cycle.
 public enum FlowAccumulation {
     public static func accumulate(_ directions: FlowDirections, weight: AccumulationWeight = .cells,
-                                  interiorNodata: InteriorNodata = .outlet,
+                                  interiorNodata: InteriorNodata = .outlet, threads: Int = 2,
                                   progress: TaskProgress = .silent) throws -> Accumulation {
         let geometry = directions.geometry
         let width = geometry.width, height = geometry.height, n = geometry.cellCount
         let codes = directions.codes
         var values = try weight.initialValues(geometry) { codes[$0] != D8.noData }
         let sinkHoles = interiorNodata == .sink ? Self.interiorHoles(codes, width: width, height: height) : []
-
-        // In-degree of every cell, and the cells whose upstream area opens onto the outside.
+        let bandCount = max(1, min(8, height / 256))
+        let bands = (0..<bandCount).map { (first: $0 * height / bandCount, end: ($0 + 1) * height / bandCount) }
         var inDegree = [UInt8](repeating: 0, count: n)
         var incomplete = [Bool](repeating: false, count: n)
-        var outlets: [Int] = []
-        let offsetList = D8.offsets(width: width)
-        inDegree.withUnsafeMutableBufferPointer { pending in
-            incomplete.withUnsafeMutableBufferPointer { open in
-                codes.withUnsafeBufferPointer { code in
-                    offsetList.withUnsafeBufferPointer { offsets in
-                        // Row by row, so interior cells need no division or bounds test.
-                        for row in 0..<height {
-                            let interiorRow = row > 0 && row < height &- 1
-                            for column in 0..<width {
-                                let i = row &* width &+ column
-                                let k = code[i]
-                                guard k != D8.noData else { continue }
-                                if interiorRow && column > 0 && column < width &- 1 {
-                                    var touchesOutside = false
-                                    for o in 0..<8 where code[i &+ offsets[o]] == D8.noData { touchesOutside = true; break }
-                                    if k < 8, code[i &+ offsets[Int(k)]] != D8.noData {
-                                        pending[i &+ offsets[Int(k)]] &+= 1
-                                        if touchesOutside && opensOntoOutside(i, codes: codes, sinkHoles: sinkHoles, width: width, height: height) {
-                                            open[i] = true
-                                        }
-                                    } else {
-                                        outlets.append(i)
-                                    }
-                                } else if let d = directions.downstream(of: i) {
-                                    pending[d] &+= 1
-                                    if opensOntoOutside(i, codes: codes, sinkHoles: sinkHoles, width: width, height: height) { open[i] = true }
-                                } else {
-                                    outlets.append(i)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        try progress.report(0.3)
-
+        var outletsByBand = [[Int]](repeating: [], count: bandCount)
+        var outboxes = [[(to: Int32, from: Int32)]](repeating: [], count: bandCount)
         let done: UInt8 = 0xFF
-        var ticker = ProgressTicker(progress.scaled(from: 0.3, to: 1), total: n)
-        var finished = 0
         try values.withUnsafeMutableBufferPointer { total in
             try inDegree.withUnsafeMutableBufferPointer { pending in
                 try incomplete.withUnsafeMutableBufferPointer { open in
-                    for start in 0..<n where pending[start] == 0 && codes[start] != D8.noData {
-                        var c = start
-                        while true {
-                            pending[c] = done
-                            finished &+= 1
-                            guard let d = directions.downstream(of: c) else { break }
-                            total[d] += total[c]
-                            if open[c] { open[d] = true }
-                            pending[d] &-= 1
-                            guard pending[d] == 0 else { break }
-                            c = d
+                    try codes.withUnsafeBufferPointer { code in
+                        try outletsByBand.withUnsafeMutableBufferPointer { outletLists in
+                            try outboxes.withUnsafeMutableBufferPointer { outboxLists in
+                                let grid = D8Walk(code: SharedReadOnlyBuffer(base: code), total: SharedBuffer(base: total),
+                                                  pending: SharedBuffer(base: pending), open: SharedBuffer(base: open),
+                                                  width: width, height: height)
+                                let outlets = SharedBuffer(base: outletLists), outbox = SharedBuffer(base: outboxLists)
+                                // In-degrees counted from each cell's own neighbours, so a band writes only its own cells.
+                                runBands(bandCount, threads: threads) { b in
+                                    outlets.base[b] = grid.countInflows(rows: bands[b].first..<bands[b].end, sinkHoles: sinkHoles)
+                                }
+                                try progress.report(0.3)
+                                runBands(bandCount, threads: threads) { b in
+                                    outbox.base[b] = grid.walkFromSources(rows: bands[b].first..<bands[b].end)
+                                }
+                                try progress.report(0.8)
+                                for list in outboxLists {
+                                    for (to, from) in list {
+                                        let d = Int(to), c = Int(from)
+                                        total[d] += total[c]
+                                        if open[c] { open[d] = true }
+                                        pending[d] &-= 1
+                                        if pending[d] == 0 { grid.walk(from: d, rows: 0..<height) }
+                                    }
+                                }
+                            }
                         }
-                        try ticker.tick(finished)
                     }
                 }
             }
@@ -142,13 +125,22 @@ public enum FlowAccumulation {
         }
         try progress.report(1)
         return Accumulation(values: Grid(geometry: geometry, trustedCells: values, nodata: .nan),
-                            incomplete: incomplete, outlets: outlets)
+                            incomplete: incomplete, outlets: outletsByBand.flatMap { $0 })
+    }
+
+    /// Runs `body` for bands 0..<count on up to `threads` threads.
+    private static func runBands(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
+        if threads <= 1 || count <= 1 {
+            for b in 0..<count { body(b) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: count, execute: body)
+        }
     }
 
     /// Whether cell `i` touches the outside (edge or nodata that is not a sink hole) while its own
     /// water stays inside, so outside water may flow into it.
     @inline(__always)
-    private static func opensOntoOutside(_ i: Int, codes: [UInt8], sinkHoles: [Bool], width: Int, height: Int) -> Bool {
+    fileprivate static func opensOntoOutside(_ i: Int, codes: UnsafeBufferPointer<UInt8>, sinkHoles: [Bool], width: Int, height: Int) -> Bool {
         let row = i / width, column = i % width
         for k in 0..<8 {
             let r = row + D8.dy[k], c = column + D8.dx[k]
@@ -252,5 +244,95 @@ extension FlowAccumulation {
                                   incomplete: incomplete, outlets: outlets)
         result.leavingOverride = leavingTotal
         return result
+    }
+}
+
+/// The buffers of a D8 accumulation, shared by the threads that walk bands of rows.
+private struct D8Walk: Sendable {
+    let code: SharedReadOnlyBuffer<UInt8>
+    let total: SharedBuffer<Double>
+    let pending: SharedBuffer<UInt8>
+    let open: SharedBuffer<Bool>
+    let width: Int
+    let height: Int
+
+    /// Sets each valid cell's in-degree (the neighbours draining into it) and whether its upstream
+    /// area opens onto the outside; returns the band's outlets in raster order.
+    func countInflows(rows: Range<Int>, sinkHoles: [Bool]) -> [Int] {
+        let code = self.code.base, pending = self.pending.base, open = self.open.base
+        let offsets = D8.offsets(width: width)
+        var outlets: [Int] = []
+        for row in rows {
+            let interiorRow = row > 0 && row < height &- 1
+            for column in 0..<width {
+                let i = row &* width &+ column
+                let k = code[i]
+                guard k != D8.noData else { continue }
+                var inflows: UInt8 = 0
+                var touchesOutside = false
+                var drainsInside = false
+                if interiorRow && column > 0 && column < width &- 1 {
+                    for o in 0..<8 {
+                        let j = code[i &+ offsets[o]]
+                        if j == D8.noData { touchesOutside = true } else if Int(j) == D8.opposite(o) { inflows &+= 1 }
+                    }
+                    drainsInside = k < 8 && code[i &+ offsets[Int(k)]] != D8.noData
+                } else {
+                    touchesOutside = true
+                    for o in 0..<8 {
+                        let r = row &+ D8.dy[o], c = column &+ D8.dx[o]
+                        guard r >= 0, c >= 0, r < height, c < width else { continue }
+                        if Int(code[r &* width &+ c]) == D8.opposite(o) { inflows &+= 1 }
+                    }
+                    if k < 8 {
+                        let r = row &+ D8.dy[Int(k)], c = column &+ D8.dx[Int(k)]
+                        drainsInside = r >= 0 && c >= 0 && r < height && c < width && code[r &* width &+ c] != D8.noData
+                    }
+                }
+                pending[i] = inflows
+                if !drainsInside {
+                    outlets.append(i)
+                } else if touchesOutside && FlowAccumulation.opensOntoOutside(i, codes: code, sinkHoles: sinkHoles, width: width, height: height) {
+                    open[i] = true
+                }
+            }
+        }
+        return outlets
+    }
+
+    /// Walks down from every cell of the band without inflow; returns what must cross into other
+    /// bands (receiving cell, giving cell), in the order the walks reached the band's edge.
+    func walkFromSources(rows: Range<Int>) -> [(to: Int32, from: Int32)] {
+        var outbox: [(to: Int32, from: Int32)] = []
+        for start in rows.lowerBound &* width..<rows.upperBound &* width where pending.base[start] == 0 && code.base[start] != D8.noData {
+            if let crossing = walk(from: start, rows: rows) { outbox.append(crossing) }
+        }
+        return outbox
+    }
+
+    /// Finalises `start` and the cells below it for as long as each has received all its inflows,
+    /// staying in `rows`; returns the step that would leave them, if the walk ends there.
+    @discardableResult
+    func walk(from start: Int, rows: Range<Int>) -> (to: Int32, from: Int32)? {
+        let code = self.code.base, total = self.total.base, pending = self.pending.base, open = self.open.base
+        var c = start
+        var row = c / width, column = c &- row &* width
+        while true {
+            pending[c] = 0xFF
+            let k = Int(code[c])
+            guard k < 8 else { return nil }
+            let r = row &+ D8.dy[k], col = column &+ D8.dx[k]
+            guard r >= 0, col >= 0, r < height, col < width else { return nil }
+            let d = r &* width &+ col
+            guard code[d] != D8.noData else { return nil }
+            guard rows.contains(r) else { return (Int32(d), Int32(c)) }
+            total[d] += total[c]
+            if open[c] { open[d] = true }
+            pending[d] &-= 1
+            guard pending[d] == 0 else { return nil }
+            c = d
+            row = r
+            column = col
+        }
     }
 }
