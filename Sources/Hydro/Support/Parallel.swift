@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// A buffer pointer handed to worker threads that write disjoint parts of it.
 ///
@@ -27,4 +28,43 @@ enum Parallel {
             if first < end { body(first, end) }
         }
     }
+
+    /// Runs `body(0..<count)` on up to `threads` threads, each taking the next item when it is
+    /// free, and reports the share of items finished to `progress` from the calling thread.
+    /// When `progress` asks to stop, the items already started still finish before this throws.
+    static func forEach(_ count: Int, threads: Int, progress: TaskProgress, _ body: @escaping @Sendable (Int) -> Void) throws {
+        guard threads > 1, count > 1 else {
+            for k in 0..<count {
+                body(k)
+                try progress.report(Double(k + 1) / Double(count))
+            }
+            return
+        }
+        let finished = FinishedCount()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            DispatchQueue.concurrentPerform(iterations: count) { k in
+                body(k)
+                finished.add()
+            }
+        }
+        while group.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
+            do {
+                try progress.report(Double(finished.value) / Double(count))
+            } catch {
+                group.wait()
+                throw error
+            }
+        }
+        try progress.report(1)
+    }
+}
+
+/// A counter shared by worker threads.
+private final class FinishedCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    func add() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
 }

@@ -94,16 +94,10 @@ public enum DepressionFilling {
                                 markCells(strip, z: zs.base, flags: fs.base, width: width, height: height, nodata: nodata)
                             }
                             try progress.report(0.05)
-                            // Stage 1: each strip flooded on its own, `threads` strips at a time.
-                            var done = 0
-                            while done < strips.count {
-                                let round = Array(strips[done..<min(strips.count, done + threads)])
-                                forEach(round, threads: threads) { strip in
-                                    rs.base[strip.index] = strip.flood(z: zs.base, flags: fs.base, labels: ls.base, width: width,
-                                                                       epsilon: options.epsilon, cellArea: cellArea)
-                                }
-                                done += round.count
-                                try progress.report(0.05 + 0.85 * Double(done) / Double(strips.count))
+                            // Stage 1: each strip flooded on its own; a thread takes the next strip when it is free.
+                            try Parallel.forEach(strips.count, threads: threads, progress: progress.scaled(from: 0.05, to: 0.9)) { k in
+                                rs.base[k] = strips[k].flood(z: zs.base, flags: fs.base, labels: ls.base, width: width,
+                                                             epsilon: options.epsilon, cellArea: cellArea)
                             }
                             guard strips.count > 1 else { return }
                             // Stage 2: the watersheds' levels, from crossings inside strips and across their edges.
