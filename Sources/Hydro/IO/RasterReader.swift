@@ -50,6 +50,11 @@ final class RasterDataset {
         self.path = path
         try requireExists(path)
         CPLErrorReset()
+        // Compressed GeoTIFF tiles are then decoded on all cores (GDAL ≥ 3.6), unless the user set
+        // GDAL_NUM_THREADS; only for reading, so that written files never depend on threads.
+        let decodeInParallel = CPLGetConfigOption("GDAL_NUM_THREADS", nil) == nil
+        if decodeInParallel { CPLSetThreadLocalConfigOption("GDAL_NUM_THREADS", "ALL_CPUS") }
+        defer { if decodeInParallel { CPLSetThreadLocalConfigOption("GDAL_NUM_THREADS", nil) } }
         guard let h = GDALOpenEx(path, UInt32(GDAL_OF_RASTER | GDAL_OF_READONLY), nil, nil, nil) else {
             let reason = GDALRuntime.lastError(or: "not a raster GDAL can read")
             throw HydroError(.io, path, reason.contains(path) ? "cannot open: \(reason.replacingPath(path))" : "cannot open as a raster: \(reason)")

@@ -77,34 +77,19 @@ enum FlatResolution {
             }
         }
         try progress.report(0.8)
-        // Each flat cell drains to its neighbour of the same flat with the lowest mask (cardinal
-        // neighbours first when masks tie). Directions assigned here never make another cell a
-        // flat cell, so editing in place is safe.
+        // Each flat cell drains to its neighbour of the same flat with the lowest mask.
         let height0 = away.max() ?? 0
         dem.cells.withUnsafeBufferPointer { z in
             directions.codes.withUnsafeMutableBufferPointer { codes in
                 compact.withUnsafeBufferPointer { id in
                     away.withUnsafeBufferPointer { a in
                         towards.withUnsafeBufferPointer { t in
-                            @inline(__always) func mask(_ c: Int) -> Int32 {
-                                a[c] > 0 ? height0 - a[c] + 2 * t[c] : 2 * t[c]
-                            }
-                            for i in 0..<n where codes[i] == D8.noFlow {
-                                let c = Int(id[i])
-                                guard t[c] > 0 else { continue }  // a flat without a low edge
-                                let row = i / width, column = i - row * width
-                                var best = -1
-                                var lowest = mask(c)
-                                for k in D8.cardinalFirst {
-                                    let r = row + D8.dy[k], col = column + D8.dx[k]
-                                    guard r >= 0, col >= 0, r < height, col < width else { continue }
-                                    let j = r * width + col
-                                    let cj = Int(id[j])
-                                    guard cj >= 0, z[j] == z[i], mask(cj) < lowest else { continue }
-                                    lowest = mask(cj)
-                                    best = k
-                                }
-                                if best >= 0 { codes[i] = UInt8(best) }
+                            let masks = FlatMasks(z: SharedReadOnlyBuffer(base: z), id: SharedReadOnlyBuffer(base: id),
+                                                  away: SharedReadOnlyBuffer(base: a), towards: SharedReadOnlyBuffer(base: t),
+                                                  height0: height0, width: width, height: height)
+                            let out = SharedBuffer(base: codes)
+                            Parallel.forEachRowBand(rows: height, threads: threads) { first, end in
+                                for row in first..<end { masks.drainRow(row, codes: out.base) }
                             }
                         }
                     }
@@ -176,6 +161,47 @@ private struct FlatCells: Sendable {
             }
             swap(&current, &next)
             next.removeAll(keepingCapacity: true)
+        }
+    }
+}
+
+/// The combined gradients, and the direction each flat cell takes from them.
+private struct FlatMasks: Sendable {
+    let z: SharedReadOnlyBuffer<Float>
+    let id: SharedReadOnlyBuffer<Int32>
+    let away: SharedReadOnlyBuffer<Int32>
+    let towards: SharedReadOnlyBuffer<Int32>
+    /// The largest away-gradient of all flats (`C` in the mask).
+    let height0: Int32
+    let width: Int
+    let height: Int
+
+    @inline(__always) func mask(_ c: Int) -> Int32 {
+        let a = away.base[c], t = towards.base[c]
+        return a > 0 ? height0 - a + 2 * t : 2 * t
+    }
+
+    /// Each flat cell of `row` drains to its neighbour of the same flat with the lowest mask
+    /// (cardinal neighbours first when masks tie). Directions assigned here never make another
+    /// cell a flat cell, so rows can be done in any order, in place.
+    func drainRow(_ row: Int, codes: UnsafeMutableBufferPointer<UInt8>) {
+        for column in 0..<width {
+            let i = row * width + column
+            guard codes[i] == D8.noFlow else { continue }
+            let c = Int(id.base[i])
+            guard towards.base[c] > 0 else { continue }  // a flat without a low edge
+            var best = -1
+            var lowest = mask(c)
+            for k in D8.cardinalFirst {
+                let r = row + D8.dy[k], col = column + D8.dx[k]
+                guard r >= 0, col >= 0, r < height, col < width else { continue }
+                let j = r * width + col
+                let cj = Int(id.base[j])
+                guard cj >= 0, z.base[j] == z.base[i], mask(cj) < lowest else { continue }
+                lowest = mask(cj)
+                best = k
+            }
+            if best >= 0 { codes[i] = UInt8(best) }
         }
     }
 }
