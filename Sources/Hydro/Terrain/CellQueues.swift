@@ -86,20 +86,27 @@ struct CellFIFO {
     }
 }
 
-/// A monotone priority queue of (elevation, index) keys packed like `CellHeap`'s: a radix heap
-/// (Ahuja, Mehlhorn, Orlin & Tarjan 1990). It requires every key pushed after a pop to be larger
-/// than the key popped, which Priority-Flood guarantees (a cell is only ever queued above the
-/// current flood level), and then costs O(1) per push and amortised O(log range) per pop, with
-/// sequential memory access instead of a binary heap's cache misses. Pops the exact minimum, so
-/// elevation ties still come out in index order.
+/// A monotone priority queue of cells by elevation: a radix heap (Ahuja, Mehlhorn, Orlin &
+/// Tarjan 1990) over the order-preserving bits of the elevation (`CellHeap.orderedBits`). It
+/// requires every elevation pushed after a pop to be at least the one popped, which
+/// Priority-Flood guarantees (a cell is only ever queued at or above the current flood level), and
+/// then costs O(1) per push and amortised O(32) per pop, with sequential memory access instead of
+/// a binary heap's cache misses. Cells of equal elevation come out newest first without ever being
+/// sorted (a DEM in whole metres has many); the order is fixed by the pushes, and the filled
+/// surface does not depend on it.
 struct MonotoneCellQueue {
-    private var buckets = [[UInt64]](repeating: [], count: 65)
-    private var last: UInt64 = 0
+    /// Entries packed as `CellHeap.key`. Bucket 0 holds those at the last popped elevation, bucket b
+    /// those whose elevation bits first differ from it at bit b − 1.
+    private var buckets = [[UInt64]](repeating: [], count: 33)
+    private var last: UInt32 = 0
     private(set) var count = 0
 
     var isEmpty: Bool { count == 0 }
 
-    @inline(__always) private func bucket(_ key: UInt64) -> Int { key == last ? 0 : 64 - (key ^ last).leadingZeroBitCount }
+    @inline(__always) private func bucket(_ key: UInt64) -> Int {
+        let high = UInt32(truncatingIfNeeded: key >> 32)
+        return high == last ? 0 : 32 - (high ^ last).leadingZeroBitCount
+    }
 
     @inline(__always) mutating func push(_ z: Float, _ cell: Int) {
         let key = CellHeap.key(z, cell)
@@ -107,23 +114,26 @@ struct MonotoneCellQueue {
         count &+= 1
     }
 
-    /// Removes the lowest entry and returns its cell and the elevation it was queued with, which
+    /// Removes a lowest entry and returns its cell and the elevation it was queued with, which
     /// spares the caller a memory read of a cell that is rarely in cache.
     mutating func popWithElevation() -> (z: Float, cell: Int) {
-        let cell = pop()  // the popped key is `last`
-        return (CellHeap.elevation(last), cell)
+        let cell = pop()  // popped at elevation `last`
+        return (CellHeap.elevation(UInt64(last) << 32), cell)
     }
 
     mutating func pop() -> Int {
         if buckets[0].isEmpty {
             var i = 1
             while buckets[i].isEmpty { i += 1 }
-            var smallest = UInt64.max
-            for key in buckets[i] where key < smallest { smallest = key }
+            var smallest = UInt32.max
+            for key in buckets[i] { smallest = min(smallest, UInt32(truncatingIfNeeded: key >> 32)) }
             last = smallest
-            let moving = buckets[i]
-            buckets[i].removeAll(keepingCapacity: true)
+            // Every entry of bucket i now falls into a lower bucket; its storage is reused afterwards.
+            var moving: [UInt64] = []
+            swap(&moving, &buckets[i])
             for key in moving { buckets[bucket(key)].append(key) }
+            moving.removeAll(keepingCapacity: true)
+            buckets[i] = moving
         }
         count &-= 1
         return Int(UInt32(truncatingIfNeeded: buckets[0].removeLast()))
