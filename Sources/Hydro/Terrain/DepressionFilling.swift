@@ -76,10 +76,12 @@ public enum DepressionFilling {
         let cellArea = try CellMetrics(dem.geometry).area
         let threads = max(1, options.threads)
         try progress.report(0)
-        var flags = [UInt8](repeating: 0, count: n)
+        // Every cell's flags (and label) are first written by stage 0, on all threads.
+        var flags = [UInt8](unsafeUninitializedCapacity: n) { _, initialized in initialized = n }
         let strips = options.epsilon ? [FloodStrip(index: 0, first: 0, end: height, hasStripAbove: false, hasStripBelow: false)]
-                                     : stripLayout(dem, count: options.strips ?? defaultStripCount(height: height))
-        var labels = [Int32](repeating: -1, count: strips.count > 1 ? n : 0)
+                                     : stripLayout(dem, count: options.strips ?? defaultStripCount(width: width, height: height))
+        let labelled = strips.count > 1 ? n : 0
+        var labels = [Int32](unsafeUninitializedCapacity: labelled) { _, initialized in initialized = labelled }
         var results = [FloodStrip.Result](repeating: .init(), count: strips.count)
         var raisedToLevel = [(cells: Int, volume: Double)](repeating: (0, 0), count: strips.count)
         try dem.cells.withUnsafeMutableBufferPointer { z in
@@ -91,7 +93,7 @@ public enum DepressionFilling {
                             let rs = SharedBuffer(base: resultBuffer), vs = SharedBuffer(base: levelBuffer)
                             // Stage 0: nodata closed, strip edges, outlets (reads elevations only).
                             forEach(strips, threads: threads) { strip in
-                                markCells(strip, z: zs.base, flags: fs.base, width: width, height: height, nodata: nodata)
+                                markCells(strip, z: zs.base, flags: fs.base, labels: ls.base, width: width, height: height, nodata: nodata)
                             }
                             try progress.report(0.05)
                             // Stage 1: each strip flooded on its own; a thread takes the next strip when it is free.
@@ -101,20 +103,21 @@ public enum DepressionFilling {
                             }
                             guard strips.count > 1 else { return }
                             // Stage 2: the watersheds' levels, from crossings inside strips and across their edges.
-                            var crossings: [UInt64: Float] = [:]
-                            for result in resultBuffer {
-                                for (key, level) in result.crossings where level < crossings[key] ?? .infinity { crossings[key] = level }
-                            }
+                            var acrossEdges: [(key: UInt64, level: Float)] = []
                             for (upper, lower) in zip(strips, strips.dropFirst()) {
                                 let a = (upper.end - 1) * width, b = lower.first * width
                                 for column in 0..<width where labelBuffer[a + column] >= 0 {
                                     for dc in -1...1 where column + dc >= 0 && column + dc < width && labelBuffer[b + column + dc] >= 0 {
-                                        FloodStrip.record(labelBuffer[a + column], labelBuffer[b + column + dc],
-                                                          max(z[a + column], z[b + column + dc]), in: &crossings)
+                                        let above = labelBuffer[a + column], below = labelBuffer[b + column + dc]
+                                        guard above != below else { continue }
+                                        acrossEdges.append((FloodStrip.edgeKey(above, below), max(z[a + column], z[b + column + dc])))
                                     }
                                 }
                             }
-                            let level = SpillGraph.levels(labelCount: 1 + 2 * (strips.count - 1) * width, crossings: crossings)
+                            let level = SpillGraph.levels(labelCount: 1 + 2 * (strips.count - 1) * width) { edge in
+                                for result in resultBuffer { for (key, level) in result.crossings { edge(key, level) } }
+                                for (key, level) in acrossEdges { edge(key, level) }
+                            }
                             try progress.report(0.92)
                             // Stage 3: every cell up to its watershed's level.
                             forEach(strips, threads: threads) { strip in
@@ -147,9 +150,12 @@ public enum DepressionFilling {
         return report
     }
 
-    /// Strips of at least 256 rows, at most 8: enough for two to four threads to share the work,
-    /// few enough that the strips' edges stay a small part of the grid.
-    static func defaultStripCount(height: Int) -> Int { max(1, min(8, height / 256)) }
+    /// Strips of about 1.5 million cells and at least 128 rows: small enough for a strip's cells to
+    /// stay close in memory while it is flooded (more strips flood faster), large enough that the
+    /// watersheds of their edge rows stay few (the graph joining them grows with the strips).
+    static func defaultStripCount(width: Int, height: Int) -> Int {
+        max(1, min(width * height / 1_500_000, height / 128))
+    }
 
     /// Cuts the rows into `count` strips holding about as many valid cells each (at least two rows each).
     static func stripLayout(_ dem: Grid<Float>, count: Int) -> [FloodStrip] {
@@ -176,7 +182,8 @@ public enum DepressionFilling {
 
     /// Closes nodata, marks strip edges and outlets (grid edge, next to nodata) in the strip's rows.
     private static func markCells(_ strip: FloodStrip, z: UnsafeMutableBufferPointer<Float>, flags: UnsafeMutableBufferPointer<UInt8>,
-                                  width: Int, height: Int, nodata: Float?) {
+                                  labels: UnsafeMutableBufferPointer<Int32>, width: Int, height: Int, nodata: Float?) {
+        if labels.count > 0 { labels[strip.first * width..<strip.end * width].initialize(repeating: -1) }
         @inline(__always) func valid(_ v: Float) -> Bool { !v.isNaN && v != nodata }
         for row in strip.first..<strip.end {
             for column in 0..<width {

@@ -144,11 +144,13 @@ struct FloodStrip {
 /// Barnes 2016): the level each watershed must be raised to is the lowest, over routes to label 0
 /// (out of the grid), of the highest crossing on the route, found by a Priority-Flood on the graph.
 enum SpillGraph {
-    /// Spill level of every label (−∞ for label 0, +∞ for a watershed with no route out).
-    static func levels(labelCount: Int, crossings: [UInt64: Float]) -> [Float] {
+    /// Spill level of every label (−∞ for label 0, +∞ for a watershed with no route out), from the
+    /// crossings `forEachCrossing` lists (keyed by `FloodStrip.edgeKey`; it is called twice, and a
+    /// pair may come more than once).
+    static func levels(labelCount: Int, _ forEachCrossing: ((UInt64, Float) -> Void) -> Void) -> [Float] {
         // Adjacency in compressed rows.
         var degree = [Int](repeating: 0, count: labelCount + 1)
-        for key in crossings.keys {
+        forEachCrossing { key, _ in
             degree[Int(key >> 32) + 1] += 1
             degree[Int(key & 0xFFFF_FFFF) + 1] += 1
         }
@@ -156,7 +158,7 @@ enum SpillGraph {
         var next = Array(degree.dropLast())
         var neighbours = [Int32](repeating: 0, count: degree[labelCount])
         var weights = [Float](repeating: 0, count: degree[labelCount])
-        for (key, level) in crossings {
+        forEachCrossing { key, level in
             let a = Int(key >> 32), b = Int(key & 0xFFFF_FFFF)
             neighbours[next[a]] = Int32(b); weights[next[a]] = level; next[a] += 1
             neighbours[next[b]] = Int32(a); weights[next[b]] = level; next[b] += 1
