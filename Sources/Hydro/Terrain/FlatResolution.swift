@@ -138,18 +138,13 @@ private struct FlatCells: Sendable {
     /// flat: writes each reached cell's ring into `ring` (by compact number; 0: not reached), every
     /// cell entering one ring once.
     func rings(from seeds: [Int32], into ring: UnsafeMutableBufferPointer<Int32>) {
+        for seed in seeds { ring[Int(id.base[Int(seed)])] = 1 }  // every seed is listed once
         var current: [Int32] = []
-        for seed in seeds {
-            let c = Int(id.base[Int(seed)])
-            guard ring[c] == 0 else { continue }
-            ring[c] = 1
-            current.append(seed)
-        }
         var next: [Int32] = []
-        var loops: Int32 = 1
-        while !current.isEmpty {
-            loops += 1
-            for cell in current {
+        var loops: Int32 = 2
+        /// Puts the unreached flat neighbours of `frontier` into ring `loops`, listed in `next`.
+        func grow(_ frontier: [Int32]) {
+            for cell in frontier {
                 let i = Int(cell)
                 let level = z.base[i]
                 grid.forEachNeighbour(of: i) { j in
@@ -159,8 +154,14 @@ private struct FlatCells: Sendable {
                     next.append(Int32(j))
                 }
             }
+        }
+        // The seeds are the first ring as they are (no copy: on large flats they are many).
+        grow(seeds)
+        while !next.isEmpty {
             swap(&current, &next)
             next.removeAll(keepingCapacity: true)
+            loops += 1
+            grow(current)
         }
     }
 }
