@@ -49,9 +49,11 @@ struct BenchCommand: ParsableCommand {
         @Argument(help: "DEM to process.") var dem: String
         @Option(help: "Number of jurisdictions (a grid of blocks).") var units = 88
         @Option(help: "Runs of each; the fastest is kept.") var repeats = 3
+        @Option(help: "Threads routing the pollutants.") var threads = 2
 
         func run() throws {
-            try printJSON(try RoutingBenchmark.run(dem, units: units, repeats: repeats))
+            guard threads >= 1 else { throw HydroError(.invalidParameter, "--threads", "must be at least 1") }
+            try printJSON(try RoutingBenchmark.run(dem, units: units, repeats: repeats, threads: threads))
         }
     }
 }

@@ -15,6 +15,8 @@ public enum RoutingBenchmark {
         public var sections: Int
         public var crossings: Int
         public var repeats: Int
+        /// Threads routing the pollutants (one pass per pollutant; the accumulation runs on one).
+        public var threads: Int
         /// One weighted accumulation over the routing graph, seconds (fastest run).
         public var weightedAccumulationSeconds: Double
         /// Routing all pollutants, seconds (fastest run).
@@ -30,7 +32,7 @@ public enum RoutingBenchmark {
         public var peakResidentBytes: Int
     }
 
-    public static func run(_ path: String, units: Int = 88, sections: Int = 20, repeats: Int = 3) throws -> Result {
+    public static func run(_ path: String, units: Int = 88, sections: Int = 20, repeats: Int = 3, threads: Int = 2) throws -> Result {
         var dem = try RasterReader.read(path, as: Float.self)
         _ = try DepressionFilling.fill(&dem)
         let directions = try D8FlowDirection.compute(dem)
@@ -62,7 +64,7 @@ public enum RoutingBenchmark {
             for i in 0..<dem.count where dem.isValid(at: i) { sources.add(p, cell: i, kgPerYear: weights[i] * Double(10 + k)) }
         }
         var routed: RoutedLoads?
-        let route = try fastest { routed = nil; routed = try LoadRouting.route(sources, model: model) }
+        let route = try fastest { routed = nil; routed = try LoadRouting.route(sources, model: model, threads: threads) }
         // Jurisdictions: a grid of blocks.
         let side = max(1, Int(Double(units).squareRoot().rounded()))
         let labels = (0..<dem.count).map { i -> Int32 in
@@ -80,7 +82,7 @@ public enum RoutingBenchmark {
             crossings = try LoadAttribution.attribute(routed, sources: sources, model: model, map: map, sectionCells: sectionCells).crossings.count
         }
         return Result(file: path, cells: dem.count, pollutants: 3, jurisdictions: side * side, sections: sectionCells.count,
-                      crossings: crossings, repeats: max(repeats, 1), weightedAccumulationSeconds: acc, routingSeconds: route,
+                      crossings: crossings, repeats: max(repeats, 1), threads: threads, weightedAccumulationSeconds: acc, routingSeconds: route,
                       attributionSeconds: attribute, firstRunSeconds: firstRuns,
                       routingPerPollutantRatio: route / (3 * acc), attributionPerRoutingRatio: attribute / route,
                       peakResidentBytes: MemoryUsage.peakResidentBytes)

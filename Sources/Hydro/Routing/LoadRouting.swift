@@ -37,18 +37,34 @@ public struct RoutedLoads: Sendable {
 /// As in a weighted accumulation, the outflow array itself collects each cell's inflow before the
 /// cell is reached, and a pass reads per cell only its receiver (one byte), its transport
 /// (`LoadModel.deliveryOrSlot`), its generated load and its outflow.
+/// Pollutants are independent, so their passes run on up to `threads` threads at once; each pass
+/// is sequential, so the results are identical for any thread count.
 public enum LoadRouting {
-    public static func route(_ sources: LoadSources, model: LoadModel, progress: TaskProgress = .silent) throws -> RoutedLoads {
+    public static func route(_ sources: LoadSources, model: LoadModel, threads: Int = 2,
+                             progress: TaskProgress = .silent) throws -> RoutedLoads {
         let n = model.graph.geometry.cellCount
         let pollutants = sources.pollutants.filter { sources.generated[$0] != nil }
-        var outflow: [Pollutant: [Double]] = [:]
-        var budgets: [Pollutant: MassBudget] = [:]
-        for (index, pollutant) in pollutants.enumerated() {
-            guard let generated = sources.generated[pollutant], generated.count == n else {
+        var generated: [[Double]] = []
+        for pollutant in pollutants {
+            guard let loads = sources.generated[pollutant], loads.count == n else {
                 throw HydroError(.invalidInput, "sources", "\(pollutant.name) loads cover \(sources.generated[pollutant]?.count ?? 0) cells, the grid has \(n)")
             }
-            (outflow[pollutant], budgets[pollutant]) = route(pollutant, generated: generated, model: model)
-            try progress.report(Double(index + 1) / Double(pollutants.count))
+            generated.append(loads)
+        }
+        var results = [([Double], MassBudget)?](repeating: nil, count: pollutants.count)
+        try results.withUnsafeMutableBufferPointer { slots in
+            let shared = SharedBuffer(base: slots)
+            let inputs = generated
+            try Parallel.forEach(pollutants.count, threads: threads, progress: progress) { k in
+                shared.base[k] = route(pollutants[k], generated: inputs[k], model: model)
+            }
+        }
+        var outflow: [Pollutant: [Double]] = [:]
+        var budgets: [Pollutant: MassBudget] = [:]
+        for (pollutant, result) in zip(pollutants, results) {
+            guard let (loads, budget) = result else { continue }
+            outflow[pollutant] = loads
+            budgets[pollutant] = budget
         }
         return RoutedLoads(pollutants: pollutants, outflow: outflow, budgets: budgets)
     }
