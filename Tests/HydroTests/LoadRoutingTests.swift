@@ -84,6 +84,17 @@ final class LoadRoutingTests: XCTestCase {
         XCTAssertEqual(budget.imbalance, 0, accuracy: 1e-9)
     }
 
+    func testRoutingIsIdenticalForAnyThreadCount() throws {
+        let (model, dem) = try valleyModel(seed: 5, k: 0.3)
+        let sources = randomSources(dem.count, seed: 8)
+        let one = try LoadRouting.route(sources, model: model, threads: 1)
+        let two = try LoadRouting.route(sources, model: model, threads: 2)
+        for p in [tp, nh3] {
+            XCTAssertEqual(one.outflow[p]?.map(\.bitPattern), two.outflow[p]?.map(\.bitPattern), p.name)
+            XCTAssertEqual(one.budgets[p], two.budgets[p], p.name)
+        }
+    }
+
     private func valleyModel(seed: UInt64, k: Double) throws -> (LoadModel, Grid<Float>) {
         var dem = SyntheticTerrain.valley(width: 150, height: 100, seed: seed)
         _ = try DepressionFilling.fill(&dem)
