@@ -63,13 +63,15 @@ struct FillCommand: ParsableCommand {
     @Flag(help: "Fill with a strictly increasing surface so every cell drains (no flats).") var epsilon = false
     @Option(name: .customLong("max-depth"), help: "Keep depressions deeper than this (DEM units) as real sinks.") var maxDepth: Double?
     @Flag(name: .customLong("nodata-sink"), help: "Declare interior nodata holes sinks instead of outlets.") var nodataSink = false
+    @Option(help: "Threads flooding strips of the DEM (results are identical for any count).") var threads = 2
     @OptionGroup var out: OutputOptions
 
     func run() throws {
         if let maxDepth, !(maxDepth >= 0) { throw HydroError(.invalidParameter, "--max-depth", "must be zero or positive, got \(maxDepth)") }
+        guard threads >= 1 else { throw HydroError(.invalidParameter, "--threads", "must be at least 1") }
         try rewriteDEM(dem, band: band, to: output, out: out) { grid, progress in
             let report = try DepressionFilling.fill(&grid, options: FillOptions(epsilon: epsilon, maxDepth: maxDepth,
-                                                                                  interiorNodata: nodataSink ? .sink : .outlet),
+                                                                                  interiorNodata: nodataSink ? .sink : .outlet, threads: threads),
                                                     progress: progress)
             return "filled \(report.raisedCells) cells, volume \(String(format: "%.1f", report.volume)) m³, \(report.keptSinks) deep depressions kept"
         }
@@ -198,9 +200,11 @@ struct AccumulateCommand: ParsableCommand {
     @Option(name: .customLong("incomplete-mask"), help: "Also write a UInt8 mask: 1 where the upstream area may receive inflow from outside the grid.") var incompleteMask: String?
     @Flag(help: "Write incomplete cells as negative values (as GRASS r.watershed does).") var negative = false
     @Flag(name: .customLong("nodata-sink"), help: "Interior nodata holes are sinks: they give no inflow.") var nodataSink = false
+    @Option(help: "Threads walking bands of rows (results are identical for any count).") var threads = 2
     @OptionGroup var out: OutputOptions
 
     func run() throws {
+        guard threads >= 1 else { throw HydroError(.invalidParameter, "--threads", "must be at least 1") }
         var inputs = [flowdir]
         if let weight { inputs.append(weight) }
         try out.checkOutputs([output] + (incompleteMask.map { [$0] } ?? []), inputs: inputs)
@@ -216,7 +220,7 @@ struct AccumulateCommand: ParsableCommand {
             switch flow {
             case .d8(let directions):
                 return try FlowAccumulation.accumulate(directions, weight: mode, interiorNodata: nodataSink ? .sink : .outlet,
-                                                       progress: progress.scaled(from: 0, to: 0.7))
+                                                       threads: threads, progress: progress.scaled(from: 0, to: 0.7))
             case .split(let proportions):
                 return try FlowAccumulation.accumulate(proportions, weight: mode, progress: progress.scaled(from: 0, to: 0.7))
             }

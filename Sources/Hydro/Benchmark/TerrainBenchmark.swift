@@ -38,7 +38,7 @@ public enum TerrainBenchmark {
         var peaks = [MemoryUsage.peakResidentBytes]
         let valid = dem.validCount
         _ = lap()
-        _ = try DepressionFilling.fill(&dem, options: FillOptions(epsilon: epsilon))
+        _ = try DepressionFilling.fill(&dem, options: FillOptions(epsilon: epsilon, threads: threads))
         let fill = lap()
         peaks.append(MemoryUsage.peakResidentBytes)
         let directions = try D8FlowDirection.compute(dem, threads: threads, resolveFlats: !epsilon)
@@ -46,7 +46,7 @@ public enum TerrainBenchmark {
         dem.cells = []  // release the DEM before accumulating
         let d8 = lap()
         peaks.append(MemoryUsage.peakResidentBytes)
-        let accumulation = try FlowAccumulation.accumulate(directions)
+        let accumulation = try FlowAccumulation.accumulate(directions, threads: threads)
         let acc = lap()
         let peak = MemoryUsage.peakResidentBytes
         peaks.append(peak)
