@@ -30,6 +30,16 @@ enum Parallel {
     }
 
     /// Runs `body(0..<count)` on up to `threads` threads, each taking the next item when it is
+    /// free; with one thread, in order on the calling thread.
+    static func forEach(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
+        if threads <= 1 || count <= 1 {
+            for k in 0..<count { body(k) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: count, execute: body)
+        }
+    }
+
+    /// Runs `body(0..<count)` on up to `threads` threads, each taking the next item when it is
     /// free, and reports the share of items finished to `progress` from the calling thread.
     /// When `progress` asks to stop, the items already started still finish before this throws.
     static func forEach(_ count: Int, threads: Int, progress: TaskProgress, _ body: @escaping @Sendable (Int) -> Void) throws {

@@ -1,5 +1,3 @@
-import Dispatch
-
 /// How nodata cells inside the grid (holes not connected to its edge) behave.
 public enum InteriorNodata: String, Sendable, CaseIterable {
     /// Water reaching the hole leaves the domain there, like at the grid's edge; cells next to
@@ -92,8 +90,8 @@ public enum DepressionFilling {
                             let zs = SharedBuffer(base: z), fs = SharedBuffer(base: flagBuffer), ls = SharedBuffer(base: labelBuffer)
                             let rs = SharedBuffer(base: resultBuffer), vs = SharedBuffer(base: levelBuffer)
                             // Stage 0: nodata closed, strip edges, outlets (reads elevations only).
-                            forEach(strips, threads: threads) { strip in
-                                markCells(strip, z: zs.base, flags: fs.base, labels: ls.base, width: width, height: height, nodata: nodata)
+                            Parallel.forEach(strips.count, threads: threads) { k in
+                                markCells(strips[k], z: zs.base, flags: fs.base, labels: ls.base, width: width, height: height, nodata: nodata)
                             }
                             try progress.report(0.05)
                             // Stage 1: each strip flooded on its own; a thread takes the next strip when it is free.
@@ -120,7 +118,8 @@ public enum DepressionFilling {
                             }
                             try progress.report(0.92)
                             // Stage 3: every cell up to its watershed's level.
-                            forEach(strips, threads: threads) { strip in
+                            Parallel.forEach(strips.count, threads: threads) { k in
+                                let strip = strips[k]
                                 var cells = 0, volume = 0.0
                                 for row in strip.first..<strip.end {
                                     for i in row * width..<(row + 1) * width {
@@ -202,14 +201,6 @@ public enum DepressionFilling {
         }
     }
 
-    /// Runs `body` for each strip on up to `threads` threads.
-    private static func forEach(_ strips: [FloodStrip], threads: Int, _ body: @Sendable (FloodStrip) -> Void) {
-        if threads <= 1 || strips.count <= 1 {
-            for strip in strips { body(strip) }
-            return
-        }
-        DispatchQueue.concurrentPerform(iterations: strips.count) { body(strips[$0]) }
-    }
 
     /// Restores the original elevations of every depression (8-connected region of raised cells)
     /// whose deepest point lies more than `maxDepth` below its filled level, and updates the report.

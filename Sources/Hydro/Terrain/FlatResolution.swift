@@ -1,5 +1,3 @@
-import Dispatch
-
 /// Drains flats: connected cells of equal elevation without a lower neighbour.
 ///
 /// Barnes, Lehman & Mulla (2014), "An efficient assignment of drainage direction over flat
@@ -66,11 +64,7 @@ enum FlatResolution {
                             let cells = FlatCells(z: SharedReadOnlyBuffer(base: z), codes: SharedReadOnlyBuffer(base: codes),
                                                   id: SharedReadOnlyBuffer(base: id), grid: grid)
                             let jobs = [(highEdges, SharedBuffer(base: a)), (lowEdges, SharedBuffer(base: t))]
-                            if threads > 1 {
-                                DispatchQueue.concurrentPerform(iterations: 2) { cells.rings(from: jobs[$0].0, into: jobs[$0].1.base) }
-                            } else {
-                                for job in jobs { cells.rings(from: job.0, into: job.1.base) }
-                            }
+                            Parallel.forEach(2, threads: threads) { cells.rings(from: jobs[$0].0, into: jobs[$0].1.base) }
                         }
                     }
                 }

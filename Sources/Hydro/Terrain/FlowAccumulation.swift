@@ -1,5 +1,3 @@
-import Dispatch
-
 /// What each cell contributes to the accumulation.
 public enum AccumulationWeight {
     /// Every valid cell counts 1: the result is the number of upstream cells, itself included.
@@ -96,11 +94,11 @@ public enum FlowAccumulation {
                                                   width: width, height: height)
                                 let outlets = SharedBuffer(base: outletLists), outbox = SharedBuffer(base: outboxLists)
                                 // In-degrees counted from each cell's own neighbours, so a band writes only its own cells.
-                                runBands(bandCount, threads: threads) { b in
+                                Parallel.forEach(bandCount, threads: threads) { b in
                                     outlets.base[b] = grid.countInflows(rows: bands[b].first..<bands[b].end, sinkHoles: sinkHoles)
                                 }
                                 try progress.report(0.3)
-                                runBands(bandCount, threads: threads) { b in
+                                Parallel.forEach(bandCount, threads: threads) { b in
                                     outbox.base[b] = grid.walkFromSources(rows: bands[b].first..<bands[b].end)
                                 }
                                 try progress.report(0.8)
@@ -126,15 +124,6 @@ public enum FlowAccumulation {
         try progress.report(1)
         return Accumulation(values: Grid(geometry: geometry, trustedCells: values, nodata: .nan),
                             incomplete: incomplete, outlets: outletsByBand.flatMap { $0 })
-    }
-
-    /// Runs `body` for bands 0..<count on up to `threads` threads.
-    private static func runBands(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
-        if threads <= 1 || count <= 1 {
-            for b in 0..<count { body(b) }
-        } else {
-            DispatchQueue.concurrentPerform(iterations: count, execute: body)
-        }
     }
 
     /// Whether cell `i` touches the outside (edge or nodata that is not a sink hole) while its own
