@@ -63,7 +63,8 @@ public struct FillReport: Sendable, Equatable {
 ///
 /// - Postconditions: filled ≥ original everywhere; no valid cell lies below its spill level; with
 ///   `epsilon`, every non-outlet cell has a strictly lower neighbour. Nodata stays nodata.
-/// - Complexity: O(n) queue operations plus O(m log m) for the m cells that pass the heap.
+/// - Complexity: O(n) queue operations; each cell that passes the radix queue (`MonotoneCellQueue`)
+///   moves between its buckets at most 32 times.
 /// - Determinism: the filled surface is unique; the report's sums run in strip order.
 public enum DepressionFilling {
     public static func fill(_ dem: inout Grid<Float>, options: FillOptions = .init(), progress: TaskProgress = .silent) throws -> FillReport {
