@@ -97,15 +97,16 @@ public enum LoadAttribution {
         }
 
         var results: [PollutantAttribution] = []
+        var reach = [Double](repeating: 0, count: n)  // one buffer for all pollutants
         for (index, p) in routed.pollutants.enumerated() {
             guard let generated = sources.generated[p], let outflow = routed.outflow[p] else { continue }
-            let (pass, own) = model.factors(for: p)
-            // Fraction of load entering a cell that reaches its next target as inflow.
-            var reach = [Double](repeating: 0, count: n)
+            let factors = model.cellFactors(for: p)
+            // Fraction of load entering a cell that reaches its next target as inflow (every valid
+            // cell rewritten for each pollutant).
             for c32 in graph.order.reversed() {
                 let c = Int(c32)
                 if isTarget[c] { reach[c] = 1; continue }
-                if let d = graph.directions.downstream(of: c) { reach[c] = pass[c] * reach[d] }
+                if let d = graph.directions.downstream(of: c) { reach[c] = factors.pass(c) * reach[d] } else { reach[c] = 0 }
             }
             // Inflow at each target by origin, from non-target cells.
             var inflow = [[Double]](repeating: [Double](repeating: 0, count: k + 1), count: targets.count)
@@ -113,14 +114,15 @@ public enum LoadAttribution {
                 let c = Int(c32)
                 let g = generated[c]
                 guard g != 0, !isTarget[c], let d = graph.directions.downstream(of: c), next[d] >= 0 else { continue }
-                inflow[Int(next[d])][unit(c)] += g * own[c] * reach[d]
+                inflow[Int(next[d])][unit(c)] += g * factors.own(c) * reach[d]
             }
             // Solve the target graph, upstream first.
             var out = [[Double]](repeating: [], count: targets.count)
             for (t, cell) in targets.enumerated() {
                 var vector = inflow[t]
-                for j in 0...k { vector[j] *= pass[cell] }
-                vector[unit(cell)] += own[cell] * generated[cell]
+                let passed = factors.pass(cell)
+                for j in 0...k { vector[j] *= passed }
+                vector[unit(cell)] += factors.own(cell) * generated[cell]
                 out[t] = vector
                 graph.forEachReceiver(of: cell) { j, s in
                     guard next[j] >= 0 else { return }

@@ -158,14 +158,15 @@ public struct LoadModel: Sendable {
     /// Whole-grid factors of one pollutant: pass[c] of the load entering c leaves it, own[c] of the
     /// load generated in c leaves it (reservoirs included).
     public func factors(for p: Pollutant) -> (pass: [Double], own: [Double]) {
-        let factors = slotFactors(for: p)
-        var pass = [Double](repeating: 1, count: graph.geometry.cellCount)
-        var own = deliveryOrSlot
-        for (index, slot) in slots.enumerated() {
-            pass[Int(slot.cell)] = factors[3 * index] * factors[3 * index + 2]
-            own[Int(slot.cell)] = factors[3 * index + 1] * factors[3 * index + 2]
-        }
-        return (pass, own)
+        let factors = cellFactors(for: p)
+        let n = graph.geometry.cellCount
+        return ((0..<n).map(factors.pass), (0..<n).map(factors.own))
+    }
+
+    /// The same factors looked up cell by cell, without whole-grid arrays (two per pollutant
+    /// would cost more than the passes that read them).
+    public func cellFactors(for p: Pollutant) -> CellFactors {
+        CellFactors(deliveryOrSlot: deliveryOrSlot, slotFactors: slotFactors(for: p))
     }
 
     /// Per slot (aligned with `slots`), three factors of one pollutant: of the load entering the
@@ -182,6 +183,24 @@ public struct LoadModel: Sendable {
             if slot.reservoir >= 0 { factors[3 * index + 2] = passed[Int(slot.reservoir)] }
         }
         return factors
+    }
+}
+
+/// One pollutant's transport factors of every cell (see `LoadModel`).
+public struct CellFactors: Sendable {
+    let deliveryOrSlot: [Double]
+    let slotFactors: [Double]
+
+    /// The fraction of the load entering `cell` that leaves it.
+    @inline(__always) public func pass(_ cell: Int) -> Double {
+        guard let slot = transportSlot(deliveryOrSlot[cell]) else { return 1 }
+        return slotFactors[3 * slot] * slotFactors[3 * slot + 2]
+    }
+
+    /// The fraction of the load generated in `cell` that leaves it.
+    @inline(__always) public func own(_ cell: Int) -> Double {
+        guard let slot = transportSlot(deliveryOrSlot[cell]) else { return deliveryOrSlot[cell] }
+        return slotFactors[3 * slot + 1] * slotFactors[3 * slot + 2]
     }
 }
 
