@@ -97,7 +97,9 @@ public enum LoadAttribution {
         }
 
         var results: [PollutantAttribution] = []
-        var reach = [Double](repeating: 0, count: n)  // one buffer for all pollutants
+        // Whole-grid buffers shared by the pollutants (fresh pages cost more than rewriting them).
+        var reach = [Double](repeating: 0, count: n)
+        var entering = [Double](repeating: 0, count: n)
         for (index, p) in routed.pollutants.enumerated() {
             guard let generated = sources.generated[p], let outflow = routed.outflow[p] else { continue }
             let factors = model.cellFactors(for: p)
@@ -134,7 +136,7 @@ public enum LoadAttribution {
             // Budgets and flux need no origins: loss in a cell = what enters it + what it generates − what leaves.
             var flux = [[Double]](repeating: [Double](repeating: 0, count: k + 1), count: k + 1)
             var gen = [Double](repeating: 0, count: k + 1), lost = gen, delivered = gen
-            var entering = [Double](repeating: 0, count: n)
+            entering.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
             for c32 in graph.order {
                 let c = Int(c32)
                 let u = unit(c)
