@@ -66,26 +66,6 @@ struct CellHeap {
     }
 }
 
-/// A first-in first-out queue of cell indices that reuses its storage once drained.
-struct CellFIFO {
-    private var items: [Int32] = []
-    private var head = 0
-
-    var isEmpty: Bool { head == items.count }
-
-    @inline(__always) mutating func push(_ cell: Int) { items.append(Int32(truncatingIfNeeded: cell)) }
-
-    @inline(__always) mutating func pop() -> Int {
-        let cell = Int(items[head])
-        head &+= 1
-        if head == items.count {
-            items.removeAll(keepingCapacity: true)
-            head = 0
-        }
-        return cell
-    }
-}
-
 /// A monotone priority queue of cells by elevation: a radix heap (Ahuja, Mehlhorn, Orlin &
 /// Tarjan 1990) over the order-preserving bits of the elevation (`CellHeap.orderedBits`). It
 /// requires every elevation pushed after a pop to be at least the one popped, which
@@ -121,7 +101,7 @@ struct MonotoneCellQueue {
         return (CellHeap.elevation(UInt64(last) << 32), cell)
     }
 
-    mutating func pop() -> Int {
+    private mutating func pop() -> Int {
         if buckets[0].isEmpty {
             var i = 1
             while buckets[i].isEmpty { i += 1 }
