@@ -56,31 +56,22 @@ enum FlatResolution {
         try progress.report(0.3)
         var away = [Int32](repeating: 0, count: count)
         var towards = [Int32](repeating: 0, count: count)
-        dem.cells.withUnsafeBufferPointer { z in
-            directions.codes.withUnsafeBufferPointer { codes in
-                compact.withUnsafeBufferPointer { id in
-                    away.withUnsafeMutableBufferPointer { a in
-                        towards.withUnsafeMutableBufferPointer { t in
-                            let cells = FlatCells(z: SharedReadOnlyBuffer(base: z), codes: SharedReadOnlyBuffer(base: codes),
-                                                  id: SharedReadOnlyBuffer(base: id), grid: grid)
+        try dem.cells.withUnsafeBufferPointer { z in
+            try directions.codes.withUnsafeMutableBufferPointer { codes in
+                try compact.withUnsafeBufferPointer { id in
+                    try away.withUnsafeMutableBufferPointer { a in
+                        try towards.withUnsafeMutableBufferPointer { t in
+                            let elevations = SharedReadOnlyBuffer(base: z), ids = SharedReadOnlyBuffer(base: id)
+                            let cells = FlatCells(z: elevations, codes: SharedReadOnlyBuffer(base: UnsafeBufferPointer(codes)),
+                                                  id: ids, grid: grid)
                             let jobs = [(highEdges, SharedBuffer(base: a)), (lowEdges, SharedBuffer(base: t))]
                             Parallel.forEach(2, threads: threads) { cells.rings(from: jobs[$0].0, into: jobs[$0].1.base) }
-                        }
-                    }
-                }
-            }
-        }
-        try progress.report(0.8)
-        // Each flat cell drains to its neighbour of the same flat with the lowest mask.
-        let height0 = away.max() ?? 0
-        dem.cells.withUnsafeBufferPointer { z in
-            directions.codes.withUnsafeMutableBufferPointer { codes in
-                compact.withUnsafeBufferPointer { id in
-                    away.withUnsafeBufferPointer { a in
-                        towards.withUnsafeBufferPointer { t in
-                            let masks = FlatMasks(z: SharedReadOnlyBuffer(base: z), id: SharedReadOnlyBuffer(base: id),
-                                                  away: SharedReadOnlyBuffer(base: a), towards: SharedReadOnlyBuffer(base: t),
-                                                  height0: height0, width: width, height: height)
+                            try progress.report(0.8)
+                            // Each flat cell drains to its neighbour of the same flat with the lowest mask.
+                            let masks = FlatMasks(z: elevations, id: ids,
+                                                  away: SharedReadOnlyBuffer(base: UnsafeBufferPointer(a)),
+                                                  towards: SharedReadOnlyBuffer(base: UnsafeBufferPointer(t)),
+                                                  height0: a.max() ?? 0, width: width, height: height)
                             let out = SharedBuffer(base: codes)
                             Parallel.forEachRowBand(rows: height, threads: threads) { first, end in
                                 for row in first..<end { masks.drainRow(row, codes: out.base) }
