@@ -32,6 +32,11 @@ public struct TransportParameters: Sendable {
             case .powerLaw(let a, let b): a * pow(max(areaKm2, 1e-9), b)
             }
         }
+
+        /// Days to travel `metres` of channel whose upstream area is `areaKm2`.
+        func travelDays(metres: Double, areaKm2: Double) -> Double {
+            metres / value(areaKm2: areaKm2) / 86400
+        }
     }
 
     /// First-order in-stream decay rate per pollutant, 1/day: a load travelling for t days keeps exp(−k·t).

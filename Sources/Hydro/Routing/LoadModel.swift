@@ -126,7 +126,7 @@ public struct LoadModel: Sendable {
                 continue
             }
             deliveryOrSlot[i] = -Double(slots.count + 1)
-            let days = isChannel[i] ? reach[i] / parameters.velocity.value(areaKm2: areaKm2[i]) / 86400 : 0
+            let days = isChannel[i] ? parameters.velocity.travelDays(metres: reach[i], areaKm2: areaKm2[i]) : 0
             slots.append(TransportSlot(cell: Int32(i), days: days, delivery: delivery,
                                        reservoir: Int32(reservoir ?? -1), isChannel: isChannel[i]))
         }
@@ -152,7 +152,7 @@ public struct LoadModel: Sendable {
     /// Travel time through a channel cell, days.
     public func travelDays(_ cell: Int) -> Double {
         guard isChannel[cell] else { return 0 }
-        return reachLength[cell] / parameters.velocity.value(areaKm2: areaKm2[cell]) / 86400
+        return parameters.velocity.travelDays(metres: reachLength[cell], areaKm2: areaKm2[cell])
     }
 
     /// Whole-grid factors of one pollutant: pass[c] of the load entering c leaves it, own[c] of the
