@@ -62,10 +62,6 @@ public struct LoadModel: Sendable {
     /// every pollutant) or, for a cell whose factors depend on the pollutant (a channel cell decays,
     /// a reservoir retains), −(slot + 1), its position in `slots`.
     let deliveryOrSlot: [Double]
-    /// Per cell, the neighbour receiving its D8 outflow as an internal direction index (`D8.offsets`),
-    /// `D8.noData` where the water leaves the grid or stops: one byte a cell, so the routing pass
-    /// reads less memory than with `RoutingGraph.downstream`.
-    let receiver: [UInt8]
     /// Cells whose outflow leaves the grid or stops (no D8 receiver), in routing order.
     let outletCells: [Int]
     /// Channel and reservoir cells, in routing order.
@@ -114,13 +110,11 @@ public struct LoadModel: Sendable {
             }
         }
         var deliveryOrSlot = [Double](repeating: 1, count: n)
-        var receiver = [UInt8](repeating: D8.noData, count: n)
         var slots: [TransportSlot] = []
         for c in graph.order {
             let i = Int(c)
             let delivery = isChannel[i] ? 1 : parameters.delivery.ratio(distanceToStream: toStream[i])
             let reservoir = reservoirIndex[i]
-            if graph.downstream[i] >= 0 { receiver[i] = graph.directions.codes[i] }
             guard isChannel[i] || reservoir != nil else {
                 deliveryOrSlot[i] = delivery
                 continue
@@ -137,8 +131,7 @@ public struct LoadModel: Sendable {
         self.parameters = parameters
         self.reservoirs = reservoirs
         self.deliveryOrSlot = deliveryOrSlot
-        self.receiver = receiver
-        outletCells = graph.order.lazy.map { Int($0) }.filter { receiver[$0] == D8.noData }
+        outletCells = graph.order.lazy.map { Int($0) }.filter { graph.downstream[$0] < 0 }
         self.slots = slots
         self.reservoirCells = reservoirCells
     }

@@ -35,7 +35,7 @@ public struct RoutedLoads: Sendable {
 /// out_c = pass_c · in_c + own_c · G_c, and out_c is split among the receivers of c
 /// (`RoutingGraph.forEachReceiver`); what has no receiver is delivered at c. See `LoadModel`.
 /// As in a weighted accumulation, the outflow array itself collects each cell's inflow before the
-/// cell is reached, and a pass reads per cell only its receiver (one byte), its transport
+/// cell is reached, and a pass reads per cell only its receiver (`RoutingGraph.downstream`), its transport
 /// (`LoadModel.deliveryOrSlot`), its generated load and its outflow.
 /// Pollutants are independent, so their passes run on up to `threads` threads at once; each pass
 /// is sequential, so the results are identical for any thread count.
@@ -80,18 +80,15 @@ public enum LoadRouting {
                 initialized = n
             }
         }
-        let offsets = D8.offsets(width: graph.geometry.width)
         let budget = generated.withUnsafeBufferPointer { g in
             outflow.withUnsafeMutableBufferPointer { o in
                 slotFactors.withUnsafeBufferPointer { slotFactors in
-                model.slots.withUnsafeBufferPointer { slots in
-                    model.deliveryOrSlot.withUnsafeBufferPointer { deliveryOrSlot in
-                        model.receiver.withUnsafeBufferPointer { receiver in
-                            offsets.withUnsafeBufferPointer { offsets in
+                    model.slots.withUnsafeBufferPointer { slots in
+                        model.deliveryOrSlot.withUnsafeBufferPointer { deliveryOrSlot in
+                            graph.downstream.withUnsafeBufferPointer { receiver in
                                 pass(Pass(generated: g, outflow: o, slots: slots, slotFactors: slotFactors,
-                                          deliveryOrSlot: deliveryOrSlot, receiver: receiver, offsets: offsets),
+                                          deliveryOrSlot: deliveryOrSlot, receiver: receiver),
                                      pollutant, model)
-                            }
                             }
                         }
                     }
@@ -109,8 +106,8 @@ public enum LoadRouting {
         /// `LoadModel.slotFactors` of the pollutant.
         var slotFactors: UnsafeBufferPointer<Double>
         var deliveryOrSlot: UnsafeBufferPointer<Double>
-        var receiver: UnsafeBufferPointer<UInt8>
-        var offsets: UnsafeBufferPointer<Int>
+        /// `RoutingGraph.downstream`.
+        var receiver: UnsafeBufferPointer<Int32>
     }
 
     /// What a pass sums besides the outflow, kg/yr.
@@ -149,8 +146,8 @@ public enum LoadRouting {
                 let c = Int(c32)
                 let value = leaving(c, p, &sums)
                 o[c] = value
-                let r = Int(p.receiver[c])
-                if r < 8 { o[c &+ p.offsets[r]] += value }
+                let d = Int(p.receiver[c])
+                if d >= 0 { o[d] += value }
             }
             outletCells = model.outletCells
             outletLoads = outletCells.map { o[$0] }
