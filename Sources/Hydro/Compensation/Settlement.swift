@@ -306,11 +306,3 @@ public struct Settlement: Sendable {
         }
     }
 }
-
-func fmtShort(_ v: Double) -> String {
-    if v == v.rounded() && abs(v) < 1e15 { return String(Int64(v)) }
-    return String(format: "%.4g", v)
-}
-
-/// "scheme.toml:38" for a location "/path/to/scheme.toml:38".
-func short(_ location: String) -> String { (location as NSString).lastPathComponent }

@@ -1,21 +1,5 @@
 import Foundation
 
-/// A deterministic pseudo-random generator (SplitMix64) so that synthetic cases are identical on
-/// every machine for a given seed.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    public mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
-}
-
 /// Synthetic terrains with known structure, for the demo, tests and benchmarks.
 public enum SyntheticTerrain {
     /// A river valley: the main river runs west to east down the middle and falls towards the

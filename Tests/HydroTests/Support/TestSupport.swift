@@ -4,9 +4,9 @@ import XCTest
 
 /// Paths and helpers shared by the tests.
 enum TestPaths {
-    /// The package root (three levels above this file).
+    /// The package root (four levels above this file: Tests/HydroTests/Support/).
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// `../shared/data` beside the project, holding real public data.
     static let sharedData = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data")

@@ -186,5 +186,3 @@ extension ProjectRun {
         return features
     }
 }
-
-func fmt(_ v: Double) -> String { v.isNaN ? "" : String(format: "%.9g", v) }
