@@ -200,11 +200,9 @@ struct AccumulateCommand: ParsableCommand {
     @Option(name: .customLong("incomplete-mask"), help: "Also write a UInt8 mask: 1 where the upstream area may receive inflow from outside the grid.") var incompleteMask: String?
     @Flag(help: "Write incomplete cells as negative values (as GRASS r.watershed does).") var negative = false
     @Flag(name: .customLong("nodata-sink"), help: "Interior nodata holes are sinks: they give no inflow.") var nodataSink = false
-    @Option(help: "Threads walking bands of rows (results are identical for any count).") var threads = 2
     @OptionGroup var out: OutputOptions
 
     func run() throws {
-        guard threads >= 1 else { throw HydroError(.invalidParameter, "--threads", "must be at least 1") }
         var inputs = [flowdir]
         if let weight { inputs.append(weight) }
         try out.checkOutputs([output] + (incompleteMask.map { [$0] } ?? []), inputs: inputs)
@@ -220,7 +218,7 @@ struct AccumulateCommand: ParsableCommand {
             switch flow {
             case .d8(let directions):
                 return try FlowAccumulation.accumulate(directions, weight: mode, interiorNodata: nodataSink ? .sink : .outlet,
-                                                       threads: threads, progress: progress.scaled(from: 0, to: 0.7))
+                                                       progress: progress.scaled(from: 0, to: 0.7))
             case .split(let proportions):
                 return try FlowAccumulation.accumulate(proportions, weight: mode, progress: progress.scaled(from: 0, to: 0.7))
             }

@@ -36,7 +36,7 @@ public enum RoutingBenchmark {
         var dem = try RasterReader.read(path, as: Float.self)
         _ = try DepressionFilling.fill(&dem)
         let directions = try D8FlowDirection.compute(dem)
-        let graph = try RoutingGraph(directions: directions)
+        let graph = try FlowGraph(directions: directions)
         let geometry = dem.geometry
         let metrics = try CellMetrics(geometry)
         let clock = ContinuousClock()

@@ -46,7 +46,7 @@ public enum TerrainBenchmark {
         dem.cells = []  // release the DEM before accumulating
         let d8 = lap()
         peaks.append(MemoryUsage.peakResidentBytes)
-        let accumulation = try FlowAccumulation.accumulate(directions, threads: threads)
+        let accumulation = try FlowAccumulation.accumulate(directions)
         let acc = lap()
         let peak = MemoryUsage.peakResidentBytes
         peaks.append(peak)

@@ -46,98 +46,20 @@ public struct Accumulation {
     var leavingOverride: Double?
 }
 
-/// Upstream accumulation over D8 directions in topological order, without recursion.
-///
-/// Each cell's total is its own weight plus the totals of the cells draining into it. From every
-/// cell with no upstream neighbour the walk goes downstream for as long as the next cell has
-/// received all of its inflows (in-degree counting, as in Kahn's topological sort), so each cell
-/// is finalised exactly once, with no stack or queue and one byte of in-degree per cell.
-///
-/// The grid is cut into bands of rows walked at once on several threads: a walk that would enter
-/// another band leaves what it carries in its band's outbox, and the outboxes are then emptied in
-/// band order on one thread, the walks continuing across bands (only the cells downstream of a
-/// band crossing, mostly river channels, wait for that). The bands depend on the grid alone, so
-/// every sum runs in the same order for any thread count.
-///
-/// Boundary incompleteness (TauDEM's "edge contamination", GRASS's negative accumulation): a
-/// valid cell next to the grid edge or a nodata cell whose own water stays inside the grid
-/// faces terrain rising outwards, so water from outside may enter it. Such cells, and every cell
-/// downstream of them, are flagged `incomplete` rather than silently under-counted. Holes declared
-/// sinks (`InteriorNodata.sink`) give no water and flag nothing.
+/// Upstream accumulation. Single-direction flow runs on the one `FlowGraph` (D8 plus links,
+/// `FlowGraph.upstream`); split flow (D-infinity, MFD) on `FlowProportions`.
 ///
 /// - Postconditions: the outlets' totals sum to the sum of all weights (conservation); every
 ///   valid cell is counted once. Throws `HydroError.Kind.cycle` if the directions contain a cycle.
 public enum FlowAccumulation {
+    /// Accumulation over D8 directions without links: builds the flow graph and accumulates on it.
+    /// A caller that has the graph already calls `FlowGraph.upstream` directly.
     public static func accumulate(_ directions: FlowDirections, weight: AccumulationWeight = .cells,
-                                  interiorNodata: InteriorNodata = .outlet, threads: Int = 2,
+                                  interiorNodata: InteriorNodata = .outlet,
                                   progress: TaskProgress = .silent) throws -> Accumulation {
-        let geometry = directions.geometry
-        let width = geometry.width, height = geometry.height, n = geometry.cellCount
-        let codes = directions.codes
-        var values = try weight.initialValues(geometry) { codes[$0] != D8.noData }
-        let sinkHoles = interiorNodata == .sink ? Self.interiorHoles(codes, width: width, height: height) : []
-        let bandCount = max(1, min(8, height / 256))
-        let bands = (0..<bandCount).map { (first: $0 * height / bandCount, end: ($0 + 1) * height / bandCount) }
-        var inDegree = [UInt8](repeating: 0, count: n)
-        var incomplete = [Bool](repeating: false, count: n)
-        var outletsByBand = [[Int]](repeating: [], count: bandCount)
-        var outboxes = [[(to: Int32, from: Int32)]](repeating: [], count: bandCount)
-        let done: UInt8 = 0xFF
-        try values.withUnsafeMutableBufferPointer { total in
-            try inDegree.withUnsafeMutableBufferPointer { pending in
-                try incomplete.withUnsafeMutableBufferPointer { open in
-                    try codes.withUnsafeBufferPointer { code in
-                        try outletsByBand.withUnsafeMutableBufferPointer { outletLists in
-                            try outboxes.withUnsafeMutableBufferPointer { outboxLists in
-                                let grid = D8Walk(code: SharedReadOnlyBuffer(base: code), total: SharedBuffer(base: total),
-                                                  pending: SharedBuffer(base: pending), open: SharedBuffer(base: open),
-                                                  width: width, height: height)
-                                let outlets = SharedBuffer(base: outletLists), outbox = SharedBuffer(base: outboxLists)
-                                // In-degrees counted from each cell's own neighbours, so a band writes only its own cells.
-                                Parallel.forEach(bandCount, threads: threads) { b in
-                                    outlets.base[b] = grid.countInflows(rows: bands[b].first..<bands[b].end, sinkHoles: sinkHoles)
-                                }
-                                try progress.report(0.3)
-                                Parallel.forEach(bandCount, threads: threads) { b in
-                                    outbox.base[b] = grid.walkFromSources(rows: bands[b].first..<bands[b].end)
-                                }
-                                try progress.report(0.8)
-                                for list in outboxLists {
-                                    for (to, from) in list {
-                                        let d = Int(to), c = Int(from)
-                                        total[d] += total[c]
-                                        if open[c] { open[d] = true }
-                                        pending[d] &-= 1
-                                        if pending[d] == 0 { grid.walk(from: d, rows: 0..<height) }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        // Cells never finalised wait on each other: a cycle.
-        if let stuck = (0..<n).first(where: { codes[$0] != D8.noData && inDegree[$0] != done }) {
-            throw HydroError(.cycle, "flow directions", "cycle at or above column \(stuck % width), row \(stuck / width): the directions never reach an outlet (check --encoding)")
-        }
-        try progress.report(1)
-        return Accumulation(values: Grid(geometry: geometry, trustedCells: values, nodata: .nan),
-                            incomplete: incomplete, outlets: outletsByBand.flatMap { $0 })
-    }
-
-    /// Whether cell `i` touches the outside (edge or nodata that is not a sink hole) while its own
-    /// water stays inside, so outside water may flow into it.
-    @inline(__always)
-    fileprivate static func opensOntoOutside(_ i: Int, codes: UnsafeBufferPointer<UInt8>, sinkHoles: [Bool], width: Int, height: Int) -> Bool {
-        let row = i / width, column = i % width
-        for k in 0..<8 {
-            let r = row + D8.dy[k], c = column + D8.dx[k]
-            if r < 0 || c < 0 || r >= height || c >= width { return true }
-            let j = r * width + c
-            if codes[j] == D8.noData && (sinkHoles.isEmpty || !sinkHoles[j]) { return true }
-        }
-        return false
+        let graph = try FlowGraph(directions: directions)
+        try progress.report(0.4)
+        return try graph.upstream(weight, interiorNodata: interiorNodata, progress: progress.scaled(from: 0.4, to: 1))
     }
 
     /// Nodata cells not connected (8-neighbourhood) to nodata on the grid's edge.
@@ -233,95 +155,5 @@ extension FlowAccumulation {
                                   incomplete: incomplete, outlets: outlets)
         result.leavingOverride = leavingTotal
         return result
-    }
-}
-
-/// The buffers of a D8 accumulation, shared by the threads that walk bands of rows.
-private struct D8Walk: Sendable {
-    let code: SharedReadOnlyBuffer<UInt8>
-    let total: SharedBuffer<Double>
-    let pending: SharedBuffer<UInt8>
-    let open: SharedBuffer<Bool>
-    let width: Int
-    let height: Int
-
-    /// Sets each valid cell's in-degree (the neighbours draining into it) and whether its upstream
-    /// area opens onto the outside; returns the band's outlets in raster order.
-    func countInflows(rows: Range<Int>, sinkHoles: [Bool]) -> [Int] {
-        let code = self.code.base, pending = self.pending.base, open = self.open.base
-        let offsets = D8.offsets(width: width)
-        var outlets: [Int] = []
-        for row in rows {
-            let interiorRow = row > 0 && row < height &- 1
-            for column in 0..<width {
-                let i = row &* width &+ column
-                let k = code[i]
-                guard k != D8.noData else { continue }
-                var inflows: UInt8 = 0
-                var touchesOutside = false
-                var drainsInside = false
-                if interiorRow && column > 0 && column < width &- 1 {
-                    for o in 0..<8 {
-                        let j = code[i &+ offsets[o]]
-                        if j == D8.noData { touchesOutside = true } else if Int(j) == D8.opposite(o) { inflows &+= 1 }
-                    }
-                    drainsInside = k < 8 && code[i &+ offsets[Int(k)]] != D8.noData
-                } else {
-                    touchesOutside = true
-                    for o in 0..<8 {
-                        let r = row &+ D8.dy[o], c = column &+ D8.dx[o]
-                        guard r >= 0, c >= 0, r < height, c < width else { continue }
-                        if Int(code[r &* width &+ c]) == D8.opposite(o) { inflows &+= 1 }
-                    }
-                    if k < 8 {
-                        let r = row &+ D8.dy[Int(k)], c = column &+ D8.dx[Int(k)]
-                        drainsInside = r >= 0 && c >= 0 && r < height && c < width && code[r &* width &+ c] != D8.noData
-                    }
-                }
-                pending[i] = inflows
-                if !drainsInside {
-                    outlets.append(i)
-                } else if touchesOutside && FlowAccumulation.opensOntoOutside(i, codes: code, sinkHoles: sinkHoles, width: width, height: height) {
-                    open[i] = true
-                }
-            }
-        }
-        return outlets
-    }
-
-    /// Walks down from every cell of the band without inflow; returns what must cross into other
-    /// bands (receiving cell, giving cell), in the order the walks reached the band's edge.
-    func walkFromSources(rows: Range<Int>) -> [(to: Int32, from: Int32)] {
-        var outbox: [(to: Int32, from: Int32)] = []
-        for start in rows.lowerBound &* width..<rows.upperBound &* width where pending.base[start] == 0 && code.base[start] != D8.noData {
-            if let crossing = walk(from: start, rows: rows) { outbox.append(crossing) }
-        }
-        return outbox
-    }
-
-    /// Finalises `start` and the cells below it for as long as each has received all its inflows,
-    /// staying in `rows`; returns the step that would leave them, if the walk ends there.
-    @discardableResult
-    func walk(from start: Int, rows: Range<Int>) -> (to: Int32, from: Int32)? {
-        let code = self.code.base, total = self.total.base, pending = self.pending.base, open = self.open.base
-        var c = start
-        var row = c / width, column = c &- row &* width
-        while true {
-            pending[c] = 0xFF
-            let k = Int(code[c])
-            guard k < 8 else { return nil }
-            let r = row &+ D8.dy[k], col = column &+ D8.dx[k]
-            guard r >= 0, col >= 0, r < height, col < width else { return nil }
-            let d = r &* width &+ col
-            guard code[d] != D8.noData else { return nil }
-            guard rows.contains(r) else { return (Int32(d), Int32(c)) }
-            total[d] += total[c]
-            if open[c] { open[d] = true }
-            pending[d] &-= 1
-            guard pending[d] == 0 else { return nil }
-            c = d
-            row = r
-            column = col
-        }
     }
 }

@@ -48,7 +48,7 @@ public struct LoadSources: Sendable {
 /// exp(−d/λ) with d the flow distance to the stream). Reservoir outlet cells multiply both by the
 /// passed fraction. The model is linear in the sources, so loads add up and shares are exact.
 public struct LoadModel: Sendable {
-    public let graph: RoutingGraph
+    public let graph: FlowGraph
     public let isChannel: [Bool]
     /// Upstream area per cell, km².
     public let areaKm2: [Double]
@@ -69,7 +69,10 @@ public struct LoadModel: Sendable {
     /// Cells holding reservoirs, each once, and the reservoirs at each.
     let reservoirCells: [(cell: Int, reservoirs: [Reservoir])]
 
-    public init(graph: RoutingGraph, isChannel: [Bool], parameters: TransportParameters, reservoirs: [Reservoir] = []) throws {
+    /// - Parameter upstreamAreaKm2: the graph's upstream area (`FlowGraph.upstream`), when the caller
+    ///   has it already; computed here otherwise.
+    public init(graph: FlowGraph, upstreamAreaKm2: [Double]? = nil, isChannel: [Bool], parameters: TransportParameters,
+                reservoirs: [Reservoir] = []) throws {
         try parameters.validate()
         let geometry = graph.geometry
         let n = geometry.cellCount
@@ -78,7 +81,12 @@ public struct LoadModel: Sendable {
         let distances = NeighbourDistances(metrics).distance
         let width = geometry.width
         let cellKm2 = metrics.area.map { $0 / 1e6 }
-        areaKm2 = graph.accumulate { cellKm2[$0 / width] }
+        if let known = upstreamAreaKm2 {
+            guard known.count == n else { throw HydroError(.invalidInput, "upstream area", "does not match the grid") }
+            areaKm2 = known
+        } else {
+            areaKm2 = graph.accumulate { cellKm2[$0 / width] }
+        }
         var reach = [Double](repeating: 0, count: n)
         for c in graph.order {
             let i = Int(c)

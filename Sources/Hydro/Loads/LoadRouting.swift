@@ -33,9 +33,9 @@ public struct RoutedLoads: Sendable {
 
 /// Routes loads downstream, one pass over the topological order per pollutant:
 /// out_c = pass_c · in_c + own_c · G_c, and out_c is split among the receivers of c
-/// (`RoutingGraph.forEachReceiver`); what has no receiver is delivered at c. See `LoadModel`.
+/// (`FlowGraph.forEachReceiver`); what has no receiver is delivered at c. See `LoadModel`.
 /// As in a weighted accumulation, the outflow array itself collects each cell's inflow before the
-/// cell is reached, and a pass reads per cell only its receiver (`RoutingGraph.downstream`), its transport
+/// cell is reached, and a pass reads per cell only its receiver (`FlowGraph.downstream`), its transport
 /// (`LoadModel.deliveryOrSlot`), its generated load and its outflow.
 /// Pollutants are independent, so their passes run on up to `threads` threads at once; each pass
 /// is sequential, so the results are identical for any thread count.
@@ -106,7 +106,7 @@ public enum LoadRouting {
         /// `LoadModel.slotFactors` of the pollutant.
         var slotFactors: UnsafeBufferPointer<Double>
         var deliveryOrSlot: UnsafeBufferPointer<Double>
-        /// `RoutingGraph.downstream`.
+        /// `FlowGraph.downstream`.
         var receiver: UnsafeBufferPointer<Int32>
     }
 

@@ -66,7 +66,7 @@ extension ProjectRun {
             let sections = try sections()
             let geometry = try geometry
             let levels = config.jurisdictionLevels.compactMap(JurisdictionMap.Level.init(rawValue:))
-            let incomplete = try FlowAccumulation.accumulate(try directions()).incomplete
+            let incomplete = try upstream().incomplete
             var csv: [[String]] = []
             var json: [[String: Any]] = []
             var budgetRows: [[String]] = []

@@ -32,11 +32,11 @@ enum ProjectInputs {
 
     /// Reservoirs: a point is placed on the highest-accumulation cell within two cells; a polygon on
     /// the highest-accumulation cell inside it (its outlet).
-    static func reservoirs(_ config: ProjectConfig, graph: RoutingGraph, network: StreamNetwork, run: ProjectRun) throws -> [Reservoir] {
+    static func reservoirs(_ config: ProjectConfig, graph: FlowGraph, network: StreamNetwork, run: ProjectRun) throws -> [Reservoir] {
         let geometry = graph.geometry
         var reservoirs: [Reservoir] = []
         guard !config.reservoirs.isEmpty else { return [] }
-        let area = graph.accumulate { _ in 1 }
+        let area = try run.upstream().values.cells
         let areaGrid = Grid(geometry: geometry, trustedCells: area, nodata: .nan)
         let metrics = try CellMetrics(geometry)
         let twoCells = 2 * max(metrics.width.max() ?? 1, metrics.height.max() ?? 1)

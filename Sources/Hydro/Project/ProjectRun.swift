@@ -82,7 +82,8 @@ public final class ProjectRun {
 
     private var _directions: FlowDirections?
     private var _conditioned: Grid<Float>?
-    private var _graph: RoutingGraph?
+    private var _graph: FlowGraph?
+    private var _upstream: Accumulation?
     private var _network: StreamNetwork?
     private var _model: LoadModel?
     private var _sources: LoadSources?
@@ -108,19 +109,29 @@ public final class ProjectRun {
 
     public var geometry: GridGeometry { get throws { try directions().geometry } }
 
-    public func graph() throws -> RoutingGraph {
+    /// The one flow graph of the run: the D8 directions plus the project's karst conduits and
+    /// diversions, built once.
+    public func graph() throws -> FlowGraph {
         if let g = _graph { return g }
-        let g = try RoutingGraph(directions: try directions(), links: try ProjectInputs.links(config, geometry: try geometry, run: self))
+        let g = try FlowGraph(directions: try directions(), links: try ProjectInputs.links(config, geometry: try geometry, run: self))
         _graph = g
         return g
     }
 
+    /// Upstream area (km²) of every cell on the flow graph, links included, with the cells whose
+    /// upstream area may be incomplete: computed once and used by every step.
+    public func upstream() throws -> Accumulation {
+        if let u = _upstream { return u }
+        let u = try graph().upstream(.areaSquareKilometres)
+        _upstream = u
+        return u
+    }
+
     public func network() throws -> StreamNetwork {
         if let n = _network { return n }
-        let d = try directions()
-        let area = try FlowAccumulation.accumulate(d, weight: .areaSquareKilometres).values
-        let n = try StreamNetwork(directions: d, accumulation: area, threshold: config.streamThresholdKm2, elevation: try conditionedDEM(),
-                                  areaKm2: area)
+        let area = try upstream().values
+        let n = try StreamNetwork(directions: try directions(), accumulation: area, threshold: config.streamThresholdKm2,
+                                  elevation: try conditionedDEM(), areaKm2: area)
         _network = n
         return n
     }
@@ -130,7 +141,8 @@ public final class ProjectRun {
         let network = try network()
         let graph = try graph()
         let reservoirs = try ProjectInputs.reservoirs(config, graph: graph, network: network, run: self)
-        let m = try LoadModel(graph: graph, isChannel: network.linkOfCell.map { $0 != 0 }, parameters: config.transport, reservoirs: reservoirs)
+        let m = try LoadModel(graph: graph, upstreamAreaKm2: try upstream().values.cells, isChannel: network.linkOfCell.map { $0 != 0 },
+                              parameters: config.transport, reservoirs: reservoirs)
         _model = m
         return m
     }
@@ -147,7 +159,7 @@ public final class ProjectRun {
         guard let file = config.sections else { _sections = []; return [] }
         let layer = try VectorReader.read(file, targetCRS: try geometry.crs)
         let network = try network()
-        let area = try model().areaKm2
+        let area = try upstream().values.cells
         let mode: Snapping.Mode? = config.sectionSnapRadius > 0 ? .nearestStream(radius: config.sectionSnapRadius) : nil
         let placed = try PointPlacement.place(layer, source: file, geometry: try geometry,
                                               areaKm2: Grid(geometry: try geometry, trustedCells: area, nodata: .nan),

@@ -41,8 +41,10 @@ extension ProjectRun {
 
     /// Burn mapped rivers (when given), condition (fill or breach), D8 directions, upstream area.
     func terrainStep(_ part: TaskProgress) throws {
-        let inputs = [config.dem] + (config.rivers.map { [$0] } ?? [])
+        // Links change the upstream area, so their files and shares are part of the terrain step.
+        let inputs = [config.dem] + (config.rivers.map { [$0] } ?? []) + config.links.map(\.file)
         let parameters = "band=\(config.demBand) conditioning=\(config.conditioning) burn=\(config.rivers != nil ? "\(config.burnDepth)/\(config.burnBuffer)" : "none")"
+            + config.links.map { " link=\($0.file) \($0.share) \($0.shareField ?? "")" }.joined()
         try step("terrain", after: [], inputs: inputs, parameters: parameters,
                  outputs: [Outputs.conditionedDEM, Outputs.flowDirections, Outputs.upstreamArea], progress: part) {
             var dem = try RasterReader.read(config.dem, band: config.demBand, as: Float.self, progress: part.scaled(from: 0, to: 0.1))
@@ -58,13 +60,13 @@ extension ProjectRun {
                 _ = try DepressionFilling.fill(&dem, progress: part.scaled(from: 0.1, to: 0.5))
             }
             let directions = try D8FlowDirection.compute(dem, threads: config.threads, progress: part.scaled(from: 0.5, to: 0.7))
-            let area = try FlowAccumulation.accumulate(directions, weight: .areaSquareKilometres)
+            setTerrain(conditioned: dem, directions: directions)
+            let area = try upstream()
             try RasterWriter.write(dem, to: path(Outputs.conditionedDEM), options: rasterOptions(inputs, bands: ["conditioned elevation (m)"]))
             try RasterWriter.write(directions.encoded(.esri), to: path(Outputs.flowDirections),
                                    options: rasterOptions(inputs, metadata: [D8Encoding.metadataKey: "esri", FlowProportions.methodMetadataKey: "d8"],
                                                           bands: ["D8 flow direction (esri encoding)"]))
             try RasterWriter.write(area.values, to: path(Outputs.upstreamArea), options: rasterOptions(inputs, bands: ["upstream area (km2)"]))
-            setTerrain(conditioned: dem, directions: directions)
             let incomplete = area.incomplete.filter { $0 }.count
             if incomplete > 0 { log("terrain: \(incomplete) cells may receive inflow from outside the DEM") }
         }

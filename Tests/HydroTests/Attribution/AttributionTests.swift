@@ -9,7 +9,7 @@ final class AttributionTests: XCTestCase {
         // Nine channel cells of 1 km flowing east: counties A (cells 0–2), B (3–5), C (6–8).
         let geometry = GridGeometry.metric(width: 9, height: 1, cellSize: 1000)
         let d = try FlowDirections(geometry: geometry, codes: [UInt8](repeating: 0, count: 9))
-        let graph = try RoutingGraph(directions: d)
+        let graph = try FlowGraph(directions: d)
         let k = 0.5, v = 0.1
         let model = try LoadModel(graph: graph, isChannel: [Bool](repeating: true, count: 9),
                                   parameters: TransportParameters(decayPerDay: [tp: k], velocity: .constant(v)))
@@ -52,7 +52,7 @@ final class AttributionTests: XCTestCase {
         var dem = try RasterReader.read(demPath, as: Float.self)
         _ = try DepressionFilling.fill(&dem)
         let d = try D8FlowDirection.compute(dem)
-        let graph = try RoutingGraph(directions: d)
+        let graph = try FlowGraph(directions: d)
         let metrics = try CellMetrics(dem.geometry)
         let area = graph.accumulate { metrics.area[$0 / dem.width] / 1e6 }
         let model = try LoadModel(graph: graph, isChannel: area.map { $0 >= 50 },

@@ -290,10 +290,9 @@ final class AccumulationTests: XCTestCase {
         }
     }
 
-    /// A grid tall enough to be walked in bands: every cell's total equals the split-flow
-    /// accumulation of the same directions (one piece, a stack instead of bands), flags and outlets
-    /// agree, and one and two threads give identical bits.
-    func testBandedAccumulationEqualsOnePiece() throws {
+    /// Accumulation on the flow graph equals the split-flow accumulation of the same directions
+    /// (a separate loop over shares, Kahn's order with a stack): totals, flags and outlet sums.
+    func testGraphAccumulationEqualsSplitFlowAccumulation() throws {
         var dem = SyntheticTerrain.valley(width: 70, height: 1300, seed: 9, pits: 200)
         for i in stride(from: 700, to: dem.count, by: 1777) { dem.cells[i] = -9999 }
         _ = try DepressionFilling.fill(&dem)
@@ -301,21 +300,19 @@ final class AccumulationTests: XCTestCase {
         var rng = SeededGenerator(seed: 4)
         let weights = try Grid<Double>(geometry: dem.geometry, cells: (0..<dem.count).map { _ in rng.unit() * 10 })
         for weight in [AccumulationWeight.cells, .grid(weights)] {
-            let banded = try FlowAccumulation.accumulate(d, weight: weight, threads: 2)
-            let serial = try FlowAccumulation.accumulate(d, weight: weight, threads: 1)
+            let graph = try FlowAccumulation.accumulate(d, weight: weight)
             let reference = try FlowAccumulation.accumulate(FlowProportions(d), weight: weight)
-            XCTAssertEqual(banded.values.cells.map(\.bitPattern), serial.values.cells.map(\.bitPattern))
-            XCTAssertEqual(banded.incomplete, serial.incomplete)
-            XCTAssertEqual(banded.outlets, serial.outlets)
-            XCTAssertEqual(banded.incomplete, reference.incomplete)
+            XCTAssertEqual(graph.incomplete, reference.incomplete)
+            XCTAssertEqual(graph.outlets.sorted(), reference.outlets.sorted())
+            XCTAssertGreaterThan(graph.incomplete.filter { $0 }.count, 0, "the holes should open some upstream areas")
             for i in 0..<dem.count where dem.isValid(at: i) {
                 let expected = reference.values.cells[i]
-                if abs(banded.values.cells[i] - expected) > 1e-9 * max(1, expected) {
-                    XCTFail("cell \(i): \(banded.values.cells[i]), one piece \(expected)")
+                if abs(graph.values.cells[i] - expected) > 1e-9 * max(1, expected) {
+                    XCTFail("cell \(i): \(graph.values.cells[i]), split flow \(expected)")
                     break
                 }
             }
-            XCTAssertEqual(banded.outletTotal, reference.outletTotal, accuracy: 1e-9 * reference.outletTotal)
+            XCTAssertEqual(graph.outletTotal, reference.outletTotal, accuracy: 1e-9 * reference.outletTotal)
         }
     }
 

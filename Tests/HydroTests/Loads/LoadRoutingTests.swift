@@ -6,10 +6,10 @@ final class LoadRoutingTests: XCTestCase {
     private let tp = Pollutant("TP"), nh3 = Pollutant("NH3-N")
 
     /// A straight channel of `cells` cells of `size` metres, flowing east off the grid.
-    private func channel(cells: Int, size: Double) throws -> (RoutingGraph, [Bool]) {
+    private func channel(cells: Int, size: Double) throws -> (FlowGraph, [Bool]) {
         let geometry = GridGeometry.metric(width: cells, height: 1, cellSize: size)
         let d = try FlowDirections(geometry: geometry, codes: [UInt8](repeating: 0, count: cells))
-        return (try RoutingGraph(directions: d), [Bool](repeating: true, count: cells))
+        return (try FlowGraph(directions: d), [Bool](repeating: true, count: cells))
     }
 
     func testStraightChannelDecaysExponentially() throws {
@@ -99,7 +99,7 @@ final class LoadRoutingTests: XCTestCase {
         var dem = SyntheticTerrain.valley(width: 150, height: 100, seed: seed)
         _ = try DepressionFilling.fill(&dem)
         let d = try D8FlowDirection.compute(dem)
-        let graph = try RoutingGraph(directions: d)
+        let graph = try FlowGraph(directions: d)
         let area = graph.accumulate { _ in 900.0 / 1e6 }
         let model = try LoadModel(graph: graph, isChannel: area.map { $0 >= 0.5 },
                                   parameters: TransportParameters(decayPerDay: [tp: k, nh3: 2 * k], velocity: .powerLaw(a: 0.1, b: 0.3),
@@ -144,7 +144,7 @@ final class LoadRoutingTests: XCTestCase {
         let path = try TestPaths.shared("guizhou_dem_1km/chishui_basin_dem_1km.tif")
         var dem = try RasterReader.read(path, as: Float.self)
         _ = try DepressionFilling.fill(&dem)
-        let graph = try RoutingGraph(directions: try D8FlowDirection.compute(dem))
+        let graph = try FlowGraph(directions: try D8FlowDirection.compute(dem))
         let metrics = try CellMetrics(dem.geometry)
         let area = graph.accumulate { metrics.area[$0 / dem.width] / 1e6 }
         let model = try LoadModel(graph: graph, isChannel: area.map { $0 >= 50 }, parameters: TransportParameters())
@@ -161,7 +161,7 @@ final class LoadRoutingTests: XCTestCase {
         // Two parallel rows flowing east; a conduit takes 60 % of what reaches (2, 0) to (5, 1).
         let geometry = GridGeometry.metric(width: 8, height: 2, cellSize: 100)
         let d = try FlowDirections(geometry: geometry, codes: [UInt8](repeating: 0, count: 16))
-        let graph = try RoutingGraph(directions: d, links: [FlowLink(name: "conduit", from: 2, to: 13, share: 0.6)])
+        let graph = try FlowGraph(directions: d, links: [FlowLink(name: "conduit", from: 2, to: 13, share: 0.6)])
         let model = try LoadModel(graph: graph, isChannel: [Bool](repeating: true, count: 16), parameters: TransportParameters())
         var sources = LoadSources(pollutants: [tp], cellCount: 16)
         sources.add(tp, cell: 0, kgPerYear: 100)
@@ -171,11 +171,11 @@ final class LoadRoutingTests: XCTestCase {
         let counts = graph.accumulate { _ in 1 }
         XCTAssertEqual(counts[15], 8 + 0.6 * 3, accuracy: 1e-12, "accumulation honours the link")
         // A link back upstream closes a loop.
-        XCTAssertThrowsError(try RoutingGraph(directions: d, links: [FlowLink(name: "back", from: 5, to: 1)])) { error in
+        XCTAssertThrowsError(try FlowGraph(directions: d, links: [FlowLink(name: "back", from: 5, to: 1)])) { error in
             XCTAssertEqual((error as? HydroError)?.kind, .cycle)
             XCTAssertTrue("\(error)".contains("'back'"), "\(error)")
         }
-        XCTAssertThrowsError(try RoutingGraph(directions: d, links: [FlowLink(name: "x", from: 2, to: 13, share: 1.5)]))
+        XCTAssertThrowsError(try FlowGraph(directions: d, links: [FlowLink(name: "x", from: 2, to: 13, share: 1.5)]))
     }
 
     func testParametersAreValidatedByName() {

@@ -15,13 +15,16 @@ public struct FlowLink: Sendable, Equatable {
     }
 }
 
-/// The flow graph every routing pass runs on: D8 directions plus links, with a topological
-/// order (upstream before downstream) computed once, as pyflwdir's `seq` does. Accumulation,
-/// load routing and attribution are each one pass over `order`.
+/// The one flow graph for single-direction flow: D8 directions plus karst conduits and diversions
+/// (links), with each cell's receiver and a topological order (upstream before downstream) computed
+/// once, as pyflwdir's `idxs_ds` and `seq` are. It is built once per run; upstream area, the
+/// incompleteness flags, the stream network, load routing, attribution and spill tracing all read
+/// it, so links are honoured the same way everywhere and each cell has one upstream area.
+/// Split flow (D-infinity, MFD) has its own type, `FlowProportions`.
 ///
 /// - Throws: when a link's shares at one cell exceed 1, when a link points at nodata, or when the
 ///   links create a cycle (the links on it are named).
-public struct RoutingGraph: Sendable {
+public struct FlowGraph: Sendable {
     public let directions: FlowDirections
     public let links: [FlowLink]
     /// Valid cells, each after every cell that sends it water.
