@@ -62,13 +62,16 @@ extension ProjectRun {
             guard let counties = try jurisdictionMap() else { return }
             let sources = try sources()
             let model = try model()
-            let routed = try LoadRouting.route(sources, model: model)
+            let routed = try routedLoads()
             let sections = try sections()
             let geometry = try geometry
             let levels = config.jurisdictionLevels.compactMap(JurisdictionMap.Level.init(rawValue:))
             let incomplete = try upstream().incomplete
             var csv: [[String]] = []
-            var json: [[String: Any]] = []
+            var sectionRecords: [SectionAttribution] = []
+            var crossingRecords: [CrossingRecord] = []
+            var fluxRecords: [UnitFlux] = []
+            var budgetRecords: [UnitBudget] = []
             var budgetRows: [[String]] = []
             var fluxRows: [[String]] = []
             var crossingFeatures: [Feature] = []
@@ -87,23 +90,28 @@ extension ProjectRun {
                         let shares = split.shares()
                         let home = section.cell.map { map.labels[$0] } ?? -1
                         let open = section.cell.map { incomplete[$0] } ?? false
-                        var origins: [[String: Any]] = []
+                        var origins: [OriginShare] = []
                         for u in 0...map.units.count where split.byOrigin[u] > 0 {
                             csv.append([level.rawValue, section.id, section.name, p, ids[u], names[u], fmt(split.byOrigin[u]), fmt(shares[u]),
                                         u == Int(home) ? "generated here" : "from upstream", open ? "yes" : "no"])
-                            origins.append(["id": ids[u], "name": names[u], "load_kg_per_yr": split.byOrigin[u], "share": shares[u]])
+                            origins.append(OriginShare(id: ids[u], name: names[u], loadKgPerYr: split.byOrigin[u], share: shares[u],
+                                                       isHome: u == Int(home)))
                         }
-                        json.append(["level": level.rawValue, "section": section.id, "name": section.name, "pollutant": p,
-                                     "total_kg_per_yr": split.total, "origins": origins,
-                                     "upstream_touches_edge_or_nodata": open,
-                                     "unknown_share": shares.last ?? 0])
+                        sectionRecords.append(SectionAttribution(level: level.rawValue, section: section.id, name: section.name, pollutant: p,
+                                                                 totalKgPerYr: split.total, origins: origins,
+                                                                 upstreamTouchesEdgeOrNodata: open, unknownShare: shares.last ?? 0))
                     }
                     for u in 0...map.units.count {
-                        let balance = result.received[u] + result.generated[u] - result.handedOver[u] - result.deliveredOut[u] - result.lost[u]
-                        budgetRows.append([level.rawValue, ids[u], names[u], p, fmt(result.generated[u]), fmt(result.received[u]),
-                                           fmt(result.handedOver[u]), fmt(result.deliveredOut[u]), fmt(result.lost[u]), fmt(balance)])
+                        let budget = UnitBudget(level: level.rawValue, id: ids[u], name: names[u], pollutant: p, generated: result.generated[u],
+                                                received: result.received[u], handedOver: result.handedOver[u],
+                                                deliveredOut: result.deliveredOut[u], lost: result.lost[u])
+                        budgetRecords.append(budget)
+                        budgetRows.append([level.rawValue, ids[u], names[u], p, fmt(budget.generated), fmt(budget.received),
+                                           fmt(budget.handedOver), fmt(budget.deliveredOut), fmt(budget.lost), fmt(budget.imbalance)])
                         for v in 0...map.units.count where result.flux[u][v] > 0 {
                             fluxRows.append([level.rawValue, ids[u], names[u], ids[v], names[v], p, fmt(result.flux[u][v])])
+                            fluxRecords.append(UnitFlux(level: level.rawValue, fromId: ids[u], fromName: names[u], toId: ids[v], toName: names[v],
+                                                        pollutant: p, loadKgPerYr: result.flux[u][v]))
                         }
                     }
                     if level == levels.first {
@@ -121,14 +129,21 @@ extension ProjectRun {
                             "to_name": .string(names[crossing.to < 0 ? map.units.count : Int(crossing.to)]),
                             "area_km2": .real(model.areaKm2[crossing.cell]),
                         ]
+                        let from = crossing.from < 0 ? map.units.count : Int(crossing.from), to = crossing.to < 0 ? map.units.count : Int(crossing.to)
+                        var record = CrossingRecord(level: level.rawValue, fromId: ids[from], fromName: names[from], toId: ids[to], toName: names[to],
+                                                    x: (c.x + d.x) / 2, y: (c.y + d.y) / 2, areaKm2: model.areaKm2[crossing.cell],
+                                                    loadsKgPerYr: [:], generatedUpstreamUnitKgPerYr: [:])
                         for result in results {
                             let split = result.crossings[x]
-                            let local = crossing.from < 0 ? split.byOrigin[map.units.count] : split.byOrigin[Int(crossing.from)]
+                            let local = split.byOrigin[from]
                             attributes["\(result.pollutant.name)_kg_yr"] = .real(split.total)
                             attributes["\(result.pollutant.name)_generated_upstream_unit"] = .real(local)
                             attributes["\(result.pollutant.name)_passing_through"] = .real(split.total - local)
+                            record.loadsKgPerYr[result.pollutant.name] = split.total
+                            record.generatedUpstreamUnitKgPerYr[result.pollutant.name] = local
                         }
-                        crossingFeatures.append(Feature(geometry: .point(Coordinate((c.x + d.x) / 2, (c.y + d.y) / 2)), attributes: attributes))
+                        crossingRecords.append(record)
+                        crossingFeatures.append(Feature(geometry: .point(Coordinate(record.x, record.y)), attributes: attributes))
                     }
                 }
             }
@@ -138,9 +153,10 @@ extension ProjectRun {
             try AtomicOutput.write(CSVWriter.text(header: ["level", "section_id", "section_name", "pollutant", "origin_id", "origin_name",
                                                            "load_kg_yr", "share", "origin_role", "upstream_incomplete"], rows: csv),
                                    to: path("attribution.csv"), overwrite: true)
-            try writeJSON(["unit": "kg/yr", "method": "linear routing; share of a unit = load arriving with only its sources on",
-                           "parameters": loadParameters, "input_sha256": allInputChecksums, "sections": json,
-                           "warnings": warnings], to: "attribution.json")
+            let result = AttributionResult(levels: levels.map(\.rawValue), parameters: loadParameters, inputSha256: allInputChecksums,
+                                           sections: sectionRecords, crossings: crossingRecords, flux: fluxRecords, budgets: budgetRecords, warnings: warnings)
+            try StepResultFile.write(result, to: path("attribution.json"))
+            _attributionResult = result
             try AtomicOutput.write(CSVWriter.text(header: ["level", "unit_id", "unit_name", "pollutant", "generated_kg_yr", "received_kg_yr",
                                                            "handed_over_kg_yr", "delivered_out_kg_yr", "lost_kg_yr", "imbalance_kg_yr"], rows: budgetRows),
                                    to: path("jurisdiction_budget.csv"), overwrite: true)

@@ -29,35 +29,57 @@ extension ProjectRun {
         return JurisdictionMap.code(id, at: .prefecture) == party || JurisdictionMap.code(id, at: .province) == party
     }
 
-    /// Loads at each scheme section attributed to each upstream party (county-level attribution summed).
+    /// Loads at each scheme section attributed to each upstream party: the attribution step's
+    /// result at its finest level (county when computed) summed over each party's units.
+    func attributedLoads(_ scheme: Scheme, attribution: AttributionResult?) throws -> AttributedLoads? {
+        guard let attribution else { return nil }
+        guard let level = ["county", "prefecture", "province"].first(where: attribution.levels.contains) else { return nil }
+        let sections = try sections()
+        var loads = AttributedLoads()
+        for schemeSection in scheme.sections {
+            guard sections.contains(where: { $0.id == schemeSection.id }) else {
+                warn("scheme section '\(schemeSection.id)' is not among the project's sections; its payments are split equally")
+                continue
+            }
+            let parties = scheme.upstreamParties(of: schemeSection)
+            for entry in attribution.sections where entry.level == level && entry.section == schemeSection.id {
+                let pollutant = Pollutant(entry.pollutant)
+                var byParty: [String: Double] = [:]
+                var claimed = 0.0
+                for party in parties {
+                    var sum = 0.0
+                    for origin in entry.origins where Self.belongs(origin.id, to: party, groups: scheme.groups) { sum += origin.loadKgPerYr }
+                    byParty[party] = sum
+                    claimed += sum
+                }
+                loads.byParty[schemeSection.id, default: [:]][pollutant] = byParty
+                loads.background[schemeSection.id, default: [:]][pollutant] = max(0, entry.totalKgPerYr - claimed)
+            }
+        }
+        return loads
+    }
+
+    /// Attribution of other sources than the project's (a what-if), at county level, in memory only.
     func attributedLoads(_ scheme: Scheme, sources: LoadSources) throws -> AttributedLoads? {
         guard let counties = try jurisdictionMap() else { return nil }
         let sections = try sections()
         let model = try model()
         let routed = try LoadRouting.route(sources, model: model)
         let (_, results) = try LoadAttribution.attribute(routed, sources: sources, model: model, map: counties, sectionCells: sections.map(\.cell))
-        var loads = AttributedLoads()
-        for schemeSection in scheme.sections {
-            guard let s = sections.firstIndex(where: { $0.id == schemeSection.id }) else {
-                warn("scheme section '\(schemeSection.id)' is not among the project's sections; its payments are split equally")
-                continue
-            }
-            let parties = scheme.upstreamParties(of: schemeSection)
-            for result in results {
+        let ids = counties.units.map(\.id) + ["outside"]
+        var entries: [SectionAttribution] = []
+        for result in results {
+            for (s, section) in sections.enumerated() {
                 let split = result.sections[s]
-                var byParty: [String: Double] = [:]
-                var claimed = 0.0
-                for party in parties {
-                    var sum = 0.0
-                    for (u, unit) in counties.units.enumerated() where Self.belongs(unit.id, to: party, groups: scheme.groups) { sum += split.byOrigin[u] }
-                    byParty[party] = sum
-                    claimed += sum
+                let origins = (0...counties.units.count).filter { split.byOrigin[$0] > 0 }.map {
+                    OriginShare(id: ids[$0], name: ids[$0], loadKgPerYr: split.byOrigin[$0], share: 0, isHome: false)
                 }
-                loads.byParty[schemeSection.id, default: [:]][result.pollutant] = byParty
-                loads.background[schemeSection.id, default: [:]][result.pollutant] = max(0, split.total - claimed)
+                entries.append(SectionAttribution(level: "county", section: section.id, name: section.name, pollutant: result.pollutant.name,
+                                                  totalKgPerYr: split.total, origins: origins, upstreamTouchesEdgeOrNodata: false, unknownShare: 0))
             }
         }
-        return loads
+        return try attributedLoads(scheme, attribution: AttributionResult(levels: ["county"], parameters: "", inputSha256: [:], sections: entries,
+                                                                          crossings: [], flux: [], budgets: [], warnings: []))
     }
 
     /// The settlement for the scheme's year, and optionally a scenario.
@@ -71,8 +93,7 @@ extension ProjectRun {
                  outputs: Self.compensationOutputs, progress: part) {
             let scheme = try Scheme.load(schemeFile)
             let monitoring = try MonitoringData.load(monitoringFile)
-            let sources = try sources()
-            let attributed = try attributedLoads(scheme, sources: sources)
+            let attributed = try attributedLoads(scheme, attribution: try attributionResult())
             let settlement = try Settlement.compute(scheme, monitoring: monitoring, attributed: attributed)
             try writeSettlement(settlement, scheme: scheme, prefix: "")
         }
@@ -122,14 +143,9 @@ extension ProjectRun {
         try AtomicOutput.write(CSVWriter.text(header: ["period", "section", "payer", "payee", "amount", "currency", "rule", "measured_mg_l",
                                                        "target", "excess", "shares"], rows: rows),
                                to: path("\(prefix)ledger.csv"), overwrite: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let entries = try JSONSerialization.jsonObject(with: try encoder.encode(s.entries))
-        try writeJSON(["scheme": scheme.name, "year": scheme.year, "currency": s.currency, "entries": entries, "gaps": s.gaps, "notes": s.notes,
-                       "checks": ["total_paid": s.totalPaid, "total_received": s.totalPaid,
-                                  "fund_intake": s.fundIntake, "fund_payout": s.fundPayout,
-                                  "balances_sum": s.balances.orderedSum],
-                       "balances": s.balances], to: "\(prefix)ledger.json")
+        let result = SettlementResult(scheme: scheme.name, year: scheme.year, settlement: s)
+        try StepResultFile.write(result, to: path("\(prefix)ledger.json"))
+        if prefix.isEmpty { _settlementResult = result }
         var paid: [String: Double] = [:], received: [String: Double] = [:]
         for e in s.entries { paid[e.payer, default: 0] += e.amount; received[e.payee, default: 0] += e.amount }
         let parties = Set(paid.keys).union(received.keys).sorted()

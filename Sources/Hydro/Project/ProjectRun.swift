@@ -84,6 +84,11 @@ public final class ProjectRun {
     private var _conditioned: Grid<Float>?
     private var _graph: FlowGraph?
     private var _upstream: Accumulation?
+    /// Step results: set by the step that computed them, or loaded back when it was skipped.
+    var _loadsResult: LoadsResult?
+    var _routed: RoutedLoads?
+    var _attributionResult: AttributionResult?
+    var _settlementResult: SettlementResult?
     private var _network: StreamNetwork?
     private var _model: LoadModel?
     private var _sources: LoadSources?
@@ -171,6 +176,46 @@ public final class ProjectRun {
         return placed
     }
 
+    /// The loads step's result, loaded back from its JSON outputs when the step was skipped.
+    public func loadsResult() throws -> LoadsResult {
+        if let r = _loadsResult { return r }
+        let sections = try StepResultFile.read(SectionLoadsDocument.self, from: path(Outputs.sectionLoadsJSON))
+        let budgets = try StepResultFile.read(BudgetsDocument.self, from: path(Outputs.massBudget))
+        let links = try StepResultFile.read(LinkLoadsDocument.self, from: path(Outputs.streamLoadsJSON))
+        let r = LoadsResult(unit: sections.unit, sections: sections.sections, budgets: budgets.budgets, links: links.links)
+        _loadsResult = r
+        return r
+    }
+
+    /// The routed loads of every cell: kept from the loads step, routed again only when that step
+    /// was skipped (grids are not cached between runs).
+    public func routedLoads() throws -> RoutedLoads {
+        if let r = _routed { return r }
+        let r = try LoadRouting.route(try sources(), model: try model())
+        _routed = r
+        return r
+    }
+
+    /// The attribution step's result, loaded back from attribution.json when the step was skipped;
+    /// nil for a project without jurisdictions.
+    public func attributionResult() throws -> AttributionResult? {
+        if let r = _attributionResult { return r }
+        guard config.jurisdictions != nil else { return nil }
+        let r = try StepResultFile.read(AttributionResult.self, from: path("attribution.json"))
+        _attributionResult = r
+        return r
+    }
+
+    /// The compensation step's result, loaded back from ledger.json when the step was skipped; nil
+    /// for a project without a scheme and monitoring data.
+    public func settlementResult() throws -> SettlementResult? {
+        if let r = _settlementResult { return r }
+        guard config.scheme != nil, config.monitoring != nil else { return nil }
+        let r = try StepResultFile.read(SettlementResult.self, from: path("ledger.json"))
+        _settlementResult = r
+        return r
+    }
+
     func setTerrain(conditioned: Grid<Float>, directions: FlowDirections) {
         _conditioned = conditioned
         _directions = directions
@@ -186,6 +231,7 @@ public enum Outputs {
     public static let streamLines = "streams.gpkg"
     public static let loadRaster = "loads.tif"
     public static let streamLoads = "stream_loads.gpkg"
+    public static let streamLoadsJSON = "stream_loads.json"
     public static let sectionLoadsCSV = "section_loads.csv"
     public static let sectionLoadsJSON = "section_loads.json"
     public static let massBudget = "mass_budget.json"

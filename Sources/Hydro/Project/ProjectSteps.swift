@@ -123,7 +123,7 @@ extension ProjectRun {
     /// Routed loads: delivered-load raster, loads on every link and at every section, mass budget.
     func loadsStep(_ part: TaskProgress) throws {
         try step("loads", after: ["terrain", "network"], inputs: loadInputs, parameters: loadParameters,
-                 outputs: [Outputs.loadRaster, Outputs.streamLoads, Outputs.sectionLoadsCSV, Outputs.sectionLoadsJSON, Outputs.massBudget,
+                 outputs: [Outputs.loadRaster, Outputs.streamLoads, Outputs.streamLoadsJSON, Outputs.sectionLoadsCSV, Outputs.sectionLoadsJSON, Outputs.massBudget,
                            Outputs.pointSources],
                  progress: part) {
             let sources = try sources()
@@ -131,6 +131,7 @@ extension ProjectRun {
                 throw HydroError(.invalidInput, config.file, "names no pollutant: give [decay] rates or sources with load fields")
             }
             let routed = try LoadRouting.route(sources, model: try model(), progress: part.scaled(from: 0, to: 0.6))
+            _routed = routed
             try writeLoads(routed, sources: sources)
         }
     }
@@ -146,47 +147,59 @@ extension ProjectRun {
         let fields = routed.pollutants.flatMap { p in
             [FieldDefinition("\(p.name)_kg_yr", .real), FieldDefinition("\(p.name)_local_kg_yr", .real)]
         }
+        var linkLoads: [LinkLoad] = []
+        for link in network.links {
+            let last = link.cells[link.cells.count - 1]
+            var loads: [String: Double] = [:], local: [String: Double] = [:]
+            for p in routed.pollutants {
+                loads[p.name] = routed.outflow[p]?[last] ?? .nan
+                local[p.name] = link.cells.reduce(0.0) { $0 + (sources.generated[p]?[$1] ?? 0) }
+            }
+            linkLoads.append(LinkLoad(link: link.id, loadsKgPerYr: loads, localKgPerYr: local))
+        }
         let layer = network.layer(extraFields: fields) { link in
             var values: [String: FieldValue] = [:]
-            let last = link.cells[link.cells.count - 1]
+            let record = linkLoads[Int(link.id) - 1]
             for p in routed.pollutants {
-                values["\(p.name)_kg_yr"] = .real(routed.outflow[p]?[last] ?? .nan)
-                values["\(p.name)_local_kg_yr"] = .real(link.cells.reduce(0.0) { $0 + (sources.generated[p]?[$1] ?? 0) })
+                values["\(p.name)_kg_yr"] = .real(record.loadsKgPerYr[p.name] ?? .nan)
+                values["\(p.name)_local_kg_yr"] = .real(record.localKgPerYr[p.name] ?? .nan)
             }
             return values
         }
         try VectorWriter.write(layer, to: path(Outputs.streamLoads), overwrite: true)
         let sections = try sections()
         var rows: [[String]] = []
-        var json: [[String: Any]] = []
+        var sectionLoads: [SectionLoad] = []
         for s in sections {
-            var entry: [String: Any] = ["id": s.id, "name": s.name, "upstream_area_km2": s.upstreamArea.isNaN ? NSNull() : s.upstreamArea,
-                                        "snap_distance_m": s.snapDistance.isNaN ? NSNull() : s.snapDistance, "warnings": s.warnings]
-            var loads: [String: Any] = [:]
+            var loads: [String: Double?] = [:]
             for p in routed.pollutants {
                 let value = s.cell.map { routed.outflow[p]?[$0] ?? .nan } ?? .nan
                 rows.append([s.id, s.name, p.name, value.isNaN ? "" : String(format: "%.6g", value), "kg/yr",
                              s.upstreamArea.isNaN ? "" : String(format: "%.3f", s.upstreamArea)])
-                loads[p.name] = value.isNaN ? NSNull() : value
+                loads[p.name] = value.isNaN ? nil : value
             }
-            entry["loads_kg_per_yr"] = loads
-            json.append(entry)
+            sectionLoads.append(SectionLoad(id: s.id, name: s.name, upstreamAreaKm2: s.upstreamArea.isNaN ? nil : s.upstreamArea,
+                                            snapDistanceM: s.snapDistance.isNaN ? nil : s.snapDistance, warnings: s.warnings,
+                                            loadsKgPerYr: loads))
         }
         try AtomicOutput.write(CSVWriter.text(header: ["section_id", "section_name", "pollutant", "load", "unit", "upstream_area_km2"], rows: rows),
                                to: path(Outputs.sectionLoadsCSV), overwrite: true)
-        try writeJSON(["unit": "kg/yr", "sections": json], to: Outputs.sectionLoadsJSON)
-        var budgets: [[String: Any]] = []
+        var budgets: [BudgetSummary] = []
         for p in routed.pollutants {
             guard let b = routed.budgets[p] else { continue }
-            let outlets = zip(b.outletCells, b.outletLoads).sorted { ($0.1, $1.0) > ($1.1, $0.0) }.prefix(20).map { cell, load -> [String: Any] in
+            let outlets = zip(b.outletCells, b.outletLoads).sorted { ($0.1, $1.0) > ($1.1, $0.0) }.prefix(20).map { cell, load in
                 let c = geometry.centre(column: cell % geometry.width, row: cell / geometry.width)
-                return ["x": c.x, "y": c.y, "delivered_kg_per_yr": load]
+                return OutletLoad(x: c.x, y: c.y, deliveredKgPerYr: load)
             }
-            budgets.append(["pollutant": p.name, "unit": "kg/yr", "generated": b.generated, "delivered": b.delivered,
-                            "lost_on_land": b.lostOnLand, "lost_in_streams": b.lostInStreams, "lost_in_reservoirs": b.lostInReservoirs,
-                            "imbalance": b.imbalance, "outlets": b.outletCells.count, "largest_outlets": outlets])
+            budgets.append(BudgetSummary(pollutant: p.name, generated: b.generated, delivered: b.delivered, lostOnLand: b.lostOnLand,
+                                         lostInStreams: b.lostInStreams, lostInReservoirs: b.lostInReservoirs, imbalance: b.imbalance,
+                                         outlets: b.outletCells.count, largestOutlets: Array(outlets)))
         }
-        try writeJSON(["budgets": budgets], to: Outputs.massBudget)
+        let result = LoadsResult(sections: sectionLoads, budgets: budgets, links: linkLoads)
+        try StepResultFile.write(LinkLoadsDocument(unit: result.unit, links: linkLoads), to: path(Outputs.streamLoadsJSON))
+        try StepResultFile.write(SectionLoadsDocument(unit: result.unit, sections: result.sections), to: path(Outputs.sectionLoadsJSON))
+        try StepResultFile.write(BudgetsDocument(budgets: result.budgets), to: path(Outputs.massBudget))
+        _loadsResult = result
         try AtomicOutput.write(CSVWriter.text(header: ["file", "source_id", "x", "y", "stream_x", "stream_y", "snap_distance_m", "loads_kg_yr"],
                                               rows: pointSourceRows.map { Array($0.prefix(7)) + [$0.dropFirst(7).joined(separator: "; ")] }),
                                to: path(Outputs.pointSources), overwrite: true)

@@ -72,10 +72,9 @@ struct MapRenderer {
         s += "<g fill=\"none\" stroke=\"#555\" stroke-width=\"0.8\" stroke-dasharray=\"3 2\">\(borders)</g>"
         // Streams: width by the load leaving each link (or by upstream area without loads).
         let network = try run.network()
-        let loads = try? RasterReader.read(run.path(Outputs.loadRaster), band: bandIndex(pollutant), as: Double.self)
+        let links = pollutant == nil ? [] : try run.loadsResult().links
         let valueOf: (StreamLink) -> Double = { link in
-            let last = link.cells[link.cells.count - 1]
-            if let loads, pollutant != nil { let v = loads.cells[last]; return v.isFinite ? v : 0 }
+            if let pollutant, Int(link.id) - 1 < links.count, let v = links[Int(link.id) - 1].loadsKgPerYr[pollutant] { return v.isFinite ? v : 0 }
             return link.upstreamArea
         }
         let maxValue = max(network.links.map(valueOf).max() ?? 1, 1e-12)
@@ -94,12 +93,11 @@ struct MapRenderer {
         }
         s += "</g>"
         // Border crossings.
-        if let crossings = try? VectorReader.read(run.path("crossings.geojson"), targetCRS: geometry.crs) {
+        if let crossings = try run.attributionResult()?.crossings {
             s += "<g fill=\"#ff8f00\" stroke=\"#5d4037\" stroke-width=\"0.8\">"
-            for f in crossings.features {
-                guard let p = f.geometry?.points.first else { continue }
-                let (x, y) = Self.pixel(p, geometry, width, height)
-                s += "<path d=\"M\(String(format: "%.1f", x)) \(String(format: "%.1f", y - 5)) l4.5 8 h-9 z\"><title>\(HTML.escape(f["from_name"].stringValue ?? "")) → \(HTML.escape(f["to_name"].stringValue ?? ""))</title></path>"
+            for crossing in crossings {
+                let (x, y) = Self.pixel(Coordinate(crossing.x, crossing.y), geometry, width, height)
+                s += "<path d=\"M\(String(format: "%.1f", x)) \(String(format: "%.1f", y - 5)) l4.5 8 h-9 z\"><title>\(HTML.escape(crossing.fromName)) → \(HTML.escape(crossing.toName))</title></path>"
             }
             s += "</g>"
         }
@@ -115,11 +113,6 @@ struct MapRenderer {
         return s
     }
 
-    private func bandIndex(_ pollutant: String?) -> Int {
-        guard let pollutant, let info = try? RasterReader.info(run.path(Outputs.loadRaster)) else { return 1 }
-        return info.bands.first { $0.description.hasPrefix(pollutant + " ") }?.index ?? 1
-    }
-
     /// Centre of every unit at a level, keyed by unit ID.
     func centres(level: String) -> [String: Coordinate] {
         guard let counties = units, let l = JurisdictionMap.Level(rawValue: level) else { return [:] }
@@ -130,24 +123,24 @@ struct MapRenderer {
     }
 
     /// The flux graph drawn over the unit centres (rows of flux.csv at one level): arrows with width by load.
-    func fluxDiagram(rows: [[String]]) throws -> String {
-        guard let level = rows.first?[0] else { return "" }
+    func fluxDiagram(_ flux: [UnitFlux]) throws -> String {
+        guard let level = flux.first?.level else { return "" }
         let centresByID = centres(level: level)
-        let maxLoad = max(rows.compactMap { Double($0[6]) }.max() ?? 1, 1e-12)
+        let maxLoad = max(flux.map(\.loadKgPerYr).max() ?? 1, 1e-12)
         var s = "<svg viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" role=\"img\" aria-label=\"flux graph\">"
         s += "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"5\" markerHeight=\"5\" orient=\"auto\"><path d=\"M0 0 L10 5 L0 10 z\" fill=\"#6a1b9a\"/></marker></defs>"
         s += "<rect width=\"\(width)\" height=\"\(height)\" fill=\"#fafafa\"/><g fill=\"none\" stroke=\"#bbb\" stroke-width=\"0.8\">\(borders)</g>"
         var drawn = Set<String>()
-        for row in rows {
-            guard let a = centresByID[row[1]], let b = centresByID[row[3]], drawn.insert(row[1] + "→" + row[3]).inserted else { continue }
+        for row in flux {
+            guard let a = centresByID[row.fromId], let b = centresByID[row.toId], drawn.insert(row.fromId + "→" + row.toId).inserted else { continue }
             let (x1, y1) = Self.pixel(a, geometry, width, height)
             let (x2, y2) = Self.pixel(b, geometry, width, height)
-            let w = 1 + 8 * ((Double(row[6]) ?? 0) / maxLoad).squareRoot()
-            s += "<line x1=\"\(String(format: "%.1f", x1))\" y1=\"\(String(format: "%.1f", y1))\" x2=\"\(String(format: "%.1f", x2))\" y2=\"\(String(format: "%.1f", y2))\" stroke=\"#6a1b9a\" stroke-opacity=\"0.7\" stroke-width=\"\(String(format: "%.1f", w))\" marker-end=\"url(#arrow)\"><title>\(HTML.escape(row[2])) → \(HTML.escape(row[4])): \(HTML.number(Double(row[6]) ?? 0)) kg/yr \(HTML.escape(row[5]))</title></line>"
+            let w = 1 + 8 * (row.loadKgPerYr / maxLoad).squareRoot()
+            s += "<line x1=\"\(String(format: "%.1f", x1))\" y1=\"\(String(format: "%.1f", y1))\" x2=\"\(String(format: "%.1f", x2))\" y2=\"\(String(format: "%.1f", y2))\" stroke=\"#6a1b9a\" stroke-opacity=\"0.7\" stroke-width=\"\(String(format: "%.1f", w))\" marker-end=\"url(#arrow)\"><title>\(HTML.escape(row.fromName)) → \(HTML.escape(row.toName)): \(HTML.number(row.loadKgPerYr)) kg/yr \(HTML.escape(row.pollutant))</title></line>"
         }
         s += "<g font-size=\"11\" text-anchor=\"middle\" fill=\"#222\">"
         var names: [String: String] = [:]
-        for row in rows { names[row[1]] = row[2]; names[row[3]] = row[4] }
+        for row in flux { names[row.fromId] = row.fromName; names[row.toId] = row.toName }
         for (id, c) in centresByID.sorted(by: { $0.key < $1.key }) where names[id] != nil {
             let name = names[id] ?? id
             let (x, y) = Self.pixel(c, geometry, width, height)

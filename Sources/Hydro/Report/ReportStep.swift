@@ -10,17 +10,12 @@ extension ProjectRun {
         try part.report(1)
     }
 
-    func readJSON(_ name: String) -> [String: Any]? {
-        guard let data = FileManager.default.contents(atPath: path(name)) else { return nil }
-        return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
-    }
-
     func buildReport() throws -> String {
         let dem = try conditionedDEM()
         let geometry = dem.geometry
         let sections = try sections()
-        let budgets = (readJSON(Outputs.massBudget)?["budgets"] as? [[String: Any]]) ?? []
-        let pollutants = budgets.compactMap { $0["pollutant"] as? String }
+        let budgets = try loadsResult().budgets
+        let pollutants = budgets.map(\.pollutant)
         var body = ""
         body += "<h1>\(HTML.escape(config.name))<br/><small>流域污染负荷溯源与生态补偿报告 · Pollution-load attribution and compensation report</small></h1>\n"
         body += "<p class=\"meta\">hydrotool \(Provenance.version) · GDAL \(LibraryVersions.gdal) · PROJ \(LibraryVersions.proj)</p>\n"
@@ -44,43 +39,41 @@ extension ProjectRun {
         body += "<section id=\"budget\"><h2>负荷平衡 Mass budget (kg/yr)</h2>\n"
         body += HTML.table(["污染物 Pollutant", "产生 Generated", "输出 Delivered", "陆面截留 Lost on land", "河道衰减 Lost in streams", "水库截留 Lost in reservoirs", "不平衡 Imbalance"],
                            budgets.map { b in
-                               [b["pollutant"] as? String ?? ""] + ["generated", "delivered", "lost_on_land", "lost_in_streams", "lost_in_reservoirs", "imbalance"]
-                                   .map { HTML.number(b[$0] as? Double ?? .nan) }
+                               [b.pollutant] + [b.generated, b.delivered, b.lostOnLand, b.lostInStreams, b.lostInReservoirs, b.imbalance].map(HTML.number)
                            }, numericFrom: 1)
         body += "</section>\n"
 
         // Attributed shares
         body += "<section id=\"shares\"><h2>来源分担 Attributed shares at sections</h2>\n"
-        let attribution = (readJSON("attribution.json")?["sections"] as? [[String: Any]]) ?? []
+        let attributionResult = try attributionResult()
+        let attribution = attributionResult?.sections ?? []
         if attribution.isEmpty { body += "<p>No jurisdictions given: no attribution. 未提供行政区划。</p>" }
         // One colour per origin throughout the report, so a party reads the same in every bar.
-        let originNames = Set(attribution.flatMap { ($0["origins"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String } }).sorted()
+        let originNames = Set(attribution.flatMap { $0.origins.map(\.name) }).sorted()
         let colourIndex = Dictionary(uniqueKeysWithValues: originNames.enumerated().map { ($1, $0) })
         let colour: (String) -> String = { HTML.palette[(colourIndex[$0] ?? 0) % HTML.palette.count] }
         for level in config.jurisdictionLevels {
-            let entries = attribution.filter { $0["level"] as? String == level }
+            let entries = attribution.filter { $0.level == level }
             guard !entries.isEmpty else { continue }
             body += "<h3>\(["county": "区县 County", "prefecture": "市州 Prefecture", "province": "省 Province"][level] ?? level)</h3>\n"
             for entry in entries {
-                let origins = (entry["origins"] as? [[String: Any]]) ?? []
-                let parts = origins.map { (label: $0["name"] as? String ?? "", share: $0["share"] as? Double ?? 0) }.sorted { $0.share > $1.share }
-                let open = (entry["upstream_touches_edge_or_nodata"] as? Bool) == true
-                body += "<h4>\(HTML.escape(entry["name"] as? String ?? "")) (\(HTML.escape(entry["section"] as? String ?? ""))) · \(HTML.escape(entry["pollutant"] as? String ?? "")) · \(HTML.number(entry["total_kg_per_yr"] as? Double ?? .nan)) kg/yr\(open ? " · <em>上游触及DEM边界或无数据区 upstream area touches the DEM edge or nodata</em>" : "")</h4>\n"
+                let parts = entry.origins.map { (label: $0.name, share: $0.share) }.sorted { $0.share > $1.share }
+                body += "<h4>\(HTML.escape(entry.name)) (\(HTML.escape(entry.section))) · \(HTML.escape(entry.pollutant)) · \(HTML.number(entry.totalKgPerYr)) kg/yr\(entry.upstreamTouchesEdgeOrNodata ? " · <em>上游触及DEM边界或无数据区 upstream area touches the DEM edge or nodata</em>" : "")</h4>\n"
                 body += HTML.stackedBar(parts.map { ($0.label, $0.share) }, colour: colour)
                 body += "<details><summary>表 Table</summary>" + HTML.table(["来源 Origin", "负荷 Load (kg/yr)", "占比 Share"],
-                    parts.map { p in [p.label, HTML.number((entry["total_kg_per_yr"] as? Double ?? 0) * p.share), String(format: "%.2f %%", p.share * 100)] }, numericFrom: 1) + "</details>\n"
+                    parts.map { p in [p.label, HTML.number(entry.totalKgPerYr * p.share), String(format: "%.2f %%", p.share * 100)] }, numericFrom: 1) + "</details>\n"
             }
         }
         body += "</section>\n"
 
         // Flux graph
         body += "<section id=\"flux\"><h2>跨界通量 Jurisdiction flux graph</h2>\n"
-        if let flux = try? CSVTable.load(path("flux.csv")) {
-            let rows = flux.rows.filter { $0[0] == (config.jurisdictionLevels.first ?? "county") }
-                .sorted { (Double($0[6]) ?? 0) > (Double($1[6]) ?? 0) }.prefix(40)
+        let firstLevel = config.jurisdictionLevels.first ?? "county"
+        if let flux = attributionResult?.flux {
+            let rows = flux.filter { $0.level == firstLevel }.sorted { $0.loadKgPerYr > $1.loadKgPerYr }.prefix(40)
             body += "<p>直接交给下游行政区的负荷 Load each unit hands directly to the next (top 40, kg/yr).</p>"
-            body += HTML.table(["上游 From", "下游 To", "污染物 Pollutant", "负荷 Load (kg/yr)"], rows.map { [$0[2], $0[4], $0[5], HTML.number(Double($0[6]) ?? .nan)] }, numericFrom: 3)
-            body += try map.fluxDiagram(rows: Array(rows))
+            body += HTML.table(["上游 From", "下游 To", "污染物 Pollutant", "负荷 Load (kg/yr)"], rows.map { [$0.fromName, $0.toName, $0.pollutant, HTML.number($0.loadKgPerYr)] }, numericFrom: 3)
+            body += try map.fluxDiagram(Array(rows))
         } else {
             body += "<p>No flux table. 无通量表。</p>"
         }
@@ -88,23 +81,22 @@ extension ProjectRun {
 
         // Settlement
         body += "<section id=\"ledger\"><h2>补偿结算 Settlement ledger</h2>\n"
-        if let ledger = readJSON("ledger.json") {
-            let currency = ledger["currency"] as? String ?? ""
-            let balances = (ledger["balances"] as? [String: Double] ?? [:]).sorted { $0.value > $1.value }
-            body += "<h3>净收支 Net balances (\(HTML.escape(currency)), \(ledger["year"] as? Int ?? 0))</h3>"
+        if let result = try settlementResult() {
+            let settlement = result.settlement
+            let currency = settlement.currency
+            let balances = settlement.balances.sorted { $0.value > $1.value }
+            body += "<h3>净收支 Net balances (\(HTML.escape(currency)), \(result.year))</h3>"
             body += HTML.balanceBars(balances.map { (partyName($0.key), $0.value) }, currency: currency)
-            if let checks = ledger["checks"] as? [String: Double] {
-                body += "<p>核对 Checks: paid = received = \(HTML.number(checks["total_paid"] ?? .nan)); fund intake \(HTML.number(checks["fund_intake"] ?? .nan)) = payout \(HTML.number(checks["fund_payout"] ?? .nan)); balances sum to \(HTML.number(checks["balances_sum"] ?? .nan)).</p>"
-            }
-            let entries = (ledger["entries"] as? [[String: Any]]) ?? []
+            let checks = result.checks
+            body += "<p>核对 Checks: paid = received = \(HTML.number(checks.totalPaid)); fund intake \(HTML.number(checks.fundIntake)) = payout \(HTML.number(checks.fundPayout)); balances sum to \(HTML.number(checks.balancesSum)).</p>"
+            let entries = settlement.entries
             body += "<details open=\"open\"><summary>明细 Ledger (\(entries.count) transfers)</summary>"
             body += HTML.table(["期间 Period", "断面 Section", "支付方 Payer", "收款方 Payee", "金额 Amount", "规则 Rule", "实测 Measured (mg/L)", "目标 Target", "超标 Excess", "分担 Shares"],
                                entries.map { e in
-                                   [e["period"] as? String ?? "", e["section"] as? String ?? "", partyName(e["payer"] as? String ?? ""),
-                                    partyName(e["payee"] as? String ?? ""), HTML.number(e["amount"] as? Double ?? .nan), e["rule"] as? String ?? "",
-                                    e["measured"] as? String ?? "", e["target"] as? String ?? "", e["excess"] as? String ?? "", e["shares"] as? String ?? ""]
+                                   [e.period, e.section, partyName(e.payer), partyName(e.payee), HTML.number(e.amount), e.rule,
+                                    e.measured, e.target, e.excess, e.shares]
                                }, numericFrom: 4) + "</details>"
-            let gaps = ledger["gaps"] as? [String] ?? []
+            let gaps = settlement.gaps
             if !gaps.isEmpty { body += "<h3>缺测 Missing monitoring (\(gaps.count))</h3><ul>" + gaps.prefix(50).map { "<li>\(HTML.escape($0))</li>" }.joined() + "</ul>" }
         } else {
             body += "<p>No scheme or monitoring data: no settlement. 未提供补偿方案或监测数据。</p>"

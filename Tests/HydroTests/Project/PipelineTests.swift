@@ -19,27 +19,25 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(run.steps.map(\.name), ["terrain", "network", "loads", "attribution", "compensation"])
         XCTAssertTrue(run.steps.allSatisfy(\.ran))
         // Money is conserved and the fund pays out what it takes in.
-        let ledger = try XCTUnwrap(run.readJSON("ledger.json"))
-        let checks = try XCTUnwrap(ledger["checks"] as? [String: Double])
-        XCTAssertEqual(checks["balances_sum"] ?? 1, 0, accuracy: 1e-6)
-        XCTAssertEqual(checks["fund_intake"] ?? 0, 20_000_000, accuracy: 1e-6)
-        XCTAssertEqual(checks["fund_payout"] ?? 0, checks["fund_intake"] ?? -1, accuracy: 1e-6)
-        XCTAssertGreaterThan((ledger["entries"] as? [Any])?.count ?? 0, 30)
-        XCTAssertEqual(ledger["gaps"] as? [String], ["S3 2024-08: no CODMn, NH3-N, TP measurement"])
+        let ledger = try XCTUnwrap(try run.settlementResult())
+        let checks = ledger.checks
+        XCTAssertEqual(checks.balancesSum, 0, accuracy: 1e-6)
+        XCTAssertEqual(checks.fundIntake, 20_000_000, accuracy: 1e-6)
+        XCTAssertEqual(checks.fundPayout, checks.fundIntake, accuracy: 1e-6)
+        XCTAssertGreaterThan(ledger.settlement.entries.count, 30)
+        XCTAssertEqual(ledger.settlement.gaps, ["S3 2024-08: no CODMn, NH3-N, TP measurement"])
         // Shares at every section sum to 1, and the attributed totals equal the routed section loads.
-        let attribution = try XCTUnwrap(run.readJSON("attribution.json")?["sections"] as? [[String: Any]])
+        let attribution = try XCTUnwrap(try run.attributionResult()).sections
         XCTAssertEqual(attribution.count, 4 * 3 * 2, "4 sections × 3 pollutants × 2 levels")
-        let sectionLoads = try XCTUnwrap(run.readJSON(Outputs.sectionLoadsJSON)?["sections"] as? [[String: Any]])
+        let sectionLoads = try run.loadsResult().sections
         for entry in attribution {
-            let shares = (entry["origins"] as? [[String: Any]] ?? []).compactMap { $0["share"] as? Double }
-            XCTAssertEqual(shares.reduce(0, +), 1, accuracy: 1e-12)
-            let section = sectionLoads.first { $0["id"] as? String == entry["section"] as? String }
-            let routed = (section?["loads_kg_per_yr"] as? [String: Double])?[entry["pollutant"] as? String ?? ""]
-            XCTAssertEqual(entry["total_kg_per_yr"] as? Double ?? 0, routed ?? -1, accuracy: 1e-9 * (routed ?? 1))
+            XCTAssertEqual(entry.origins.map(\.share).reduce(0, +), 1, accuracy: 1e-12)
+            let routed = try XCTUnwrap(sectionLoads.first { $0.id == entry.section }?.loadsKgPerYr[entry.pollutant] ?? nil)
+            XCTAssertEqual(entry.totalKgPerYr, routed, accuracy: 1e-9 * routed)
         }
         // The budget closes for every pollutant.
-        for b in try XCTUnwrap(run.readJSON(Outputs.massBudget)?["budgets"] as? [[String: Any]]) {
-            XCTAssertEqual(b["imbalance"] as? Double ?? 1, 0, accuracy: 1e-9 * (b["generated"] as? Double ?? 1))
+        for b in try run.loadsResult().budgets {
+            XCTAssertEqual(b.imbalance, 0, accuracy: 1e-9 * b.generated)
         }
         // Per-unit balances close: in + generated = out + lost.
         let budget = try CSVTable.load(run.path("jurisdiction_budget.csv"))
@@ -48,10 +46,30 @@ final class PipelineTests: XCTestCase {
         }
     }
 
+    /// A second run skips every step and loads each step's result back through the one loader:
+    /// the loaded values equal the computed ones, field by field.
+    func testSkippedStepsLoadTheResultsTheyComputed() throws {
+        let folder = try TestPaths.temporaryFolder(self)
+        let (first, project) = try demo(folder)
+        let second = try ProjectRun(try ProjectConfig.load(project))
+        try second.runAll()
+        XCTAssertTrue(second.steps.allSatisfy { !$0.ran }, "\(second.steps.map { "\($0.name) \($0.ran)" })")
+        XCTAssertEqual(try second.loadsResult(), try first.loadsResult())
+        XCTAssertEqual(try second.attributionResult(), try first.attributionResult())
+        let a = try XCTUnwrap(try first.settlementResult()), b = try XCTUnwrap(try second.settlementResult())
+        XCTAssertEqual(b.settlement.entries, a.settlement.entries)
+        XCTAssertEqual(b.settlement.gaps, a.settlement.gaps)
+        XCTAssertEqual(b.checks, a.checks)
+        XCTAssertGreaterThan(a.settlement.entries.count, 0)
+        XCTAssertEqual(try first.loadsResult().links.count, try first.network().links.count)
+        XCTAssertGreaterThan(try first.network().links.count, 1)
+        XCTAssertGreaterThan(try XCTUnwrap(try first.attributionResult()).crossings.count, 0)
+    }
+
     func testManifestChecksumsReRunsAndParameterChanges() throws {
         let folder = try TestPaths.temporaryFolder(self)
         let (first, project) = try demo(folder)
-        let manifest = try XCTUnwrap(first.readJSON(Outputs.manifest))
+        let manifest = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: first.path(Outputs.manifest)))) as? [String: Any])
         let outputs = try XCTUnwrap(manifest["outputs_sha256"] as? [String: String])
         XCTAssertGreaterThan(outputs.count, 15)
         for (name, sum) in outputs { XCTAssertEqual(try SHA256.hex(file: first.path(name)), sum, name) }
@@ -148,16 +166,14 @@ final class ChishuiExampleTests: XCTestCase {
         try run.runAll()
         let sections = try run.sections()
         XCTAssertEqual(sections.compactMap(\.cell).count, 3, "\(sections.map(\.warnings))")
-        let attribution = try XCTUnwrap(run.readJSON("attribution.json")?["sections"] as? [[String: Any]])
+        let attribution = try XCTUnwrap(try run.attributionResult())
         // At Qingshuipu, the Yunnan exit, most of the load comes from Yunnan; at Lianyuxi, from Guizhou.
         func share(_ section: String, _ province: String) -> Double {
-            let entry = attribution.first { $0["level"] as? String == "province" && $0["section"] as? String == section && $0["pollutant"] as? String == "TP" }
-            let origins = entry?["origins"] as? [[String: Any]] ?? []
-            return origins.first { $0["name"] as? String == province }?["share"] as? Double ?? 0
+            attribution.section(section, pollutant: "TP", level: "province")?.origins.first { $0.name == province }?.share ?? 0
         }
         XCTAssertGreaterThan(share("QSP", "云南省"), 0.5)
         XCTAssertGreaterThan(share("LYX", "贵州省"), 0.5)
-        let checks = try XCTUnwrap(run.readJSON("ledger.json")?["checks"] as? [String: Double])
-        XCTAssertEqual(checks["fund_payout"] ?? 0, checks["fund_intake"] ?? 1, accuracy: 1e-6)
+        let checks = try XCTUnwrap(try run.settlementResult()).checks
+        XCTAssertEqual(checks.fundPayout, checks.fundIntake, accuracy: 1e-6)
     }
 }
