@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure speed and memory (build with -c release).",
-        subcommands: [TerrainBench.self, IOBench.self, RoutingBench.self])
+        subcommands: [TerrainBench.self, IOBench.self, RoutingBench.self, RunBench.self])
 
     struct TerrainBench: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -54,6 +54,39 @@ struct BenchCommand: ParsableCommand {
         func run() throws {
             guard threads >= 1 else { throw HydroError(.invalidParameter, "--threads", "must be at least 1") }
             try printJSON(try RoutingBenchmark.run(dem, units: units, repeats: repeats, threads: threads))
+        }
+    }
+}
+
+extension BenchCommand {
+    struct RunBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "run",
+            abstract: "Time the whole main job on a project: seconds and peak bytes a cell for each step.",
+            discussion: """
+            Every step runs (the output folder is emptied first). Peak memory is the process's resident peak during \
+            each step. --terrain also times fill + D8 + accumulation on the same DEM in the same process, for the ratio.
+
+            Examples:
+              hydrotool bench run Benchmarks/projects/china_chishui.toml --terrain
+              hydrotool bench run hydrotool-demo/project.toml --output /tmp/bench-demo --json
+            """)
+        @Argument(help: "Project file (TOML or JSON).") var project: String
+        @Option(help: "Output folder for the run (emptied first).") var output = FileManager.default.temporaryDirectory.appendingPathComponent("hydrotool-bench-run").path
+        @Flag(help: "Also time fill + D8 + accumulation on the project's DEM.") var terrain = false
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let r = try RunBenchmark.run(project, output: output, compareWithTerrain: terrain)
+            if json { try printJSON(r); return }
+            print("\(r.project): \(r.cells) cells")
+            for s in r.steps {
+                print("  " + s.name.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: " %8.2f s", s.seconds) + (s.peakBytesPerCell.map { String(format: "  peak %6.1f B/cell", $0) } ?? ""))
+            }
+            print(String(format: "  total %.2f s, peak %.0f MiB = %.1f bytes/cell", r.totalSeconds, Double(r.peakResidentBytes) / 1048576, r.peakBytesPerCell))
+            if let t = r.terrainPipelineSeconds, let ratio = r.ratioToTerrainPipeline {
+                print(String(format: "  fill + D8 + accumulation alone: %.2f s; the whole job is %.1f× that", t, ratio))
+            }
         }
     }
 }

@@ -68,4 +68,10 @@ public enum MemoryUsage {
         }
         return 0
     }
+
+    /// Resets the peak mark (VmHWM) to the current resident size, so a later reading gives the peak
+    /// of what ran in between (Linux `clear_refs`, value 5).
+    public static func resetPeak() {
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+    }
 }

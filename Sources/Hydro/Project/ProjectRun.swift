@@ -9,7 +9,12 @@ public final class ProjectRun {
         public var ran: Bool
         public var seconds: Double
         public var outputs: [String]
+        /// Peak resident memory during the step (only when `measuresPeakMemory` is set), bytes.
+        public var peakResidentBytes: Int?
     }
+
+    /// Set by the benchmark: each step then resets the process's peak-memory mark and reads it when done.
+    public var measuresPeakMemory = false
 
     public let config: ProjectConfig
     public let folder: String
@@ -71,10 +76,12 @@ public final class ProjectRun {
         }
         log("\(name): running")
         let warningsBefore = warnings.count
+        if measuresPeakMemory { MemoryUsage.resetPeak() }
         try body()
+        let peak = measuresPeakMemory ? MemoryUsage.peakResidentBytes : nil
         try cache.record(name, key: digest, outputs: outputs, warnings: Array(warnings[warningsBefore...]), folder: folder)
         let seconds = Date().timeIntervalSince(start)
-        steps.append(StepReport(name: name, ran: true, seconds: seconds, outputs: outputs))
+        steps.append(StepReport(name: name, ran: true, seconds: seconds, outputs: outputs, peakResidentBytes: peak))
         log("\(name): done in \(String(format: "%.1f", seconds)) s")
     }
 

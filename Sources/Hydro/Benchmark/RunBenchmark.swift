@@ -1,0 +1,46 @@
+import Foundation
+
+/// The whole main job on a project, step by step: seconds and peak resident bytes per step and
+/// for the run, with the in-process fill + D8 + accumulation time on the same DEM for scale.
+public enum RunBenchmark {
+    public struct Step: Codable, Sendable {
+        public var name: String
+        public var seconds: Double
+        public var peakBytesPerCell: Double?
+    }
+
+    public struct Result: Codable, Sendable {
+        public var project: String
+        public var cells: Int
+        public var steps: [Step]
+        /// Everything `run` does (the report and manifest included), seconds.
+        public var totalSeconds: Double
+        public var peakResidentBytes: Int
+        public var peakBytesPerCell: Double
+        /// `TerrainBenchmark`'s fill + D8 + accumulation on the same DEM, seconds (nil if not asked).
+        public var terrainPipelineSeconds: Double?
+        /// totalSeconds ÷ terrainPipelineSeconds.
+        public var ratioToTerrainPipeline: Double?
+    }
+
+    /// Runs every step of `project` into `output` (emptied first, so that no step is skipped).
+    public static func run(_ project: String, output: String, compareWithTerrain: Bool) throws -> Result {
+        var config = try ProjectConfig.load(project)
+        config.output = output
+        try? FileManager.default.removeItem(atPath: output)
+        let start = Date()
+        let run = try ProjectRun(config)
+        run.measuresPeakMemory = true
+        try run.runAll()
+        let total = Date().timeIntervalSince(start)
+        let peak = MemoryUsage.peakResidentBytes
+        let cells = try run.geometry.cellCount
+        var steps = run.steps.map { Step(name: $0.name, seconds: $0.seconds, peakBytesPerCell: $0.peakResidentBytes.map { Double($0) / Double(cells) }) }
+        steps.append(Step(name: "report and manifest", seconds: max(0, total - run.steps.reduce(0) { $0 + $1.seconds }), peakBytesPerCell: nil))
+        var terrain: Double?
+        if compareWithTerrain { terrain = try TerrainBenchmark.run(config.dem, threads: config.threads, epsilon: false).pipelineSeconds }
+        return Result(project: project, cells: cells, steps: steps, totalSeconds: total, peakResidentBytes: peak,
+                      peakBytesPerCell: Double(peak) / Double(cells), terrainPipelineSeconds: terrain,
+                      ratioToTerrainPipeline: terrain.map { total / $0 })
+    }
+}
