@@ -181,8 +181,7 @@ func readDirections(_ path: String, encoding given: D8Encoding?, info: RasterInf
     guard let encoding = given ?? recorded else {
         throw HydroError(.invalidInput, path, "does not say which D8 encoding it uses; give --encoding esri|whitebox|taudem|grass")
     }
-    let grid = try RasterReader.read(path, as: UInt8.self)
-    return try FlowDirections(decoding: grid, encoding: encoding, source: path)
+    return try FlowDirections(decoding: try RasterReader.read(path, as: Int32.self), encoding: encoding, source: path)
 }
 
 struct AccumulateCommand: ParsableCommand {

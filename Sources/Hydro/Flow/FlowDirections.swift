@@ -36,6 +36,21 @@ public struct FlowDirections: Sendable {
         return Grid(geometry: geometry, trustedCells: mapped, nodata: encoding.noDataCode)
     }
 
+    /// Parses a direction raster of any integer type (TauDEM writes Int16 with nodata −32768, others
+    /// UInt8): nodata cells become nodata, any other value must be a code of `encoding`.
+    public init(decoding grid: Grid<Int32>, encoding: D8Encoding, source: String) throws {
+        var bytes = [UInt8](repeating: encoding.noDataCode, count: grid.count)
+        for i in 0..<grid.count {
+            let value = grid.cells[i]
+            if let nodata = grid.nodata, value == nodata { continue }
+            guard let byte = UInt8(exactly: value), byte != encoding.noDataCode else {
+                throw HydroError(.invalidInput, source, "value \(value) at column \(i % grid.width), row \(i / grid.width) is not a D8 direction in the \(encoding.rawValue) encoding (give the right --encoding)")
+            }
+            bytes[i] = byte
+        }
+        try self.init(decoding: Grid(geometry: grid.geometry, trustedCells: bytes, nodata: encoding.noDataCode), encoding: encoding, source: source)
+    }
+
     /// Parses a direction raster written in `encoding`; any value outside the encoding is an error.
     public init(decoding grid: Grid<UInt8>, encoding: D8Encoding, source: String) throws {
         let table = encoding.decodeTable

@@ -107,8 +107,15 @@ public struct FlowProportions: Sendable {
             guard a <= 2 * .pi + 1e-5 else {
                 throw HydroError(.invalidInput, source, "angle \(a) at cell \(i % grid.width),\(i / grid.width) is not in 0…2π radians")
             }
-            let sector = min(Int(a / (.pi / 4)), 7)
-            let fraction = a / (.pi / 4) - Float(sector)
+            // An exact cardinal or diagonal angle stored as Float32 comes back a hair off kπ/4; without
+            // snapping, the hair would become a tiny share to the neighbouring (uphill) direction, and
+            // with it a cycle. Float32 angles are good to ~1e-7 of a sector, so 1e-5 is safe.
+            var sectors = a / (.pi / 4)
+            let nearest = sectors.rounded()
+            if abs(sectors - nearest) < 1e-5 { sectors = nearest }
+            if sectors >= 8 { sectors -= 8 }
+            let sector = min(Int(sectors), 7)
+            let fraction = sectors - Float(sector)
             shares[i * 8 + DInfinity.internalDirection(counterClockwise: sector)] += 1 - fraction
             if fraction > 0 { shares[i * 8 + DInfinity.internalDirection(counterClockwise: sector + 1)] += fraction }
         }

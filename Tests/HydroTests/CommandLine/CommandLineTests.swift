@@ -138,4 +138,27 @@ final class NetworkAndProjectCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("output/scenario_ledger.csv").path))
     }
+
+    /// A TauDEM D8 file (Int16, 1…8 counter-clockwise from east, nodata −32768) accumulates with
+    /// `--encoding taudem` to the same upstream cells as the tool's own ESRI file.
+    func testTauDEMInt16DirectionsAccumulate() throws {
+        let folder = try TestPaths.temporaryFolder(self)
+        var dem = SyntheticTerrain.valley(width: 60, height: 50, seed: 3, pits: 10)
+        dem.cells[0] = -9999
+        _ = try DepressionFilling.fill(&dem)
+        let d8 = try D8FlowDirection.compute(dem)
+        let esri = folder.appendingPathComponent("esri.tif").path, taudem = folder.appendingPathComponent("taudem.tif").path
+        try RasterWriter.write(d8.encoded(.esri), to: esri, options: RasterWriteOptions(metadata: [D8Encoding.metadataKey: "esri"]))
+        let codes = D8Encoding.taudem.codes
+        let cells = d8.codes.map { $0 < 8 ? Int16(codes[Int($0)]) : $0 == D8.noFlow ? Int16(0) : Int16.min }
+        XCTAssertTrue(cells.contains(Int16.min))
+        try RasterWriter.write(Grid(geometry: dem.geometry, trustedCells: cells, nodata: Int16.min), to: taudem, options: RasterWriteOptions())
+        XCTAssertEqual(try runTool(["accumulate", "-q", esri, "a.tif"], in: folder).status, 0)
+        let r = try runTool(["accumulate", "-q", taudem, "b.tif", "--encoding", "taudem"], in: folder)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let a = try RasterReader.read(folder.appendingPathComponent("a.tif").path, as: Double.self)
+        let b = try RasterReader.read(folder.appendingPathComponent("b.tif").path, as: Double.self)
+        XCTAssertEqual(a.cells.map(\.bitPattern), b.cells.map(\.bitPattern))
+        XCTAssertEqual((0..<b.count).filter { !b.isValid(at: $0) }.count, 1, "the one nodata cell")
+    }
 }

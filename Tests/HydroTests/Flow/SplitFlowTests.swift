@@ -36,6 +36,24 @@ final class SplitFlowTests: XCTestCase {
         for i in 0..<(dem.count * 8) { XCTAssertEqual(back.shares[i], proportions.shares[i], accuracy: 1e-5) }
     }
 
+    /// The tool's own D-infinity output, as angles read back, accumulates on every shared DEM: no
+    /// cycle from exact cardinal or diagonal angles, and what leaves the grid is every valid cell.
+    func testDInfinityAnglesAccumulateOnTheSharedDEMs() throws {
+        for file in ["guizhou_dem_1km/chishui_basin_dem_1km.tif", "small_dem_logan_taudem/logan_dem_100m.tif",
+                     "small_dem_pysheds_texas/dem.tif", "small_dem_lidar_depressions/dem.tif"] {
+            var dem = try RasterReader.read(try TestPaths.shared(file), as: Float.self)
+            _ = try DepressionFilling.fill(&dem)
+            let d8 = try D8FlowDirection.compute(dem)
+            let angles = try DInfinity.compute(dem, d8: d8).dinfAngles()
+            let exact = angles.cells.filter { $0 >= 0 && ($0 / (.pi / 4)).rounded() == $0 / (.pi / 4) || abs($0 / (.pi / 4) - ($0 / (.pi / 4)).rounded()) < 1e-5 }.count
+            XCTAssertGreaterThan(exact, 0, "\(file): expected cells flowing exactly along a cardinal or diagonal")
+            let flow = try FlowProportions(dinfAngles: angles, source: file)
+            let acc = try FlowAccumulation.accumulate(flow)
+            let valid = Double(flow.valid.filter { $0 }.count)
+            XCTAssertEqual(acc.outletTotal, valid, accuracy: 1e-6 * valid, file)
+        }
+    }
+
     func testSplitFlowAccumulationConservesMass() throws {
         for seed in 1...3 {
             var dem = SyntheticTerrain.valley(width: 80, height: 60, seed: UInt64(seed), pits: 30)
