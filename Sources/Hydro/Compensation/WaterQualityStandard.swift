@@ -1,3 +1,5 @@
+import Foundation
+
 /// GB 3838-2002, Environmental Quality Standards for Surface Water: limits of Classes I–V (mg/L).
 /// DO is a minimum (at least); every other parameter is a maximum. TP has stricter limits in lakes
 /// and reservoirs; TN is assessed in lakes and reservoirs (its limits are used for rivers only on request).

@@ -1,24 +1,72 @@
 import Foundation
+import TOMLKit
 
-/// Reads configuration files: TOML (the subset configuration needs: tables, arrays of tables,
-/// dotted keys, strings, numbers, booleans, arrays, inline tables, comments) or JSON.
+/// Reads configuration files: TOML 1.0 (through TOMLKit) or JSON, into `ConfigTable`s that keep
+/// the line of every key for error messages.
 public enum ConfigFile {
+    /// The largest configuration file read (project files are a few kilobytes).
+    public static let maximumBytes = 8 << 20
+    /// The deepest nesting of tables and arrays accepted.
+    public static let maximumDepth = 64
+
     public static func load(_ path: String) throws -> ConfigTable {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw HydroError(.io, path, FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist")
-        }
+        let data = try InputFile.contents(path, limit: maximumBytes, what: "configuration file")
         guard let text = String(data: data, encoding: .utf8) else { throw HydroError(.invalidInput, path, "is not UTF-8 text") }
         if path.lowercased().hasSuffix(".json") { return try parseJSON(text, file: path) }
-        return try TOMLParser(text: text, file: path).parse()
+        return try parseTOML(text, file: path)
+    }
+
+    /// Parses TOML text; `file` names it in errors.
+    public static func parseTOML(_ text: String, file: String) throws -> ConfigTable {
+        guard text.utf8.count <= maximumBytes else {
+            throw HydroError(.invalidInput, file, "is \(text.utf8.count) bytes; a configuration file may be at most \(maximumBytes) bytes")
+        }
+        if let nul = text.utf8.firstIndex(of: 0) {
+            let line = text.utf8[..<nul].reduce(1) { $1 == 10 ? $0 + 1 : $0 }
+            throw HydroError(.invalidInput, "\(file):\(line)", "contains a NUL character")
+        }
+        // The scan runs first: it is linear and bounded, and refuses nesting deeper than TOMLKit's recursion should see.
+        let lines = try TOMLKeyLines(text: text, file: file, maximumDepth: maximumDepth)
+        let document: TOMLTable
+        do { document = try TOMLTable(string: text) } catch let error as TOMLParseError {
+            throw HydroError(.invalidInput, "\(file):\(error.source.begin.line)", "is not valid TOML: \(ConfigText.clip(error.description))")
+        }
+        return try TOMLConversion(file: file, lines: lines).table(document, path: [], dotted: "", line: 1)
     }
 
     public static func parseJSON(_ text: String, file: String) throws -> ConfigTable {
+        guard text.utf8.count <= maximumBytes else {
+            throw HydroError(.invalidInput, file, "is \(text.utf8.count) bytes; a configuration file may be at most \(maximumBytes) bytes")
+        }
+        try requireJSONDepth(text, file: file)
         let object: Any
         do { object = try JSONSerialization.jsonObject(with: Data(text.utf8)) } catch {
-            throw HydroError(.invalidInput, file, "is not valid JSON: \(error.localizedDescription)")
+            throw HydroError(.invalidInput, file, "is not valid JSON: \(ConfigText.clip(error.localizedDescription))")
         }
         guard let root = object as? [String: Any] else { throw HydroError(.invalidInput, file, "must hold a JSON object at the top") }
         return try table(root, file: file, path: "")
+    }
+
+    /// Counts bracket depth outside strings, so that a deeply nested document is refused before it is parsed.
+    private static func requireJSONDepth(_ text: String, file: String) throws {
+        var depth = 0, inString = false, escaped = false, line = 1
+        for byte in text.utf8 {
+            if byte == 10 { line += 1 }
+            if inString {
+                if escaped { escaped = false } else if byte == 92 { escaped = true } else if byte == 34 { inString = false }
+                continue
+            }
+            switch byte {
+            case 34: inString = true
+            case 91, 123:
+                depth += 1
+                if depth > maximumDepth {
+                    throw HydroError(.invalidInput, "\(file):\(line)", "values are nested more than \(maximumDepth) levels deep")
+                }
+            case 93, 125: depth -= 1
+            default: break
+            }
+        }
     }
 
     private static func table(_ dictionary: [String: Any], file: String, path: String) throws -> ConfigTable {
@@ -35,246 +83,67 @@ public enum ConfigFile {
         // JSONSerialization gives booleans as a boolean NSNumber subclass, which is the only way to tell them from 0 and 1.
         case let n as NSNumber where String(describing: type(of: n)).contains("Boolean"): return .bool(n.boolValue)
         case let b as Bool where !(any is NSNumber): return .bool(b)
-        case let n as NSNumber: return .number(n.doubleValue)
+        case let n as NSNumber:
+            guard n.doubleValue.isFinite else { throw HydroError(.invalidInput, file, "'\(ConfigText.clip(path))' must be a finite number") }
+            return .number(n.doubleValue)
         case let s as String: return .string(s)
         case let a as [Any]: return .array(try a.map { try value($0, file: file, path: path) })
         case let d as [String: Any]: return .table(try table(d, file: file, path: path))
-        default: throw HydroError(.invalidInput, file, "'\(path)' has a value of an unsupported kind (null?)")
+        default: throw HydroError(.invalidInput, file, "'\(ConfigText.clip(path))' has a value of an unsupported kind (null?)")
         }
     }
 }
 
-/// A small TOML reader that keeps line numbers for every key.
-struct TOMLParser {
-    let lines: [Substring]
+/// Turns a TOMLKit document into `ConfigTable`s, with the line of each key from `TOMLKeyLines`.
+private struct TOMLConversion {
     let file: String
+    let lines: TOMLKeyLines
 
-    init(text: String, file: String) {
-        // "\r\n" is one Character in Swift, so line ends are normalised before splitting.
-        let normalised = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-        lines = normalised.split(separator: "\n", omittingEmptySubsequences: false)
-        self.file = file
+    /// `path` identifies this table instance as `TOMLKeyLines` does (array-of-tables items carry "#n").
+    func table(_ source: TOMLTable, path: [String], dotted: String, line: Int) throws -> ConfigTable {
+        var result = ConfigTable(file: file, path: dotted, line: line)
+        let keyed = source.keys.map { key in (key: key, line: lines.line(of: path + [key]) ?? line) }
+        for (key, keyLine) in keyed.sorted(by: { ($0.line, $0.key) < ($1.line, $1.key) }) {
+            guard let node = source[key] else { continue }
+            let childDotted = dotted.isEmpty ? key : "\(dotted).\(key)"
+            try result.set(key, try value(node, path: path + [key], dotted: childDotted, line: keyLine), line: keyLine)
+        }
+        return result
     }
 
-    func fail(_ line: Int, _ message: String) -> HydroError { HydroError(.invalidInput, "\(file):\(line)", message) }
-
-    func parse() throws -> ConfigTable {
-        var root = ConfigTable(file: file)
-        var currentPath: [String] = []
-        var currentIsArrayItem = false
-        var index = -1
-        while index + 1 < lines.count {
-            index += 1
-            let raw = lines[index]
-            let lineNumber = index + 1
-            var text = Substring(stripComment(String(raw))).trimmingCharacters(in: .whitespaces)[...]
-            if text.isEmpty { continue }
-            if text.hasPrefix("[[") {
-                guard text.hasSuffix("]]") else { throw fail(lineNumber, "an array-of-tables header must end with ]]") }
-                currentPath = try keyPath(String(text.dropFirst(2).dropLast(2)), lineNumber)
-                currentIsArrayItem = true
-                try appendArrayTable(&root, currentPath, line: lineNumber)
-                continue
+    func value(_ node: TOMLValueConvertible, path: [String], dotted: String, line: Int) throws -> ConfigValue {
+        switch node.type {
+        case .string: return .string(node.string ?? "")
+        case .bool: return .bool(node.bool ?? false)
+        case .int:
+            guard let i = node.int else { return .number(0) }
+            return .number(Double(i))
+        case .double:
+            let d = node.double ?? .nan
+            guard d.isFinite else {
+                throw HydroError(.invalidInput, "\(file):\(line)", "'\(ConfigText.clip(dotted))' must be a finite number, not \(d)")
             }
-            if text.hasPrefix("[") {
-                guard text.hasSuffix("]") else { throw fail(lineNumber, "a table header must end with ]") }
-                currentPath = try keyPath(String(text.dropFirst().dropLast()), lineNumber)
-                currentIsArrayItem = false
-                try createTable(&root, currentPath, line: lineNumber)
-                continue
-            }
-            guard let eq = findTopLevel("=", in: text) else { throw fail(lineNumber, "expected 'key = value'") }
-            let keyText = String(text[..<eq]).trimmingCharacters(in: .whitespaces)
-            text = text[text.index(after: eq)...]
-            let keys = try keyPath(keyText, lineNumber)
-            var rest = String(text).trimmingCharacters(in: .whitespaces)[...]
-            // Multi-line arrays: keep reading until brackets balance.
-            var extra = index
-            while bracketDepth(String(rest)) > 0 && extra + 1 < lines.count {
-                extra += 1
-                rest += " " + stripComment(String(lines[extra])).trimmingCharacters(in: .whitespaces)
-            }
-            var cursor = rest.startIndex
-            let value = try parseValue(rest, &cursor, line: lineNumber, path: (currentPath + keys).joined(separator: "."))
-            let trailing = rest[cursor...].trimmingCharacters(in: .whitespaces)
-            guard trailing.isEmpty else { throw fail(lineNumber, "unexpected text after the value: \(trailing)") }
-            try assign(&root, currentPath, arrayItem: currentIsArrayItem, keys: keys, value: value, line: lineNumber)
-            index = extra  // continuation lines of a multi-line array are consumed
-        }
-        return root
-    }
-
-    // MARK: structure
-
-    private func createTable(_ root: inout ConfigTable, _ path: [String], line: Int) throws {
-        try modify(&root, path, arrayItem: false, createLast: true, line: line) { _ in }
-    }
-
-    private func appendArrayTable(_ root: inout ConfigTable, _ path: [String], line: Int) throws {
-        guard let last = path.last else { throw fail(line, "empty table name") }
-        try modify(&root, Array(path.dropLast()), arrayItem: false, createLast: true, line: line) { parent in
-            let item = ConfigTable(file: file, path: parent.qualified(last), line: line)
-            if case .array(var items)? = parent.entries[last] {
-                items.append(.table(item))
-                parent.entries[last] = .array(items)
-            } else if parent.entries[last] == nil {
-                try parent.set(last, .array([.table(item)]), line: line)
-            } else {
-                throw fail(line, "'\(parent.qualified(last))' is already defined as something else")
-            }
-        }
-    }
-
-    private func assign(_ root: inout ConfigTable, _ path: [String], arrayItem: Bool, keys: [String], value: ConfigValue, line: Int) throws {
-        try modify(&root, path, arrayItem: arrayItem, createLast: false, line: line) { table in
-            try setDotted(&table, keys, value, line: line)
-        }
-    }
-
-    private func setDotted(_ table: inout ConfigTable, _ keys: [String], _ value: ConfigValue, line: Int) throws {
-        if keys.count == 1 { try table.set(keys[0], value, line: line); return }
-        var child: ConfigTable
-        if case .table(let t)? = table.entries[keys[0]] { child = t } else if table.entries[keys[0]] == nil {
-            child = ConfigTable(file: file, path: table.qualified(keys[0]), line: line)
-        } else { throw fail(line, "'\(table.qualified(keys[0]))' is not a table") }
-        try setDotted(&child, Array(keys.dropFirst()), value, line: line)
-        if table.entries[keys[0]] == nil { try table.set(keys[0], .table(child), line: line) } else { table.entries[keys[0]] = .table(child) }
-    }
-
-    /// Walks to the table at `path` (the last element of an array of tables when `arrayItem`), creating tables as needed.
-    private func modify(_ table: inout ConfigTable, _ path: [String], arrayItem: Bool, createLast: Bool, line: Int,
-                        _ body: (inout ConfigTable) throws -> Void) throws {
-        guard let first = path.first else { try body(&table); return }
-        let rest = Array(path.dropFirst())
-        switch table.entries[first] {
-        case .table(var child)?:
-            try modify(&child, rest, arrayItem: arrayItem, createLast: createLast, line: line, body)
-            table.entries[first] = .table(child)
-        case .array(var items)? where !items.isEmpty:
-            guard case .table(var last) = items[items.count - 1] else { throw fail(line, "'\(table.qualified(first))' is not a table") }
-            try modify(&last, rest, arrayItem: arrayItem, createLast: createLast, line: line, body)
-            items[items.count - 1] = .table(last)
-            table.entries[first] = .array(items)
-        case nil:
-            var child = ConfigTable(file: file, path: table.qualified(first), line: line)
-            try modify(&child, rest, arrayItem: arrayItem, createLast: createLast, line: line, body)
-            try table.set(first, .table(child), line: line)
-        default:
-            throw fail(line, "'\(table.qualified(first))' is already a value, not a table")
-        }
-    }
-
-    // MARK: values
-
-    private func parseValue(_ s: Substring, _ i: inout Substring.Index, line: Int, path: String) throws -> ConfigValue {
-        skipSpaces(s, &i)
-        guard i < s.endIndex else { throw fail(line, "missing value for '\(path)'") }
-        let c = s[i]
-        if c == "\"" || c == "'" {
-            return .string(try parseString(s, &i, line: line))
-        }
-        if c == "[" {
-            i = s.index(after: i)
+            return .number(d)
+        case .date, .time, .dateTime: return .string(node.debugDescription)
+        case .table:
+            guard let t = node.table else { return .table(ConfigTable(file: file, path: dotted, line: line)) }
+            return .table(try table(t, path: path, dotted: dotted, line: line))
+        case .array:
+            guard let array = node.array else { return .array([]) }
             var items: [ConfigValue] = []
-            while true {
-                skipSpaces(s, &i)
-                guard i < s.endIndex else { throw fail(line, "unclosed array in '\(path)'") }
-                if s[i] == "]" { i = s.index(after: i); break }
-                items.append(try parseValue(s, &i, line: line, path: path))
-                skipSpaces(s, &i)
-                if i < s.endIndex && s[i] == "," { i = s.index(after: i) }
+            for (index, item) in array.enumerated() {
+                // Items of an array of tables have their own header lines; items of inline arrays share the key's line.
+                let itemPath = path + ["#\(index)"]
+                items.append(try value(item, path: itemPath, dotted: dotted, line: lines.line(of: itemPath) ?? line))
             }
             return .array(items)
         }
-        if c == "{" {
-            i = s.index(after: i)
-            var t = ConfigTable(file: file, path: path, line: line)
-            while true {
-                skipSpaces(s, &i)
-                guard i < s.endIndex else { throw fail(line, "unclosed inline table in '\(path)'") }
-                if s[i] == "}" { i = s.index(after: i); break }
-                guard let eq = s[i...].firstIndex(of: "=") else { throw fail(line, "expected key = value in inline table") }
-                let key = s[i..<eq].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
-                i = s.index(after: eq)
-                try t.set(key, try parseValue(s, &i, line: line, path: "\(path).\(key)"), line: line)
-                skipSpaces(s, &i)
-                if i < s.endIndex && s[i] == "," { i = s.index(after: i) }
-            }
-            return .table(t)
-        }
-        var end = i
-        while end < s.endIndex && !",]}".contains(s[end]) && !s[end].isWhitespace { end = s.index(after: end) }
-        let word = String(s[i..<end])
-        i = end
-        if word == "true" { return .bool(true) }
-        if word == "false" { return .bool(false) }
-        if let d = Double(word.replacingOccurrences(of: "_", with: "")), d.isFinite { return .number(d) }
-        throw fail(line, "'\(path)': cannot read value '\(word)' (strings need quotes)")
     }
+}
 
-    private func parseString(_ s: Substring, _ i: inout Substring.Index, line: Int) throws -> String {
-        let quote = s[i]
-        i = s.index(after: i)
-        var out = ""
-        while i < s.endIndex {
-            let c = s[i]
-            if c == quote { i = s.index(after: i); return out }
-            if c == "\\" && quote == "\"" {
-                i = s.index(after: i)
-                guard i < s.endIndex else { break }
-                switch s[i] {
-                case "n": out.append("\n")
-                case "t": out.append("\t")
-                case "\"": out.append("\"")
-                case "\\": out.append("\\")
-                default: out.append(s[i])
-                }
-            } else {
-                out.append(c)
-            }
-            i = s.index(after: i)
-        }
-        throw fail(line, "unterminated string")
-    }
-
-    private func skipSpaces(_ s: Substring, _ i: inout Substring.Index) {
-        while i < s.endIndex && s[i].isWhitespace { i = s.index(after: i) }
-    }
-
-    private func keyPath(_ text: String, _ line: Int) throws -> [String] {
-        let parts = text.split(separator: ".").map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'")) }
-        guard !parts.isEmpty, parts.allSatisfy({ !$0.isEmpty }) else { throw fail(line, "bad key '\(text)'") }
-        return parts
-    }
-
-    private func stripComment(_ line: String) -> String {
-        var inString: Character?
-        for (offset, c) in line.enumerated() {
-            if let q = inString { if c == q { inString = nil } } else if c == "\"" || c == "'" { inString = c } else if c == "#" {
-                return String(line.prefix(offset))
-            }
-        }
-        return line
-    }
-
-    private func findTopLevel(_ target: Character, in text: Substring) -> Substring.Index? {
-        var inString: Character?
-        var i = text.startIndex
-        while i < text.endIndex {
-            let c = text[i]
-            if let q = inString { if c == q { inString = nil } } else if c == "\"" || c == "'" { inString = c } else if c == target { return i }
-            i = text.index(after: i)
-        }
-        return nil
-    }
-
-    private func bracketDepth(_ text: String) -> Int {
-        var depth = 0
-        var inString: Character?
-        for c in text {
-            if let q = inString { if c == q { inString = nil }; continue }
-            if c == "\"" || c == "'" { inString = c } else if c == "[" || c == "{" { depth += 1 } else if c == "]" || c == "}" { depth -= 1 }
-        }
-        return depth
+/// Shortens user text quoted in a message, so that a huge key is never echoed whole.
+enum ConfigText {
+    static func clip(_ text: String, _ limit: Int = 80) -> String {
+        text.count <= limit ? text : String(text.prefix(limit)) + "… (\(text.utf8.count) bytes)"
     }
 }

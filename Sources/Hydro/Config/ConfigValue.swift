@@ -50,15 +50,16 @@ public struct ConfigTable: Sendable, Equatable {
     public func location(_ key: String) -> String { "\(file):\(lines[key] ?? line)" }
 
     public func error(_ key: String, _ message: String) -> HydroError {
-        HydroError(.invalidInput, location(key), "'\(qualified(key))' \(message)")
+        HydroError(.invalidInput, location(key), "'\(ConfigText.clip(qualified(key)))' \(message)")
     }
 
     /// Refuses keys other than `known`, so a typo is never silently ignored.
     public func requireOnly(_ known: [String]) throws {
         for key in order where !known.contains(key) {
-            let hint = known.min { editDistance($0, key) < editDistance($1, key) }
+            // A key far longer than every known one cannot be a typo of one (and the distance would cost its length squared).
+            let hint = key.count > 64 ? nil : known.min { editDistance($0, key) < editDistance($1, key) }
             let suggestion = hint.map { editDistance($0, key) <= 3 ? " (did you mean '\($0)'?)" : "" } ?? ""
-            throw HydroError(.invalidInput, location(key), "unknown key '\(qualified(key))'\(suggestion); known keys: \(known.joined(separator: ", "))")
+            throw HydroError(.invalidInput, location(key), "unknown key '\(ConfigText.clip(qualified(key)))'\(suggestion); known keys: \(known.joined(separator: ", "))")
         }
     }
 
@@ -82,7 +83,7 @@ public struct ConfigTable: Sendable, Equatable {
         let keys = assignment[..<eq].split(separator: ".").map { String($0).trimmingWhitespace() }
         let valueText = String(assignment[assignment.index(after: eq)...])
         guard !keys.isEmpty, keys.allSatisfy({ !$0.isEmpty }) else { throw HydroError(.invalidParameter, "--set", "'\(assignment)' has an empty key") }
-        let parsed = try TOMLParser(text: "v = \(valueText)", file: "--set").parse()
+        let parsed = try ConfigFile.parseTOML("v = \(valueText)", file: "--set")
         guard let value = parsed.entries["v"] else { throw HydroError(.invalidParameter, "--set", "no value in '\(assignment)'") }
         try setPath(keys[...], value)
     }

@@ -1,4 +1,5 @@
 import CGDAL
+import Foundation
 
 /// What a raster file holds, without reading its cells.
 public struct RasterInfo: Sendable {

@@ -1,4 +1,5 @@
 import CGDAL
+import Foundation
 
 /// Reads a vector layer from any OGR source (GeoJSON, GeoPackage, Shapefile, …) into plain
 /// features, optionally reprojected to a target CRS through PROJ with (x = lon, y = lat) order.

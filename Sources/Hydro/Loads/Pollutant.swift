@@ -1,3 +1,5 @@
+import Foundation
+
 /// A pollutant the model routes. The assessed ones in Guizhou's compensation are CODMn
 /// (permanganate index), NH3-N and TP; TN, COD and BOD5 work the same way.
 public struct Pollutant: Hashable, Sendable, Comparable {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A point (outlet, monitoring section, point source) placed on the grid.
 public struct PlacedPoint: Sendable, Equatable {
     public var id: String

@@ -4,7 +4,7 @@ import XCTest
 
 final class CompensationTests: XCTestCase {
     private func scheme(_ text: String) throws -> Scheme {
-        try Scheme(try TOMLParser(text: text, file: "scheme.toml").parse())
+        try Scheme(try ConfigFile.parseTOML(text, file: "scheme.toml"))
     }
 
     private func monitoring(_ rows: [(String, String, String, Double)], volume: Double? = nil) -> MonitoringData {
@@ -194,7 +194,7 @@ final class CompensationTests: XCTestCase {
     }
 
     func testTOMLMultiLineArraysCRLFAndOverrides() throws {
-        var t = try TOMLParser(text: "# c\r\n[g]\r\nmembers = [\r\n  \"A\",\r\n  \"B\", # two\r\n]\r\nn = 3\r\n", file: "g.toml").parse()
+        var t = try ConfigFile.parseTOML("# c\r\n[g]\r\nmembers = [\r\n  \"A\",\r\n  \"B\", # two\r\n]\r\nn = 3\r\n", file: "g.toml")
         XCTAssertEqual(try t.table("g")?.strings("members"), ["A", "B"])
         XCTAssertEqual(try t.table("g")?.number("n"), 3)
         XCTAssertEqual(try t.table("g")?.location("n"), "g.toml:7")
@@ -208,7 +208,7 @@ final class CompensationTests: XCTestCase {
     }
 
     func testJSONAndTOMLConfigurationsAgree() throws {
-        let toml = try TOMLParser(text: "a = 1\nb = true\nc = \"x\"\n[t]\nd = [1.5, 2]\n", file: "c.toml").parse()
+        let toml = try ConfigFile.parseTOML("a = 1\nb = true\nc = \"x\"\n[t]\nd = [1.5, 2]\n", file: "c.toml")
         let json = try ConfigFile.parseJSON("{\"a\": 1, \"b\": true, \"c\": \"x\", \"t\": {\"d\": [1.5, 2]}}", file: "c.json")
         XCTAssertEqual(try toml.number("a"), try json.number("a"))
         XCTAssertEqual(try toml.bool("b"), true)
