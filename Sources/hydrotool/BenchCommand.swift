@@ -17,6 +17,8 @@ struct BenchCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
+            try OptionCheck.integer(threads, in: OptionCheck.threads, "--threads")
+            try RasterReader.requireMemory(dem, bytesPerCell: 24, purpose: "the terrain benchmark")
             let r = try TerrainBenchmark.run(dem, threads: threads, epsilon: epsilon)
             if json {
                 try printJSON(r)
@@ -36,6 +38,7 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Runs of each; the best is kept.") var repeats = 3
 
         func run() throws {
+            try OptionCheck.integer(repeats, in: 1...1000, "--repeats")
             let r = try IOBenchmark.run(file, repeats: repeats)
             print(String(format: "%@: %d cells\n hydrotool read+write %.3f s (%.1f Mcells/s), gdal_translate %.3f s (%.1f Mcells/s), ratio %.2f",
                          r.file, r.cells, r.hydrotoolSeconds, r.hydrotoolMegacellsPerSecond, r.gdalTranslateSeconds,
@@ -52,6 +55,9 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Threads routing the pollutants.") var threads = 2
 
         func run() throws {
+            try OptionCheck.integer(repeats, in: 1...1000, "--repeats")
+            try OptionCheck.integer(units, in: 1...100_000, "--units")
+            try RasterReader.requireMemory(dem, bytesPerCell: 80, purpose: "the routing benchmark")
             guard threads >= 1 else { throw HydroError(.invalidParameter, "--threads", "must be at least 1") }
             try printJSON(try RoutingBenchmark.run(dem, units: units, repeats: repeats, threads: threads))
         }

@@ -13,7 +13,9 @@ struct DemoCommand: ParsableCommand {
     @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Print no progress.") var quiet = false
 
     func run() throws {
-        guard size >= 60 else { throw HydroError(.invalidParameter, "--size", "must be at least 60 cells") }
+        try OptionCheck.integer(size, in: 60...30_000, "--size")
+        // The demo's grid is size × 1.5·size cells; the whole pipeline holds about 80 bytes per cell at its peak.
+        try MemoryBudget.require(cells: size * (size * 3 / 2), bytesPerCell: 80, subject: "--size \(size)", purpose: "the demo")
         let result = try Demo.run(into: output, seed: seed, size: size,
                                   progress: quiet ? .silent : TerminalProgress.make(),
                                   log: { message in if !quiet { TerminalProgress.log(message) } })

@@ -10,6 +10,8 @@ struct NetworkInputs: ParsableArguments {
     @Flag(help: "The threshold counts cells instead of km².") var cells = false
 
     func load() throws -> (directions: FlowDirections, areaKm2: Grid<Double>, threshold: Grid<Double>) {
+        try OptionCheck.number(threshold, in: Double.leastNonzeroMagnitude...1e12, "--threshold")
+        try RasterReader.requireMemory(flowdir, bytesPerCell: 48, purpose: "building the stream network")
         let directions = try readDirections(flowdir, encoding: encoding)
         let area = try FlowAccumulation.accumulate(directions, weight: .areaSquareKilometres).values
         let measure = cells ? try FlowAccumulation.accumulate(directions).values : area
@@ -64,7 +66,8 @@ struct PointInputs: ParsableArguments {
 
     func place(_ path: String, geometry: GridGeometry, area: Grid<Double>, stream: [Int32]?) throws -> (VectorLayer, [PlacedPoint]) {
         let layer = try VectorReader.read(path, targetCRS: geometry.crs)
-        guard radius >= 0 else { throw HydroError(.invalidParameter, "--radius", "must be zero or positive") }
+        try OptionCheck.number(radius, in: 0...1e7, "--radius")
+        if let tolerance { try OptionCheck.number(tolerance, in: 0...1e7, "--tolerance") }
         let mode: Snapping.Mode? = radius > 0 ? (toStream ? .nearestStream(radius: radius) : .highestAccumulation(radius: radius)) : nil
         let placed = try PointPlacement.place(layer, source: path, geometry: geometry, areaKm2: area, stream: stream,
                                               options: .init(idField: idField, nameField: nameField, snap: mode, tolerance: tolerance))

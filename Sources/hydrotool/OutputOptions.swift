@@ -64,6 +64,7 @@ final class TerminalProgress {
 
     /// One step every 2.5 %: a number at each tenth, a dot between.
     private func update(_ fraction: Double) {
+        guard fraction.isFinite else { return }
         let step = Int((min(max(fraction, 0), 1) * 40).rounded(.down))
         guard step > printedSteps else { return }
         var text = ""

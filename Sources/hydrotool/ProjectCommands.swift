@@ -12,7 +12,12 @@ struct ProjectOptions: ParsableArguments {
 
     func start() throws -> ProjectRun {
         var config = try ProjectConfig.load(project, overrides: overrides)
-        if let output { config.output = URL(fileURLWithPath: output).standardizedFileURL.path }
+        if let output {
+            guard !output.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw HydroError(.invalidParameter, "--output", "must name a folder (it is empty)")
+            }
+            config.output = URL(fileURLWithPath: output).standardizedFileURL.path
+        }
         return try ProjectRun(config, progress: quiet ? .silent : TerminalProgress.make(),
                               log: { message in if !quiet { TerminalProgress.log(message) } })
     }
@@ -95,8 +100,8 @@ struct SpillCommand: ParsableCommand {
 
     func run() throws {
         let parts = at.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == 2 else { throw HydroError(.invalidParameter, "--at", "'\(at)' is not X,Y") }
-        guard mass > 0 else { throw HydroError(.invalidParameter, "--mass", "must be positive (kg)") }
+        guard parts.count == 2, parts.allSatisfy(\.isFinite) else { throw HydroError(.invalidParameter, "--at", "'\(at)' is not X,Y with finite numbers") }
+        guard mass > 0, mass.isFinite else { throw HydroError(.invalidParameter, "--mass", "must be a positive finite mass in kg, got \(mass)") }
         guard let start = ISO8601DateFormatter().date(from: time) else {
             throw HydroError(.invalidParameter, "--time", "'\(time)' is not an ISO 8601 time such as 2024-07-01T08:00:00+08:00")
         }

@@ -19,7 +19,10 @@ struct BreachCommand: ParsableCommand {
     @OptionGroup var out: OutputOptions
 
     func run() throws {
-        try rewriteDEM(dem, band: band, to: output, out: out) { grid, progress in
+        try OptionCheck.integer(band, in: OptionCheck.band, "--band")
+        try OptionCheck.integer(maxLength, in: 1...1_000_000, "--max-length")
+        try OptionCheck.number(maxDepth, in: 0...1e6, "--max-depth", allowInfinity: true)
+        try rewriteDEM(dem, band: band, to: output, out: out, bytesPerCell: 24) { grid, progress in
             let report = try DepressionBreaching.breach(&grid, options: BreachOptions(maxLength: maxLength, maxDepth: maxDepth), progress: progress)
             return "\(report.pits) pits, \(report.breached) breached (\(report.loweredCells) cells lowered), \(report.fill.raisedCells) cells filled"
         }
@@ -41,7 +44,10 @@ struct BurnCommand: ParsableCommand {
     @OptionGroup var out: OutputOptions
 
     func run() throws {
-        try rewriteDEM(dem, band: band, to: output, extraInputs: [rivers], out: out) { grid, _ in
+        try OptionCheck.integer(band, in: OptionCheck.band, "--band")
+        try OptionCheck.number(depth, in: 0...10_000, "--depth")
+        try OptionCheck.integer(buffer, in: 0...1000, "--buffer")
+        try rewriteDEM(dem, band: band, to: output, extraInputs: [rivers], out: out, bytesPerCell: 12) { grid, _ in
             let lines = try VectorReader.read(rivers, layer: layer, targetCRS: grid.geometry.crs)
             let parts = lines.features.flatMap { $0.geometry?.lineParts ?? [] }
             guard !parts.isEmpty else { throw HydroError(.invalidInput, rivers, "holds no line features to burn") }
@@ -67,9 +73,10 @@ struct FillCommand: ParsableCommand {
     @OptionGroup var out: OutputOptions
 
     func run() throws {
-        if let maxDepth, !(maxDepth >= 0) { throw HydroError(.invalidParameter, "--max-depth", "must be zero or positive, got \(maxDepth)") }
-        guard threads >= 1 else { throw HydroError(.invalidParameter, "--threads", "must be at least 1") }
-        try rewriteDEM(dem, band: band, to: output, out: out) { grid, progress in
+        try OptionCheck.integer(band, in: OptionCheck.band, "--band")
+        if let maxDepth { try OptionCheck.number(maxDepth, in: 0...1e6, "--max-depth", allowInfinity: true) }
+        try OptionCheck.integer(threads, in: OptionCheck.threads, "--threads")
+        try rewriteDEM(dem, band: band, to: output, out: out, bytesPerCell: 16) { grid, progress in
             let report = try DepressionFilling.fill(&grid, options: FillOptions(epsilon: epsilon, maxDepth: maxDepth,
                                                                                   interiorNodata: nodataSink ? .sink : .outlet, threads: threads),
                                                     progress: progress)
@@ -80,10 +87,11 @@ struct FillCommand: ParsableCommand {
 
 /// Reads a DEM band, changes it in place and writes it: the shape of fill, breach and burn. The
 /// outputs are checked before any work; the summary `change` returns is printed unless `-q`.
-func rewriteDEM(_ dem: String, band: Int, to output: String, extraInputs: [String] = [], out: OutputOptions,
+func rewriteDEM(_ dem: String, band: Int, to output: String, extraInputs: [String] = [], out: OutputOptions, bytesPerCell: Int,
                 _ change: (inout Grid<Float>, TaskProgress) throws -> String) throws {
     let inputs = [dem] + extraInputs
     try out.checkOutputs([output], inputs: inputs)
+    try RasterReader.requireMemory(dem, bytesPerCell: bytesPerCell, purpose: "conditioning")
     let progress = out.progress
     var grid = try RasterReader.read(dem, band: band, as: Float.self, progress: progress.scaled(from: 0, to: 0.1))
     let summary = try HydroError.attributing(to: dem) { try change(&grid, progress.scaled(from: 0.1, to: 0.8)) }
@@ -107,8 +115,11 @@ struct FlowDirectionCommand: ParsableCommand {
     @OptionGroup var out: OutputOptions
 
     func run() throws {
+        try OptionCheck.integer(band, in: OptionCheck.band, "--band")
+        try OptionCheck.integer(threads, in: OptionCheck.threads, "--threads")
+        try OptionCheck.number(exponent, in: 0.01...100, "--exponent")
         try out.checkOutputs([output], inputs: [dem])
-        guard threads >= 1 else { throw HydroError(.invalidParameter, "--threads", "must be at least 1") }
+        try RasterReader.requireMemory(dem, bytesPerCell: method == .d8 ? 16 : 48, purpose: "computing flow directions")
         let progress = out.progress
         let grid = try RasterReader.read(dem, band: band, as: Float.self, progress: progress.scaled(from: 0, to: 0.2))
         let directions = try HydroError.attributing(to: dem) {
@@ -205,6 +216,7 @@ struct AccumulateCommand: ParsableCommand {
         var inputs = [flowdir]
         if let weight { inputs.append(weight) }
         try out.checkOutputs([output] + (incompleteMask.map { [$0] } ?? []), inputs: inputs)
+        try RasterReader.requireMemory(flowdir, bytesPerCell: 40, purpose: "accumulating flow")
         let progress = out.progress
         let flow = try readFlow(flowdir, encoding: encoding)
         let mode: AccumulationWeight

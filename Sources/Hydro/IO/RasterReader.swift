@@ -31,6 +31,13 @@ public enum RasterReader {
         return dataset.info
     }
 
+    /// Refuses, before any cell is read, a raster whose work would not fit in memory: `bytesPerCell`
+    /// is the peak the command needs per cell of this grid (all its grids together).
+    public static func requireMemory(_ path: String, bytesPerCell: Int, purpose: String) throws {
+        let g = try info(path).geometry
+        try MemoryBudget.require(cells: g.cellCount, bytesPerCell: bytesPerCell, subject: path, purpose: purpose)
+    }
+
     /// Reads band `band` (1-based) as `Cell`, applying the band's scale and offset when it has them.
     ///
     /// NoData is kept as the grid's sentinel; a nodata value the cell type cannot hold is an error.
@@ -142,6 +149,8 @@ final class RasterDataset {
         let nodata = try Grid<Cell>.nodataSentinel(hasNodata != 0 ? fileNodata : nil, file: path)
         guard let zero = Cell(exactly: 0) else { throw HydroError(.invalidInput, path, "unsupported cell type") }
         let width = geometry.width, height = geometry.height
+        try MemoryBudget.require(cells: geometry.cellCount, bytesPerCell: MemoryLayout<Cell>.stride, subject: path,
+                                 purpose: "reading band \(index) as \(Cell.kind)")
         var cells = [Cell](repeating: zero, count: width * height)
         var failure: CPLErr = CE_None
         let bridge = GDALProgressBridge(progress)

@@ -115,6 +115,9 @@ public struct ProjectConfig: Sendable {
             guard resolved.hasPrefix("/vsi") || FileManager.default.fileExists(atPath: VectorReader.splitLayer(resolved).file) else {
                 throw table.error(key, "names '\(p)', which does not exist (looked for \(resolved))")
             }
+            do { try InputFile.requireRegular(VectorReader.splitLayer(resolved).file) } catch let e as HydroError {
+                throw table.error(key, "names '\(p)', which \(e.message)")
+            }
             return resolved
         }
         try root.requireOnly(["project", "inputs", "terrain", "jurisdictions", "sections", "transport", "decay",
@@ -123,7 +126,9 @@ public struct ProjectConfig: Sendable {
         try project.requireOnly(["name", "output", "threads"])
         let stem = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         name = try project.string("name") ?? stem
-        output = resolve(try project.string("output") ?? "\(stem)-output")
+        let outputName = try project.string("output") ?? "\(stem)-output"
+        guard !outputName.trimmingWhitespace().isEmpty else { throw project.error("output", "must name a folder (it is empty)") }
+        output = resolve(outputName)
         threads = try project.integer("threads", in: 1...256) ?? 2
 
         guard let inputs = try root.table("inputs") else {
