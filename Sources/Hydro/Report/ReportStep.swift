@@ -146,10 +146,13 @@ extension ProjectRun {
     }
 
     func writeManifest() throws {
+        // Step outputs were checksummed once, when their step recorded them; only the rest is hashed here.
+        var known: [String: String] = [:]
+        for entry in cache.entries.values { known.merge(entry.outputs) { a, _ in a } }
         var outputs: [String: String] = [:]
         let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         for name in files.sorted() where !name.hasPrefix(".") && name != Outputs.manifest {
-            outputs[name] = try SHA256.hex(file: path(name))
+            outputs[name] = try known[name] ?? SHA256.hex(file: path(name))
         }
         var inputs: [String: String] = [:]
         for file in config.inputFiles { inputs[file] = try checksum(file) }
