@@ -21,6 +21,20 @@ public struct LoadSources: Sendable {
         generated[p]?[cell] += kgPerYear
     }
 
+    /// Adds `load(cell)` kg/yr to every cell of pollutant `p` in one pass over its array (no
+    /// per-cell dictionary access); `load` returns 0 where nothing is added.
+    public mutating func addEach(_ p: Pollutant, _ load: (Int) -> Double) {
+        if generated[p] == nil {
+            generated[p] = [Double](repeating: 0, count: cellCount)
+            pollutants = (pollutants + [p]).sorted()
+        }
+        var values = generated.removeValue(forKey: p) ?? []
+        values.withUnsafeMutableBufferPointer { v in
+            for i in 0..<v.count { v[i] += load(i) }
+        }
+        generated[p] = values
+    }
+
     public func total(_ p: Pollutant) -> Double { generated[p]?.reduce(0, +) ?? 0 }
 
     /// The same sources with every load multiplied by `factor` where `selected(cell)` holds

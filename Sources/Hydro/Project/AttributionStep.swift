@@ -50,6 +50,17 @@ extension ProjectRun {
         return map
     }
 
+    /// The jurisdiction map at one level (counties as read, prefectures and provinces by their
+    /// division codes), aggregated once per run.
+    public func jurisdictionMap(at level: JurisdictionMap.Level) throws -> JurisdictionMap? {
+        guard let counties = try jurisdictionMap() else { return nil }
+        if level == .county { return counties }
+        if let m = _aggregatedMaps[level] { return m }
+        let m = counties.aggregated(to: level)
+        _aggregatedMaps[level] = m
+        return m
+    }
+
     /// Shares by origin at sections and crossings, flux between units and per-unit budgets, at each level.
     func attributionStep(_ part: TaskProgress) throws {
         guard let file = config.jurisdictions else {
@@ -77,7 +88,7 @@ extension ProjectRun {
             var crossingFeatures: [Feature] = []
             var fluxFeatures: [Feature] = []
             for (levelIndex, level) in levels.enumerated() {
-                let map = level == .county ? counties : counties.aggregated(to: level)
+                guard let map = try jurisdictionMap(at: level) else { continue }
                 let (crossings, results) = try LoadAttribution.attribute(
                     routed, sources: sources, model: model, map: map, sectionCells: sections.map(\.cell),
                     progress: part.scaled(from: Double(levelIndex) / Double(levels.count), to: Double(levelIndex + 1) / Double(levels.count)))

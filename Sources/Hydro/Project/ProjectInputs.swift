@@ -127,29 +127,41 @@ enum ProjectInputs {
                     coefficients[c, default: [:]][p] = v
                 }
                 var unknown = Set<Int32>()
-                for i in 0..<classes.count where classes.isValid(at: i) {
-                    guard let row = coefficients[classes.cells[i]] else { unknown.insert(classes.cells[i]); continue }
-                    let hectares = metrics.area[i / geometry.width] / 1e4
-                    for (p, v) in row { sources.add(p, cell: i, kgPerYear: v * hectares) }
+                for i in 0..<classes.count where classes.isValid(at: i) && coefficients[classes.cells[i]] == nil { unknown.insert(classes.cells[i]) }
+                for p in Set(coefficients.values.flatMap(\.keys)).sorted() {
+                    let rate = coefficients.mapValues { $0[p] ?? 0 }
+                    sources.addEach(p) { i in
+                        guard classes.isValid(at: i), let v = rate[classes.cells[i]] else { return 0 }
+                        return v * (metrics.area[i / geometry.width] / 1e4)
+                    }
                 }
                 if !unknown.isEmpty {
                     run.warn("\(landuse): classes \(unknown.sorted().map(String.init).joined(separator: ", ")) have no export coefficient in \(coefficientsFile); they generate no load")
                 }
             case .uniform(let pollutant, let rate):
-                for i in 0..<geometry.cellCount { sources.add(pollutant, cell: i, kgPerYear: rate * metrics.area[i / geometry.width] / 1e4) }
+                sources.addEach(pollutant) { rate * metrics.area[$0 / geometry.width] / 1e4 }
             case .loadRaster(let file, let pollutant, let perHectare):
                 let values = try RasterReader.read(file, as: Double.self, onto: geometry, resampling: perHectare ? .average : .sum)
                 for i in 0..<values.count where values.isValid(at: i) {
                     let v = values.cells[i]
                     guard v >= 0, v.isFinite else { throw HydroError(.invalidInput, file, "load \(v) at cell \(i % geometry.width),\(i / geometry.width) is negative or not finite") }
-                    sources.add(pollutant, cell: i, kgPerYear: perHectare ? v * metrics.area[i / geometry.width] / 1e4 : v)
+                }
+                sources.addEach(pollutant) { i in
+                    guard values.isValid(at: i) else { return 0 }
+                    return perHectare ? values.cells[i] * metrics.area[i / geometry.width] / 1e4 : values.cells[i]
                 }
             }
         }
         // Nothing is generated on nodata.
         let codes = network.linkOfCell.isEmpty ? [] : try run.directions().codes
-        for p in sources.pollutants {
-            for i in 0..<codes.count where codes[i] == D8.noData { sources.generated[p]?[i] = 0 }
+        if !codes.isEmpty {
+            for p in sources.pollutants {
+                var values = sources.generated.removeValue(forKey: p) ?? []
+                values.withUnsafeMutableBufferPointer { v in
+                    for i in 0..<min(v.count, codes.count) where codes[i] == D8.noData { v[i] = 0 }
+                }
+                sources.generated[p] = values
+            }
         }
         return sources
     }

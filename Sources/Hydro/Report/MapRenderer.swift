@@ -115,8 +115,7 @@ struct MapRenderer {
 
     /// Centre of every unit at a level, keyed by unit ID.
     func centres(level: String) -> [String: Coordinate] {
-        guard let counties = units, let l = JurisdictionMap.Level(rawValue: level) else { return [:] }
-        let map = l == .county ? counties : counties.aggregated(to: l)
+        guard units != nil, let l = JurisdictionMap.Level(rawValue: level), let map = try? run.jurisdictionMap(at: l) else { return [:] }
         var result: [String: Coordinate] = [:]
         for (unit, centre) in zip(map.units, map.centres()) { if let centre { result[unit.id] = centre } }
         return result

@@ -136,13 +136,15 @@ extension ProjectRun {
 
     /// A party's name for display: a unit name when the party is a known code.
     func partyName(_ id: String) -> String {
-        if let map = try? jurisdictionMap() {
+        if _partyNames == nil {
+            var names: [String: String] = [:]
             for level in JurisdictionMap.Level.allCases {
-                let m = level == .county ? map : map.aggregated(to: level)
-                if let unit = m.units.first(where: { $0.id == id }) { return unit.name == id ? id : "\(unit.name) \(id)" }
+                guard let map = try? jurisdictionMap(at: level) else { continue }
+                for unit in map.units where names[unit.id] == nil { names[unit.id] = unit.name == unit.id ? unit.id : "\(unit.name) \(unit.id)" }
             }
+            _partyNames = names
         }
-        return id
+        return _partyNames?[id] ?? id
     }
 
     func writeManifest() throws {
