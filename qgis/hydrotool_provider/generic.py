@@ -22,8 +22,10 @@ def _entries(help_text, section):
             continue
         if not inside or not line.strip():
             continue
-        match = re.match(r"^  (\S.*?)(?:\s{2,}(.*))?$", line)
-        if match and not line.startswith("    "):
+        # The name column: options and their value (`--of, -of <of>`, `--co <NAME=VALUE> ...`) or an
+        # argument (`<dem>`); a long name may fill the column and leave one space before the text.
+        match = re.match(r"^  ((?:-{1,2}[\w-]+,? ?)*(?:<[^>]+>)?(?: \.\.\.)?)(?:\s+(.*))?$", line)
+        if match and match.group(1).strip() and not line.startswith("    "):
             entries.append([match.group(1).strip(), match.group(2) or ""])
         elif entries:
             entries[-1][1] = (entries[-1][1] + " " + line.strip()).strip()
@@ -46,8 +48,9 @@ def parameters_from_help(help_text):
         if not flags or flags[0] in _SKIPPED:
             continue
         flag = flags[0]
-        default = re.search(r"\(default: ([^)]*)\)", description)
-        values = re.search(r"\(values: ([^)]*)\)", description)
+        # argument-parser ends the text with "(default: X)", "(values: A, B)" or "(values: A, B; default: X)".
+        default = re.search(r"[(;] ?default: ([^)]*)\)", description)
+        values = re.search(r"\(values: ([^;)]*)", description)
         text = re.sub(r"\s*\((default|values): [^)]*\)", "", description).strip() or flag
         name = _parameter_name(flag)
         if "<" not in names:

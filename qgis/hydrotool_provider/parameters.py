@@ -51,6 +51,10 @@ class Param:
         """The value hydrotool uses when the option is left out, as ``--help`` prints it, or None."""
         return None
 
+    def cli_flags(self):
+        """Every option this parameter may put on the command line."""
+        return [self.flag] if self.flag else []
+
 
 class Raster(Param):
     def definition(self):
@@ -117,6 +121,9 @@ class Vector(Param):
         if layer_name:
             words += [self.layer_flag, layer_name]
         return words
+
+    def cli_flags(self):
+        return super().cli_flags() + ([self.layer_flag] if self.layer_flag else [])
 
 
 class Field(Param):
@@ -271,6 +278,9 @@ class ReleasePoint(Param):
         wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
         point = alg.parameterAsPoint(parameters, self.name, context, wgs84)
         return [self.flag, "{:.9f},{:.9f}".format(point.x(), point.y()), "--lonlat"]
+
+    def cli_flags(self):
+        return [self.flag, "--lonlat"]
 
 
 class Time(Param):

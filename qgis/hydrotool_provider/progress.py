@@ -16,7 +16,8 @@ class ProgressParser:
     def __init__(self, on_percent, on_line):
         self.on_percent = on_percent
         self.on_line = on_line
-        self.step = -1          # 40 steps of 2.5 %: -1 before the first "0"
+        self.step = -1          # highest step reported (40 steps of 2.5 %); -1 before the first "0"
+        self.cursor = -1        # step the bar has reached: the last number, plus the dots after it
         self.pending = ""       # text of the current line not yet handled
         self.digits = ""        # a number being read (it may arrive in two pieces)
 
@@ -40,17 +41,19 @@ class ProgressParser:
             self.digits += char
             return
         self._close_number()
-        self._advance(self.step + 1)
+        self.cursor += 1
+        self._report()
 
     def _close_number(self):
         if self.digits:
             value = int(self.digits)
             self.digits = ""
             if 0 <= value <= 100 and value % 10 == 0:
-                self._advance(value * 4 // 10)
+                self.cursor = value * 4 // 10
+                self._report()
 
-    def _advance(self, step):
-        step = min(step, 40)
+    def _report(self):
+        step = min(self.cursor, 40)
         if step > self.step:
             self.step = step
             self.on_percent(step * 2.5)
