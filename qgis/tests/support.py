@@ -82,6 +82,11 @@ class RecordingFeedback(QgsProcessingFeedback):
             self.cancel_time = time.monotonic()
             self.cancel()
 
+    def cancel_now(self):
+        import time
+        self.cancel_time = time.monotonic()
+        self.cancel()
+
     def pushCommandInfo(self, text):
         self.commands.append(text)
 
@@ -127,3 +132,21 @@ def run_algorithm(name, parameters, feedback=None, load=()):
         algorithm = QgsApplication.processingRegistry().algorithmById("hydrotool:" + name)
         handleAlgorithmResults(algorithm, context, feedback, parameters=parameters)
     return result, feedback
+
+
+def log(message):
+    """A line for the test log (measurements), printed after the test's dot."""
+    sys.stdout.write("\n  " + message + "\n")
+
+
+def run_as_dialog(name, parameters, feedback=None):
+    """Runs hydrotool:NAME as the algorithm dialog does: errors are caught and reported to the
+    feedback, and the run says whether it succeeded."""
+    from processing.gui.AlgorithmExecutor import execute
+    feedback = feedback or RecordingFeedback()
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    context.setFeedback(feedback)
+    algorithm = QgsApplication.processingRegistry().createAlgorithmById("hydrotool:" + name)
+    ok, _ = execute(algorithm, parameters, context, feedback)
+    return ok, feedback
