@@ -72,7 +72,8 @@ def compare(test, provider_path, cli_path):
         # The manifest records when the run started and finished and how long each step took;
         # everything else in it must match.
         def timeless(path):
-            manifest = json.load(open(path, encoding="utf-8"))
+            with open(path, encoding="utf-8") as f:
+                manifest = json.load(f)
             for key in ("started", "finished"):
                 test.assertIn(key, manifest)
                 manifest.pop(key)

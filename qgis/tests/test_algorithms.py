@@ -182,6 +182,7 @@ class AlgorithmsMatchCommandLine(unittest.TestCase):
             out = self.path("spill_" + name)
             support.run_algorithm("spill", {"PROJECT": demo("project.toml"), "OUTPUT": out, "AT": at, "MASS": 500,
                                             "TIME": "2024-07-01T08:00:00+08:00"})
-            outputs[name] = open(os.path.join(out, "spill.csv"), encoding="utf-8").read()
+            with open(os.path.join(out, "spill.csv"), encoding="utf-8") as f:
+                outputs[name] = f.read()
         self.assertIn("section", outputs["lonlat"])
         self.assertEqual(outputs["utm"], outputs["lonlat"])
