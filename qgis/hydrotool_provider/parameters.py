@@ -94,8 +94,8 @@ class Band(Param):
 class Vector(Param):
     """A vector layer, handed to hydrotool as a file GDAL reads. Layers that are not a plain file
     (memory layers, selections, filters, databases) are written to a temporary GeoPackage first.
-    With ``layer_flag`` the layer of a multi-layer file is named on the command line; without it,
-    a layer that is not the file's only one is exported too."""
+    The layer of a multi-layer file is named with ``layer_flag`` (burn's ``--layer``) when the
+    command has one, else as QGIS names it, ``file.gpkg|layername=NAME``, which hydrotool reads."""
 
     def __init__(self, name, flag, description, types, optional=False, layer_flag=None):
         super().__init__(name, flag, description, optional)
@@ -111,14 +111,12 @@ class Vector(Param):
                 return []
             raise QgsProcessingException("{}: no vector layer given".format(self.description))
         formats = ["gpkg", "geojson", "shp", "fgb"]
-        if self.layer_flag:
-            path, layer_name = alg.parameterAsCompatibleSourceLayerPathAndLayerName(
-                parameters, self.name, context, formats, "gpkg", alg.feedback)
-        else:
-            path = alg.parameterAsCompatibleSourceLayerPath(parameters, self.name, context, formats, "gpkg", alg.feedback)
-            layer_name = ""
+        path, layer_name = alg.parameterAsCompatibleSourceLayerPathAndLayerName(
+            parameters, self.name, context, formats, "gpkg", alg.feedback)
+        if layer_name and not self.layer_flag:
+            path = "{}|layername={}".format(path, layer_name)
         words = [self.flag, path] if self.flag else [path]
-        if layer_name:
+        if layer_name and self.layer_flag:
             words += [self.layer_flag, layer_name]
         return words
 

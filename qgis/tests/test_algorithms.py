@@ -33,6 +33,7 @@ class AlgorithmsMatchCommandLine(unittest.TestCase):
         cls.layers = os.path.join(cls.out, "two_layers.gpkg")
         subprocess.run(["ogr2ogr", "-f", "GPKG", cls.layers, demo("inputs", "counties.gpkg")], check=True)
         subprocess.run(["ogr2ogr", "-update", "-nln", "rivers", cls.layers, demo("output", "streams.gpkg")], check=True)
+        subprocess.run(["ogr2ogr", "-update", "-nln", "outlets", cls.layers, demo("inputs", "sections.gpkg")], check=True)
 
     def path(self, name):
         return os.path.join(self.out, name)
@@ -127,6 +128,16 @@ class AlgorithmsMatchCommandLine(unittest.TestCase):
                             "ID_FIELD": "id", "NAME_FIELD": "name", "RADIUS": 500, "TOLERANCE": 300},
                    "hydrotool snap {} {} --flowdir {} --threshold 5.0 --id-field id --name-field name --radius 500.0 --tolerance 300.0 --overwrite"
                    .format(sections, out, self.flowdir), [out])
+
+    def test_snap_layer_of_a_geopackage(self):
+        out = self.path("snapped_layer.geojson")
+        _, feedback = self.check("snap", {"POINTS": self.layers + "|layername=outlets", "OUTPUT": out, "FLOWDIR": self.flowdir, "RADIUS": 300,
+                            "RIVERS": self.layers + "|layername=rivers", "RIVER_FIELD": "name", "RIVERS_NAME_FIELD": "us_ids"},
+                   "hydrotool snap '{0}|layername=outlets' {1} --flowdir {2} --radius 300.0 --rivers '{0}|layername=rivers' "
+                   "--river-field name --rivers-name-field us_ids --overwrite".format(self.layers, out, self.flowdir), [out])
+        # The river check's warnings (section names are not link lists) reach the log as warnings.
+        self.assertTrue(feedback.warnings)
+        self.assertTrue(all("should be on" in w for w in feedback.warnings), feedback.warnings)
 
     def test_watershed(self):
         raster, vector = self.path("catchments.tif"), self.path("catchments.gpkg")
