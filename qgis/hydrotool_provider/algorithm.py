@@ -1,7 +1,6 @@
 """One Processing algorithm per hydrotool command: it builds the command line from the typed
 parameters, runs the executable and hands its outputs to QGIS with their styles."""
 
-import html
 import os
 import re
 
@@ -10,7 +9,7 @@ from qgis.core import (QgsProcessingAlgorithm, QgsProcessingContext, QgsProcessi
                        QgsProcessingParameterDefinition)
 
 from . import executable as tool
-from . import styles
+from . import helptext, styles
 from .parameters import FolderOutput, RasterOutput, VectorOutput
 
 
@@ -45,7 +44,7 @@ class HydrotoolAlgorithm(QgsProcessingAlgorithm):
 
     def shortHelpString(self):
         text = self.settings.help_text(self.command.name)
-        return "<pre>{}</pre>".format(html.escape(text)) if text else ""
+        return helptext.help_html(text) if text else ""
 
     def initAlgorithm(self, config=None):
         for param in self.command.params:

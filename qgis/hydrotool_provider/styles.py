@@ -95,7 +95,8 @@ def _load_field(layer):
 
 
 def _spread_stops(layer):
-    renderer = layer.renderer()
+    # A new renderer is set (not the layer's changed in place) so that the legend redraws.
+    renderer = layer.renderer().clone()
     band = renderer.band()
     stats = layer.dataProvider().bandStatistics(band, QgsRasterBandStats.Min | QgsRasterBandStats.Max)
     high = stats.maximumValue
@@ -115,6 +116,7 @@ def _spread_stops(layer):
     function.setMaximumValue(high)
     renderer.setClassificationMin(low)
     renderer.setClassificationMax(high)
+    layer.setRenderer(renderer)
 
 
 class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):

@@ -32,11 +32,12 @@ def start():
         return
     if not os.access(EXECUTABLE, os.X_OK):
         raise SystemExit("hydrotool not found at {} (run swift build, or set HYDROTOOL)".format(EXECUTABLE))
-    _app = QgsApplication([], False)
+    SCRATCH = tempfile.mkdtemp(prefix="hydrotool-qgis-")
+    # A profile of its own in the scratch folder: the tests change Processing settings.
+    _app = QgsApplication([], False, os.path.join(SCRATCH, "profile"))
     _app.initQgis()
     from processing.core.Processing import Processing
     Processing.initialize()
-    SCRATCH = tempfile.mkdtemp(prefix="hydrotool-qgis-")
     DEMO = os.path.join(SCRATCH, "demo")
     subprocess.run([EXECUTABLE, "demo", "--output", DEMO, "-q"], check=True, stdout=subprocess.DEVNULL)
     register_provider()

@@ -6,6 +6,7 @@ import os
 import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_HASH_SEED", "0")   # attributes in a fixed order, so a rerun changes no file
 from qgis.core import (QgsApplication, QgsColorRampShader, QgsFeatureRenderer, QgsField, QgsFields,
                        QgsGraduatedSymbolRenderer, QgsLineSymbol, QgsProperty, QgsRasterShader,
                        QgsRendererRange, QgsSingleBandPseudoColorRenderer, QgsSingleSymbolRenderer,
@@ -68,6 +69,6 @@ app.initQgis()
 os.makedirs(OUT, exist_ok=True)
 streams()
 stream_loads()
-pseudocolor("accumulation", ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"], "upstream")
+pseudocolor("accumulation", ["#ffffe5", "#d9f0a3", "#78c679", "#238443", "#004529"], "upstream")
 pseudocolor("loads", ["#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#800026"], "load")
 print("styles written to", os.path.normpath(OUT))
