@@ -139,6 +139,23 @@ class AlgorithmsMatchCommandLine(unittest.TestCase):
         self.assertTrue(feedback.warnings)
         self.assertTrue(all("should be on" in w for w in feedback.warnings), feedback.warnings)
 
+    def test_a_memory_layer_is_written_to_a_file_first(self):
+        """A layer hydrotool cannot open (here a memory copy of the sections) goes to it as a
+        temporary GeoPackage; the result is that of the command line on the same points in a file."""
+        from qgis.core import QgsFeatureRequest, QgsVectorLayer
+        sections = QgsVectorLayer(demo("inputs", "sections.gpkg"), "sections", "ogr")
+        memory = sections.materialize(QgsFeatureRequest())
+        self.assertEqual(memory.providerType(), "memory")
+        out = self.path("snapped_memory.gpkg")
+        _, feedback = support.run_algorithm("snap", {"POINTS": memory, "OUTPUT": out, "FLOWDIR": self.flowdir, "RADIUS": 500})
+        words = feedback.command().split()
+        self.assertTrue(words[2].endswith(".gpkg") and words[2] != demo("inputs", "sections.gpkg"), words)
+        reference = self.path("snapped_file.gpkg")
+        subprocess.run([support.EXECUTABLE, "snap", demo("inputs", "sections.gpkg"), reference, "--flowdir", self.flowdir,
+                        "--radius", "500"], check=True, stderr=subprocess.DEVNULL)
+        self.assertEqual(compare.features(out)[0][1:], compare.features(reference)[0][1:])
+        self.assertEqual(len(compare.features(out)[0][2]), sections.featureCount())
+
     def test_watershed(self):
         raster, vector = self.path("catchments.tif"), self.path("catchments.gpkg")
         sections = demo("inputs", "sections.gpkg")
