@@ -120,7 +120,8 @@ COMMANDS = [
     Command("streams", "Stream network", "Network", _network() + [
         Raster("DEM", "--dem", "Conditioned DEM (for drops and slopes)", optional=True),
         RasterOutput("RASTER", "--raster", "Stream links raster", optional=True),
-        VectorOutput("VECTOR", "--vector", "Stream lines", QgsProcessing.TypeVectorLine, optional=True, style="streams"),
+        VectorOutput("VECTOR", "--vector", "Stream lines", QgsProcessing.TypeVectorLine, optional=True, style="streams",
+                     by_default=True),
     ], raster_outputs=True),
     Command("snap", "Snap points to streams", "Network", [
         Vector("POINTS", None, "Points", POINT),
@@ -135,7 +136,8 @@ COMMANDS = [
     ] + _network() + _placement("POINTS") + [
         Flag("ALL_LINKS", "--all-links", "A subbasin for every stream link instead of for points"),
         RasterOutput("RASTER", "--raster", "Catchment raster", optional=True),
-        VectorOutput("VECTOR", "--vector", "Catchment polygons", QgsProcessing.TypeVectorPolygon, optional=True),
+        VectorOutput("VECTOR", "--vector", "Catchment polygons", QgsProcessing.TypeVectorPolygon, optional=True,
+                     by_default=True),
     ], raster_outputs=True),
     Command("run", "Run a project", "Project", _project() + [_scenario()], folder_layers=PROJECT_LAYERS["run"]),
     Command("loads", "Route loads", "Project", _project(), folder_layers=PROJECT_LAYERS["loads"]),

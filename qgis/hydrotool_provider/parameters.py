@@ -316,14 +316,19 @@ class RasterOutput(Param):
 
 
 class VectorOutput(Param):
-    def __init__(self, name, flag, description, geometry, optional=False, style=None):
+    """A vector layer hydrotool writes; ``by_default`` makes an optional one ticked in the dialog
+    (e.g. the stream lines, the usual output of streams)."""
+
+    def __init__(self, name, flag, description, geometry, optional=False, style=None, by_default=False):
         super().__init__(name, flag, description, optional)
         self.geometry = geometry
         self.style = style
+        self.by_default = by_default
 
     def definition(self):
         return QgsProcessingParameterVectorDestination(self.name, self.description, type=self.geometry,
-                                                       optional=self.optional, createByDefault=not self.optional)
+                                                       optional=self.optional,
+                                                       createByDefault=self.by_default or not self.optional)
 
     def value(self, alg, parameters, context):
         if self.name not in alg.resolved:

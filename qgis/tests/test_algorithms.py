@@ -214,3 +214,48 @@ class AlgorithmsMatchCommandLine(unittest.TestCase):
                 outputs[name] = f.read()
         self.assertIn("section", outputs["lonlat"])
         self.assertEqual(outputs["utm"], outputs["lonlat"])
+
+
+class AlgorithmsInAModel(unittest.TestCase):
+    """fill → flowdir → accumulate chained in a Processing model, as the graphical modeler builds it."""
+
+    @classmethod
+    def setUpClass(cls):
+        support.start()
+        cls.out = support.folder("model")
+
+    def test_a_chain_gives_the_command_lines_cells(self):
+        from qgis.core import (QgsProcessingModelAlgorithm, QgsProcessingModelChildAlgorithm,
+                               QgsProcessingModelChildParameterSource as Source, QgsProcessingModelOutput,
+                               QgsProcessingModelParameter, QgsProcessingParameterRasterLayer)
+        import processing
+        model = QgsProcessingModelAlgorithm("terrain chain", "hydrotool")
+        model.addModelParameter(QgsProcessingParameterRasterLayer("dem", "DEM"), QgsProcessingModelParameter("dem"))
+        steps = [("fill", "DEM", Source.fromModelParameter("dem")),
+                 ("flowdir", "DEM", Source.fromChildOutput("fill", "OUTPUT")),
+                 ("accumulate", "FLOWDIR", Source.fromChildOutput("flowdir", "OUTPUT"))]
+        for name, input_name, source in steps:
+            child = QgsProcessingModelChildAlgorithm("hydrotool:" + name)
+            child.setChildId(name)
+            child.addParameterSources(input_name, [source])
+            if name == "accumulate":
+                child.addParameterSources("UNITS", [Source.fromStaticValue(1)])
+                output = QgsProcessingModelOutput("upstream_area", "Upstream area")
+                output.setChildId(name)
+                output.setChildOutputName("OUTPUT")
+                child.setModelOutputs({"upstream_area": output})
+            model.addChildAlgorithm(child)
+        result = self.path_of_model_run(model, processing)
+        dem = demo("inputs", "dem.tif")
+        filled, flowdir, area = (os.path.join(self.out, n) for n in ("filled.tif", "flowdir.tif", "area.tif"))
+        for args in (["fill", dem, filled], ["flowdir", filled, flowdir], ["accumulate", flowdir, area, "--units", "km2"]):
+            subprocess.run([support.EXECUTABLE] + args + ["-q"], check=True)
+        compare.same_raster_but_command(self, result, area)
+
+    def path_of_model_run(self, model, processing):
+        target = os.path.join(self.out, "model_area.tif")
+        feedback = support.RecordingFeedback()
+        result = processing.run(model, {"dem": demo("inputs", "dem.tif"), "accumulate:upstream_area": target}, feedback=feedback)
+        self.assertEqual(result["accumulate:upstream_area"], target)
+        self.assertEqual([c.split()[1] for c in feedback.commands], ["fill", "flowdir", "accumulate"])
+        return target
