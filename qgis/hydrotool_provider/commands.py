@@ -115,7 +115,6 @@ COMMANDS = [
         RasterOutput("INCOMPLETE_MASK", "--incomplete-mask", "Mask of possibly incomplete upstream areas", optional=True),
         Flag("NEGATIVE", "--negative", "Write incomplete cells as negative values"),
         Flag("NODATA_SINK", "--nodata-sink", "Interior nodata holes are sinks"),
-        Number("THREADS", "--threads", "Threads", default=2, minimum=1, integer=True, advanced=True),
     ], raster_outputs=True),
     Command("streams", "Stream network", "Network", _network() + [
         Raster("DEM", "--dem", "Conditioned DEM (for drops and slopes)", optional=True),

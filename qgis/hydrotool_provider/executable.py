@@ -5,6 +5,7 @@ runs it here, reading GDAL-style progress and one-line errors from its stderr.
 """
 
 import glob
+import json
 import os
 import re
 import shutil
@@ -12,6 +13,7 @@ import signal
 import subprocess
 import threading
 import queue
+from concurrent.futures import ThreadPoolExecutor
 
 from .progress import ProgressParser
 
@@ -64,12 +66,15 @@ def version(executable):
     return tuple(int(part or 0) for part in match.groups())
 
 
-def version_problem(executable):
-    """None if the executable runs and is recent enough, else a one-line reason."""
+NOT_FOUND = "hydrotool was not found: put it on PATH or set its path in Settings → Options → Processing → Providers → hydrotool"
+
+
+def version_problem(executable, found=None):
+    """None if the executable runs and is recent enough (``found``: its version, if known), else a one-line reason."""
     if executable is None:
-        return "hydrotool was not found: put it on PATH or set its path in Settings → Options → Processing → Providers → hydrotool"
+        return NOT_FOUND
     try:
-        found = version(executable)
+        found = tuple(found) if found else version(executable)
     except HydrotoolError as error:
         return error.message
     if found < MINIMUM_VERSION:
@@ -95,6 +100,54 @@ def subcommands(executable):
             elif not line.strip() and names:
                 break       # the list ends at its first blank line
     return [name for name in names if name != "help"]
+
+
+def describe(executable, cache_file=None):
+    """What the provider needs to know of an executable: its version, its subcommands and each one's
+    help text, as a dict. Asked once per executable file (identified by path, size and modification
+    time) and kept in ``cache_file``, so QGIS starts without running hydrotool again; the help texts
+    are asked for in parallel the first time."""
+    stat = os.stat(executable)
+    key = "{}|{}|{}".format(os.path.realpath(executable), stat.st_size, stat.st_mtime_ns)
+    cached = _read_cache(cache_file)
+    if cached.get(key):
+        return cached[key]
+    found = version(executable)
+    commands = subcommands(executable)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        texts = list(pool.map(lambda c: _help_or_error(executable, c), commands))
+    info = {"version": list(found), "commands": commands, "help": dict(zip(commands, texts))}
+    if cache_file:
+        _write_cache(cache_file, {key: info})
+    return info
+
+
+def _help_or_error(executable, command):
+    try:
+        return command_help(executable, command)
+    except HydrotoolError as error:
+        return error.message
+
+
+def _read_cache(cache_file):
+    if not cache_file or not os.path.isfile(cache_file):
+        return {}
+    try:
+        with open(cache_file, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_cache(cache_file, content):
+    try:
+        os.makedirs(os.path.dirname(cache_file), exist_ok=True)
+        temporary = "{}.{}.tmp".format(cache_file, os.getpid())
+        with open(temporary, "w", encoding="utf-8") as f:
+            json.dump(content, f)
+        os.replace(temporary, cache_file)
+    except OSError:
+        pass        # no cache: the next start asks the executable again
 
 
 def command_help(executable, command):

@@ -35,9 +35,11 @@ def fake_executable(folder, version, extra_help="", command_help=""):
     with open(path, "w") as f:
         f.write(textwrap.dedent("""\
             #!/bin/sh
+            echo "$@" >> {folder}/calls.txt
             if [ "$1" = "--version" ]; then echo {version}; exit 0; fi
             if [ "$1" = "--help" ]; then {real} --help | sed '/^SUBCOMMANDS:/r {extra}'; exit 0; fi
             if [ "$1" = "calibrate" ] && [ "$2" = "--help" ]; then cat {help}; exit 0; fi
+            if [ "$1" = "fill" ] && [ "$2" = "--help" ] && [ -f {folder}/fill-help.txt ]; then cat {folder}/fill-help.txt; exit 0; fi
             if [ "$1" = "calibrate" ]; then shift; printf '%s\\n' "$@" > {folder}/args.txt; printf '0...10...20...30...40...50...60...70...80...90...100 - done.\\n' >&2; exit 0; fi
             exec {real} "$@"
             """).format(version=version, real=support.EXECUTABLE, extra=os.path.join(folder, "extra.txt"),
@@ -161,6 +163,39 @@ class ProviderTests(unittest.TestCase):
         _, feedback = support.run_algorithm("fill", {"DEM": os.path.join(support.DEMO, "inputs", "dem.tif"),
                                                      "OUTPUT": os.path.join(folder, "filled.tif")})
         self.assertTrue(feedback.commands[0].startswith(fake + " fill "), feedback.commands)
+
+    def test_an_option_the_executable_lacks_is_left_out(self):
+        folder = support.folder("fake_no_threads")
+        fake = fake_executable(folder, "0.1.0")
+        # A fill whose help has no --threads (as an older hydrotool's).
+        text = re.sub(r"\n  --threads <threads>.*\n(?: {20,}.*\n)*", "\n", help_of("fill"))
+        self.assertNotIn("--threads <threads>  ", text)
+        with open(os.path.join(folder, "fill-help.txt"), "w") as f:
+            f.write(text)
+        self.use_executable(fake)
+        names = [d.name() for d in QgsApplication.processingRegistry().algorithmById("hydrotool:fill").parameterDefinitions()]
+        self.assertNotIn("THREADS", names)
+        self.assertIn("EPSILON", names)
+        self.assertIn("THREADS", [d.name() for d in QgsApplication.processingRegistry().algorithmById("hydrotool:flowdir")
+                                  .parameterDefinitions()])
+
+    def test_an_executable_is_asked_once_until_it_changes(self):
+        folder = support.folder("fake_cache")
+        fake = fake_executable(folder, "0.1.0")
+        calls = os.path.join(folder, "calls.txt")
+        self.use_executable(fake)
+        with open(calls) as f:
+            asked = f.read().splitlines()
+        self.assertEqual(sorted(asked), sorted(["--version", "--help"] + [c + " --help" for c in listed_commands()]))
+        support.PROVIDER.refreshAlgorithms()        # as at the next start of QGIS
+        with open(calls) as f:
+            self.assertEqual(len(f.read().splitlines()), len(asked))
+        self.assertEqual(self.algorithm_names(), TYPED)
+        self.assertEqual(support.PROVIDER.longName(), "hydrotool 0.1.0")
+        # A new executable in its place (another size) is asked again.
+        fake_executable(folder, "0.1.1")
+        support.PROVIDER.refreshAlgorithms()
+        self.assertEqual(support.PROVIDER.longName(), "hydrotool 0.1.1")
 
     def test_an_old_executable_gives_no_algorithms_and_says_why(self):
         fake = fake_executable(support.folder("fake_old"), "0.0.9")
