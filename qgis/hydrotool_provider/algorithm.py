@@ -124,10 +124,10 @@ class HydrotoolAlgorithm(QgsProcessingAlgorithm):
 
     @staticmethod
     def _folder_from(stdout):
-        """The folder a project command wrote to, from the first absolute path it printed."""
-        for match in re.finditer(r"(/[^\s,]+)", stdout):
-            return os.path.dirname(match.group(1))
-        return None
+        """The folder a project command wrote to, from the first file path it printed
+        (e.g. `report: /data/basin/output/report.html`)."""
+        match = re.search(r"(?:^|\s)(/[^\s,]+\.\w+)(?=[\s,]|$)", stdout, re.M)
+        return os.path.dirname(match.group(1)) if match else None
 
     def _load_folder_layers(self, folder, context):
         for name, style in self.command.folder_layers:

@@ -192,6 +192,17 @@ class AlgorithmsMatchCommandLine(unittest.TestCase):
     def test_compensate(self):
         self.project_check("compensate")
 
+    def test_a_project_without_output_folder_writes_where_the_project_says(self):
+        import shutil
+        copy = os.path.join(self.out, "project_copy")
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(demo("inputs"), os.path.join(copy, "inputs"))
+        shutil.copy(demo("project.toml"), copy)
+        result, feedback = support.run_algorithm("loads", {"PROJECT": os.path.join(copy, "project.toml")})
+        self.assertEqual(feedback.command(), "hydrotool loads {}".format(os.path.join(copy, "project.toml")))
+        self.assertEqual(result["FOLDER"], os.path.join(copy, "output"))
+        self.assertTrue(os.path.isfile(os.path.join(copy, "output", "loads.tif")))
+
     def test_spill(self):
         # A point on the demo's river (a section), given in longitude/latitude.
         _, feedback = self.project_check("spill", {"AT": "104.3,28.1 [EPSG:4326]", "MASS": 1000,
