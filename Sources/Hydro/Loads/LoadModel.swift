@@ -66,10 +66,9 @@ public struct LoadModel: Sendable {
     public let isChannel: [Bool]
     /// Upstream area per cell, km².
     public let areaKm2: [Double]
-    /// Flow-path distance from each cell to the first channel cell downstream (0 on the channel), m.
-    public let distanceToStream: [Double]
-    /// Length of each cell's reach to its downstream neighbour, m.
-    public let reachLength: [Double]
+    /// Per row, the distance (m) to each of the eight neighbours; half a cell width in the ninth
+    /// place, the reach of a cell with no D8 receiver (`reachLength(of:)`).
+    private let rowReaches: [Double]
     public let parameters: TransportParameters
     public let reservoirs: [Reservoir]
     /// Per cell: the land-to-water delivery ratio δ ∈ [0, 1] of an ordinary land cell (the same for
@@ -101,12 +100,14 @@ public struct LoadModel: Sendable {
         } else {
             areaKm2 = graph.accumulate { cellKm2[$0 / width] }
         }
-        var reach = [Double](repeating: 0, count: n)
-        for c in graph.order {
-            let i = Int(c)
-            let code = graph.directions.codes[i]
-            reach[i] = code < 8 ? distances[(i / width) * 8 + Int(code)] : metrics.width[i / width] / 2
+        var rowReaches = [Double](repeating: 0, count: geometry.height * 9)
+        for row in 0..<geometry.height {
+            for k in 0..<8 { rowReaches[row * 9 + k] = distances[row * 8 + k] }
+            rowReaches[row * 9 + 8] = metrics.width[row] / 2
         }
+        self.rowReaches = rowReaches
+        let codes = graph.directions.codes
+        func reach(_ i: Int) -> Double { rowReaches[(i / width) * 9 + Int(min(codes[i], 8))] }
         // Distance to the stream along the flow, downstream cells first (reverse topological order);
         // where flow splits (links), the share-weighted mean, a link itself counting no length.
         var toStream = [Double](repeating: 0, count: n)
@@ -117,9 +118,9 @@ public struct LoadModel: Sendable {
             var distance = 0.0, received = 0.0
             graph.forEachReceiver(of: i) { j, s in
                 received += s
-                distance += s * ((j == d8 ? reach[i] : 0) + toStream[j])
+                distance += s * ((j == d8 ? reach(i) : 0) + toStream[j])
             }
-            toStream[i] = distance + (1 - received) * reach[i]
+            toStream[i] = distance + (1 - received) * reach(i)
         }
         var reservoirIndex: [Int: Int] = [:]
         var reservoirCells: [(cell: Int, reservoirs: [Reservoir])] = []
@@ -142,14 +143,12 @@ public struct LoadModel: Sendable {
                 continue
             }
             deliveryOrSlot[i] = -Double(slots.count + 1)
-            let days = isChannel[i] ? parameters.velocity.travelDays(metres: reach[i], areaKm2: areaKm2[i]) : 0
+            let days = isChannel[i] ? parameters.velocity.travelDays(metres: reach(i), areaKm2: areaKm2[i]) : 0
             slots.append(TransportSlot(cell: Int32(i), days: days, delivery: delivery,
                                        reservoir: Int32(reservoir ?? -1), isChannel: isChannel[i]))
         }
         self.graph = graph
         self.isChannel = isChannel
-        self.distanceToStream = toStream
-        self.reachLength = reach
         self.parameters = parameters
         self.reservoirs = reservoirs
         self.deliveryOrSlot = deliveryOrSlot
@@ -164,10 +163,16 @@ public struct LoadModel: Sendable {
         reservoirCells.map { $0.reservoirs.reduce(1.0) { $0 * $1.retention.passedFraction(p) } }
     }
 
+    /// Length of a cell's reach to its downstream neighbour's centre, m (half a cell width where the
+    /// water leaves the grid or stops).
+    public func reachLength(of cell: Int) -> Double {
+        rowReaches[(cell / graph.geometry.width) * 9 + Int(min(graph.directions.codes[cell], 8))]
+    }
+
     /// Travel time through a channel cell, days.
     public func travelDays(_ cell: Int) -> Double {
         guard isChannel[cell] else { return 0 }
-        return parameters.velocity.travelDays(metres: reachLength[cell], areaKm2: areaKm2[cell])
+        return parameters.velocity.travelDays(metres: reachLength(of: cell), areaKm2: areaKm2[cell])
     }
 
     /// Whole-grid factors of one pollutant: pass[c] of the load entering c leaves it, own[c] of the

@@ -35,7 +35,7 @@ public struct SpillTrace: Sendable {
             var next: Int?
             var best = 0.0
             model.graph.forEachReceiver(of: c) { j, s in if s > best { best = s; next = j } }
-            let seconds = model.isChannel[c] ? model.travelDays(c) * 86400 : model.reachLength[c] / overlandVelocity
+            let seconds = model.isChannel[c] ? model.travelDays(c) * 86400 : model.reachLength(of: c) / overlandVelocity
             hours += seconds / 3600
             guard let n = next else { break }
             if let units, units.labels[n] != units.labels[c] {

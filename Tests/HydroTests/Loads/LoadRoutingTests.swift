@@ -75,7 +75,8 @@ final class LoadRoutingTests: XCTestCase {
         var sources = LoadSources(pollutants: [tp], cellCount: 10)
         sources.add(tp, cell: 0, kgPerYear: 100)   // 400 m from the stream
         let routed = try LoadRouting.route(sources, model: model)
-        XCTAssertEqual(model.distanceToStream[0], 400, accuracy: 1e-9)
+        XCTAssertEqual(model.cellFactors(for: tp).own(0), exp(-400.0 / 200), accuracy: 1e-12, "delivery over the 400 m to the stream")
+        XCTAssertEqual(model.reachLength(of: 0), 100, accuracy: 1e-9)
         let expected = 100 * exp(-400.0 / 200) * 0.75
         XCTAssertEqual(routed.outflow[tp]?[9] ?? 0, expected, accuracy: 1e-9)
         let budget = try XCTUnwrap(routed.budgets[tp])
