@@ -16,6 +16,7 @@ struct Hydrotool: ParsableCommand {
 
     static func main() {
         Provenance.current = Provenance(arguments: CommandLine.arguments)
+        MemoryReuse.keepFreedGridsForReuse()
         do {
             var command = try parseAsRoot()
             try command.run()

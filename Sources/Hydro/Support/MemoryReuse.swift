@@ -1,0 +1,23 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Whole-grid arrays are allocated and freed many times in a run. By default glibc maps each large
+/// array afresh and returns it to the kernel when freed, so every new grid is faulted in and
+/// zeroed page by page: measured here at about 1 s per 336 MB, more than half of a run's time on a
+/// 42 M-cell grid. Keeping large blocks in the heap lets a freed grid's pages serve the next one
+/// (China 30″ project: 119 s → 71 s; the peak grows by about 5 %, from blocks not reused exactly).
+public enum MemoryReuse {
+    /// Called once at start-up by the command line, before any grid exists.
+    public static func keepFreedGridsForReuse() {
+        #if canImport(Glibc)
+        // mallopt is not in Swift's Glibc module (malloc.h); look it up. Parameters from malloc.h.
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
+        let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
+        let trimThreshold: Int32 = -1, mmapMax: Int32 = -4
+        _ = mallopt(mmapMax, 0)
+        _ = mallopt(trimThreshold, Int32.max)
+        #endif
+    }
+}
