@@ -42,6 +42,16 @@ final class MoneyTests: XCTestCase {
         }
     }
 
+    func testFiguresInRuleTextsAreShortPlainDecimals() {
+        XCTAssertEqual(fmtShort(21_380.4), "21380")
+        XCTAssertEqual(fmtShort(373_100.75), "373101")
+        XCTAssertEqual(fmtShort(0.6092), "0.6092")
+        XCTAssertEqual(fmtShort(0.000_123_4), "0.0001234")
+        XCTAssertEqual(fmtShort(12.5), "12.5")
+        XCTAssertEqual(fmtShort(100 * (0.6 - 0.5) / 0.5), "20")
+        XCTAssertEqual(fmtShort(-7), "-7")
+    }
+
     func testAmountsAreWrittenInPlainDecimal() {
         XCTAssertEqual(Money.text(123_456_789), "1234567.89")
         XCTAssertEqual(Money.text(-5), "-0.05")
