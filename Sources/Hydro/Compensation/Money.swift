@@ -28,10 +28,13 @@ public enum Money {
     /// Weights written as short decimals (1 : 5 : 4, 0.5, 0.3) are used exactly, so a third is a
     /// third and ties are real ties; other weights (Shapley values, load shares) are used to 2^-52
     /// of the largest, which moves no part by more than a millionth of a fen.
-    /// - Precondition: `fen >= 0`; weights non-negative with a positive sum; keys distinct.
+    /// - Precondition: `fen >= 0`; keys distinct. Negative or non-finite weights count as zero; if no
+    ///   weight is positive the parts are equal.
     /// - Complexity: O(n log n) for n parties.
     public static func split(_ fen: Int64, by weights: [(key: String, weight: Double)]) -> [(key: String, fen: Int64)] {
-        let integers = integerWeights(weights.map(\.weight))
+        var integers = integerWeights(weights.map(\.weight))
+        // No positive weight at all: equal parts rather than money lost.
+        if integers.allSatisfy({ $0 == 0 }) { integers = integers.map { _ in 1 } }
         let total = integers.reduce(Int64(0), +)
         guard fen > 0, total > 0 else { return weights.map { ($0.key, 0) } }
         var parts: [(key: String, fen: Int64, remainder: Int64)] = []

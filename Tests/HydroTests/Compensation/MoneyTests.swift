@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import Hydro
 
@@ -27,6 +28,7 @@ final class MoneyTests: XCTestCase {
         XCTAssertEqual(Money.split(10, by: [("a", 1.0 / 3), ("b", 2.0 / 3)]).map(\.fen), [3, 7])
         XCTAssertEqual(Money.split(1, by: [("b", 1), ("a", 1)]).map(\.fen), [0, 1])
         XCTAssertEqual(Money.split(5, by: [("a", 0), ("b", 2)]).map(\.fen), [0, 5])
+        XCTAssertEqual(Money.split(5, by: [("a", 0), ("b", 0)]).map(\.fen), [3, 2], "no positive weight: equal parts, none lost")
         // Random splits: the parts sum to the whole and each is within a fen of its exact share.
         var rng = SeededGenerator(seed: 11)
         for _ in 0..<500 {
@@ -40,6 +42,22 @@ final class MoneyTests: XCTestCase {
                 XCTAssertLessThan(abs(Double(part.fen) - Double(fen) * w.1 / total), 1 + 1e-6 * Double(fen) / 1e10)
             }
         }
+    }
+
+    func testLedgerJSONHoldsTheFenAsPlainDecimalNumbers() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for (fen, text) in [(Int64(233_333_334), "2333333.34"), (6_666_666_667, "66666666.67"), (1, "0.01"), (7_500_000, "75000"),
+                            (Money.limit - 1, "9999999999999.99"), (-2_876_544, "-28765.44")] {
+            var entry = LedgerEntry(period: "2024", section: "S", payer: "A", payee: "B", fen: fen, rule: "r", measured: "", target: "",
+                                    excess: "", shares: "")
+            entry.payerName = "甲"
+            let json = String(decoding: try encoder.encode(entry), as: UTF8.self)
+            XCTAssertTrue(json.contains("\"amount\":\(text),"), json)
+            let back = try JSONDecoder().decode(LedgerEntry.self, from: Data(json.utf8))
+            XCTAssertEqual(back, entry)
+        }
+        XCTAssertThrowsError(try JSONDecoder().decode(LedgerEntry.self, from: Data(#"{"period":"","section":"","payer":"","payee":"","amount":1e20,"rule":"","measured":"","target":"","excess":"","shares":""}"#.utf8)))
     }
 
     func testFiguresInRuleTextsAreShortPlainDecimals() {
