@@ -5,7 +5,7 @@ import XCTest
 /// The rule forms of real agreements, each against a ledger computed by hand in whole fen.
 final class CompensationFormsTests: XCTestCase {
     private func scheme(_ text: String) throws -> Scheme {
-        try Scheme(try TOMLParser(text: text, file: "scheme.toml").parse())
+        try Scheme(try ConfigFile.parseTOML(text, file: "scheme.toml"))
     }
 
     /// Twelve months of CODMn 3, NH3-N 0.3 (Class II) and TP from `tp`, with per-month overrides.
