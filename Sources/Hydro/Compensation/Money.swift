@@ -16,7 +16,8 @@ public enum Money {
         }
         let whole = f.rounded(.towardZero)
         let fraction = abs(f - whole)
-        let tolerance = max(1e-7, 64 * f.ulp)
+        // A few dozen units in the last place, but never more than a thousandth of a fen.
+        let tolerance = min(1e-3, max(1e-7, 64 * f.ulp))
         let rounded = abs(fraction - 0.5) <= tolerance ? whole + (f < 0 ? -1 : 1) : f.rounded(.toNearestOrAwayFromZero)
         return Int64(rounded)
     }

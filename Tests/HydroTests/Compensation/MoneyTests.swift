@@ -8,6 +8,7 @@ final class MoneyTests: XCTestCase {
         XCTAssertEqual(try Money.fen(0.125, at: "t"), 13)
         XCTAssertEqual(try Money.fen(-0.125, at: "t"), -13)
         XCTAssertEqual(try Money.fen(0.124, at: "t"), 12)
+        XCTAssertEqual(try Money.fen(1e12 + 0.003, at: "t"), 100_000_000_000_000, "a large amount is not pulled to a half fen")
         XCTAssertEqual(try Money.fen(70_000_000 * 0.3 / 3, at: "t"), 700_000_000)
         XCTAssertEqual(try Money.fen(100_000 * (1 + (0.6 - 0.5) / 0.5), at: "t"), 12_000_000, "0.19999999999999996 of a ratio is still 120000.00")
         XCTAssertEqual(try Money.fen(7_000_000.0 / 3, at: "t"), 233_333_333)
