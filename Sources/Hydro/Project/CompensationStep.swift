@@ -123,10 +123,10 @@ extension ProjectRun {
 
     /// Names of jurisdictions by code: counties from the layer, prefectures and provinces from their codes.
     func jurisdictionNames() throws -> [String: String] {
-        guard let map = try jurisdictionMap() else { return [:] }
         var names: [String: String] = [:]
         for level in JurisdictionMap.Level.allCases {
-            for unit in (level == .county ? map : map.aggregated(to: level)).units where names[unit.id] == nil { names[unit.id] = unit.name }
+            guard let map = try jurisdictionMap(at: level) else { return [:] }
+            for unit in map.units where names[unit.id] == nil { names[unit.id] = unit.name }
         }
         return names
     }
