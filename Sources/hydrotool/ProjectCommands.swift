@@ -72,7 +72,8 @@ struct AttributeCommand: ParsableCommand {
 struct CompensateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compensate",
-        abstract: "Settle the project's compensation scheme from its monitoring data and attributed loads.")
+        abstract: "Settle the project's compensation scheme from its monitoring data and attributed loads.",
+        discussion: "A project with a DEM runs the steps through attribution first. A project without one (scheme, monitoring and an attributed_loads CSV of party, section, pollutant, load) settles compensation alone, touching no terrain.")
 
     @OptionGroup var options: ProjectOptions
     @Option(name: .customLong("scale-source"), help: ArgumentHelp("Scenario: PARTY:POLLUTANT:FACTOR (repeatable); writes scenario_*.csv beside the ledger.", valueName: "PARTY:POLLUTANT:FACTOR"))
@@ -81,7 +82,7 @@ struct CompensateCommand: ParsableCommand {
     func run() throws {
         let scenario = try scaleSource.map(SourceScaling.init(parsing:))
         let run = try options.start()
-        try run.runThrough(.compensation, scenario: scenario)
+        try run.compensate(scenario: scenario)
         print("ledger: \(run.path("ledger.csv")), balances: \(run.path("balances.csv"))")
     }
 }

@@ -38,7 +38,7 @@ public enum RunBenchmark {
         var steps = run.steps.map { Step(name: $0.name, seconds: $0.seconds, peakBytesPerCell: $0.peakResidentBytes.map { Double($0) / Double(cells) }) }
         steps.append(Step(name: "report and manifest", seconds: max(0, total - run.steps.reduce(0) { $0 + $1.seconds }), peakBytesPerCell: nil))
         var terrain: Double?
-        if compareWithTerrain { terrain = try TerrainBenchmark.run(config.dem, threads: config.threads, epsilon: false).pipelineSeconds }
+        if compareWithTerrain, let dem = config.dem { terrain = try TerrainBenchmark.run(dem, threads: config.threads, epsilon: false).pipelineSeconds }
         return Result(project: project, cells: cells, steps: steps, totalSeconds: total, peakResidentBytes: peak,
                       peakBytesPerCell: Double(peak) / Double(cells), terrainPipelineSeconds: terrain,
                       ratioToTerrainPipeline: terrain.map { total / $0 })

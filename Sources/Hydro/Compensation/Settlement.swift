@@ -12,19 +12,76 @@ public struct AttributedLoads: Sendable {
     }
 }
 
-/// One transfer of money.
-public struct LedgerEntry: Sendable, Codable, Equatable {
+/// One transfer of money, in whole fen.
+public struct LedgerEntry: Sendable, Equatable, Codable {
     public var period: String
     public var section: String
     public var payer: String
     public var payee: String
-    public var amount: Double
+    /// The amount in fen (0.01 yuan).
+    public var fen: Int64
+    /// The amount in yuan (exact to the fen).
+    public var amount: Double { Money.yuan(fen) }
     public var rule: String
     /// The figures it rests on.
     public var measured: String
     public var target: String
     public var excess: String
     public var shares: String
+    /// Names of the parties, filled in when the ledger is written (`PartyNames`).
+    public var payerName = ""
+    public var payeeName = ""
+
+    public init(period: String, section: String, payer: String, payee: String, fen: Int64, rule: String, measured: String,
+                target: String, excess: String, shares: String) {
+        self.period = period
+        self.section = section
+        self.payer = payer
+        self.payee = payee
+        self.fen = fen
+        self.rule = rule
+        self.measured = measured
+        self.target = target
+        self.excess = excess
+        self.shares = shares
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case period, section, payer, payee, amount, rule, measured, target, excess, shares
+        case payerName = "payer_name", payeeName = "payee_name"
+    }
+
+    /// The amount is a JSON number of yuan holding a whole number of fen (exact below 10^13 yuan).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let yuan = try c.decode(Double.self, forKey: .amount)
+        guard let fen = Money.fen(readBack: yuan) else {
+            throw DecodingError.dataCorruptedError(forKey: .amount, in: c, debugDescription: "amount \(yuan) is not a sum of money below 10^13 yuan")
+        }
+        self.init(period: try c.decode(String.self, forKey: .period), section: try c.decode(String.self, forKey: .section),
+                  payer: try c.decode(String.self, forKey: .payer), payee: try c.decode(String.self, forKey: .payee), fen: fen,
+                  rule: try c.decode(String.self, forKey: .rule), measured: try c.decode(String.self, forKey: .measured),
+                  target: try c.decode(String.self, forKey: .target), excess: try c.decode(String.self, forKey: .excess),
+                  shares: try c.decode(String.self, forKey: .shares))
+        payerName = try c.decodeIfPresent(String.self, forKey: .payerName) ?? ""
+        payeeName = try c.decodeIfPresent(String.self, forKey: .payeeName) ?? ""
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(period, forKey: .period)
+        try c.encode(section, forKey: .section)
+        try c.encode(payer, forKey: .payer)
+        try c.encode(payerName, forKey: .payerName)
+        try c.encode(payee, forKey: .payee)
+        try c.encode(payeeName, forKey: .payeeName)
+        try c.encode(amount, forKey: .amount)
+        try c.encode(rule, forKey: .rule)
+        try c.encode(measured, forKey: .measured)
+        try c.encode(target, forKey: .target)
+        try c.encode(excess, forKey: .excess)
+        try c.encode(shares, forKey: .shares)
+    }
 }
 
 /// The settlement of a scheme for its year: every transfer, what could not be assessed, net balances.
@@ -35,16 +92,22 @@ public struct Settlement: Sendable {
     public var notes: [String]
     public var currency: String
 
-    /// Received − paid per party ("fund" included for pooled funds).
-    public var balances: [String: Double] {
-        var b: [String: Double] = [:]
-        for e in entries { b[e.payer, default: 0] -= e.amount; b[e.payee, default: 0] += e.amount }  // entries are in a fixed order
+    /// Received − paid per party in fen ("fund" included for pooled funds); they sum to zero.
+    public var balanceFen: [String: Int64] {
+        var b: [String: Int64] = [:]
+        for e in entries { b[e.payer, default: 0] -= e.fen; b[e.payee, default: 0] += e.fen }
         return b
     }
 
-    public var totalPaid: Double { entries.reduce(0) { $0 + $1.amount } }
-    public var fundIntake: Double { entries.filter { $0.payee == Settlement.fund }.reduce(0) { $0 + $1.amount } }
-    public var fundPayout: Double { entries.filter { $0.payer == Settlement.fund }.reduce(0) { $0 + $1.amount } }
+    /// Received − paid per party in yuan.
+    public var balances: [String: Double] { balanceFen.mapValues(Money.yuan) }
+
+    public var totalPaidFen: Int64 { entries.reduce(0) { $0 + $1.fen } }
+    public var fundIntakeFen: Int64 { entries.filter { $0.payee == Settlement.fund }.reduce(0) { $0 + $1.fen } }
+    public var fundPayoutFen: Int64 { entries.filter { $0.payer == Settlement.fund }.reduce(0) { $0 + $1.fen } }
+    public var totalPaid: Double { Money.yuan(totalPaidFen) }
+    public var fundIntake: Double { Money.yuan(fundIntakeFen) }
+    public var fundPayout: Double { Money.yuan(fundPayoutFen) }
     public static let fund = "fund"
 
     public static func compute(_ scheme: Scheme, monitoring: MonitoringData, attributed: AttributedLoads?) throws -> Settlement {
@@ -52,9 +115,10 @@ public struct Settlement: Sendable {
         for rule in scheme.rules {
             switch rule {
             case .monthly(let r): try s.monthly(r, scheme, monitoring, attributed)
-            case .quantity(let r): s.quantity(r, scheme, monitoring)
+            case .quantity(let r): try s.quantity(r, scheme, monitoring)
             case .index(let r): try s.index(r, scheme, monitoring)
-            case .fund(let r): s.fund(r, scheme, monitoring)
+            case .fund(let r): try s.fund(r, scheme, monitoring)
+            case .load(let r): try s.loadTargets(r, scheme, monitoring, attributed)
             }
         }
         return s
@@ -62,20 +126,28 @@ public struct Settlement: Sendable {
 
     // MARK: rules
 
-    private mutating func transfer(_ period: String, _ section: String, payers: [(String, Double)], payees: [(String, Double)],
-                                   amount: Double, rule: String, measured: String, target: String, excess: String, shares: String) {
-        guard amount > 0 else { return }
-        for (payer, wp) in payers where wp > 0 {
-            for (payee, wr) in payees where wr > 0 {
-                entries.append(LedgerEntry(period: period, section: section, payer: payer, payee: payee, amount: amount * wp * wr,
+    /// One payment: `amount` yuan rounded to the fen, split among the payers by their weights and each
+    /// payer's part among the payees by theirs, both by largest remainder, so the rows sum to the payment.
+    mutating func transfer(_ period: String, _ section: String, payers: [(String, Double)], payees: [(String, Double)],
+                           amount: Double, rule: String, line: String, measured: String, target: String, excess: String, shares: String) throws {
+        try transfer(period, section, payers: payers, payees: payees, fen: try Money.fen(amount, at: line), rule: rule,
+                     measured: measured, target: target, excess: excess, shares: shares)
+    }
+
+    mutating func transfer(_ period: String, _ section: String, payers: [(String, Double)], payees: [(String, Double)],
+                           fen: Int64, rule: String, measured: String, target: String, excess: String, shares: String) throws {
+        guard fen > 0 else { return }
+        for (payer, part) in Money.split(fen, by: payers.map { ($0.0, $0.1) }) where part > 0 {
+            for (payee, piece) in Money.split(part, by: payees.map { ($0.0, $0.1) }) where piece > 0 {
+                entries.append(LedgerEntry(period: period, section: section, payer: payer, payee: payee, fen: piece,
                                            rule: rule, measured: measured, target: target, excess: excess, shares: shares))
             }
         }
     }
 
-    private func equal(_ parties: [String]) -> [(String, Double)] { parties.map { ($0, 1 / Double(parties.count)) } }
+    func equal(_ parties: [String]) -> [(String, Double)] { parties.map { ($0, 1 / Double(parties.count)) } }
 
-    private func describe(_ values: [Pollutant: Double], _ order: [Pollutant]) -> String {
+    func describe(_ values: [Pollutant: Double], _ order: [Pollutant]) -> String {
         order.compactMap { p in values[p].map { "\(p.name) \(fmtShort($0))" } }.joined(separator: "; ")
     }
 
@@ -98,8 +170,9 @@ public struct Settlement: Sendable {
                     return !GB3838.meets(p, concentration: c, limit: t)
                 }
                 if exceeded.isEmpty {
-                    transfer(period, id, payers: equal(section.downstream), payees: equal(upstream), amount: r.amountMet,
-                             rule: "monthly_two_way met (\(short(r.line)))", measured: measured, target: targetText, excess: "", shares: "equal")
+                    try transfer(period, id, payers: equal(section.downstream), payees: equal(upstream), amount: r.amountMet,
+                                 rule: "monthly_two_way met (\(short(r.line)))", line: r.line, measured: measured, target: targetText,
+                                 excess: "", shares: "equal")
                     continue
                 }
                 var ratio = 0.0
@@ -118,10 +191,13 @@ public struct Settlement: Sendable {
                         excessText.append("\(p.name) +\(fmtShort(over * 100))%")
                     }
                 }
+                let counted = min(ratio, r.ratioCap ?? .infinity)
+                if counted < ratio { excessText.append("ratio capped at \(fmtShort(counted))") }
                 let amount: Double
                 switch r.mode {
                 case .fixed: amount = r.amountMissed
-                case .exceedanceRatio: amount = r.amountMissed * ratio
+                case .exceedanceRatio: amount = r.amountMissed * counted
+                case .basePlusRatio: amount = r.amountMissed * (1 + counted)
                 case .excessLoad:
                     guard volume != nil else {
                         gaps.append("\(id) \(period): no flow or volume, so the excess load cannot be priced")
@@ -129,45 +205,42 @@ public struct Settlement: Sendable {
                     }
                     amount = excessCost.orderedSum
                 }
-                let weights = try splitWeights(r.split, parties: upstream, section: section, exceeded: exceeded, values: values,
-                                               cost: r.mode == .excessLoad ? excessCost : nil, volume: volume, attributed: attributed, rule: r)
+                let worth: (Pollutant) -> Double = { p in
+                    if r.mode == .excessLoad, let v = volume { return (r.unitPrice[p] ?? 0) * v / 1000 }
+                    return 1 / max(section.targets[p] ?? 1, 1e-12)
+                }
+                let weights = splitWeights(r.split, parties: upstream, section: id, exceeded: exceeded, measured: values,
+                                           targets: section.targets, worth: worth, attributed: attributed, line: r.line)
                 let shareText = weights.map { "\($0.0) \(fmtShort($0.1))" }.joined(separator: "; ")
-                transfer(period, id, payers: weights, payees: equal(section.downstream), amount: amount,
-                         rule: "monthly_two_way missed, \(r.mode.rawValue), split \(r.split.rawValue) (\(short(r.line)))",
-                         measured: measured, target: targetText, excess: excessText.joined(separator: "; "), shares: shareText)
+                try transfer(period, id, payers: weights, payees: equal(section.downstream), amount: amount,
+                             rule: "monthly_two_way missed, \(r.mode.rawValue), split \(r.split.rawValue) (\(short(r.line)))", line: r.line,
+                             measured: measured, target: targetText, excess: excessText.joined(separator: "; "), shares: shareText)
             }
         }
     }
 
-    /// How a payment is split among upstream parties.
-    private mutating func splitWeights(_ split: Scheme.Split, parties: [String], section: Scheme.Section, exceeded: [Pollutant],
-                                       values: [Pollutant: Double], cost: [Pollutant: Double]?, volume: Double?,
-                                       attributed: AttributedLoads?, rule: Scheme.MonthlyRule) throws -> [(String, Double)] {
+    /// How a payment is split among upstream parties: equally, in proportion to each party's part of
+    /// the priced excess, or by Shapley value of the priced excess. Each party's part of a measured
+    /// quantity (concentration or load) is the measured value × its attributed load ÷ the section's
+    /// attributed total (background included); `worth(p)` is the money per unit of `p` above its target.
+    mutating func splitWeights(_ split: Scheme.Split, parties: [String], section: String, exceeded: [Pollutant],
+                               measured values: [Pollutant: Double], targets: [Pollutant: Double], worth: (Pollutant) -> Double,
+                               attributed: AttributedLoads?, line: String) -> [(String, Double)] {
         guard parties.count > 1, split != .equal else { return equal(parties) }
-        guard let loads = attributed?.byParty[section.id] else {
-            notes.append("\(section.id): no attributed loads, so payments are split equally (\(rule.line))")
+        guard let loads = attributed?.byParty[section] else {
+            notes.append("\(section): no attributed loads, so payments are split equally (\(line))")
             return equal(parties)
         }
-        // Each party's contribution to the measured concentration, in proportion to its attributed load.
+        // Each party's contribution to the measured value, in proportion to its attributed load.
         var contribution: [Pollutant: [Double]] = [:]
         var background: [Pollutant: Double] = [:]
         for p in exceeded {
             let byParty = parties.map { loads[p]?[$0] ?? 0 }
-            let rest = attributed?.background[section.id]?[p] ?? 0
+            let rest = attributed?.background[section]?[p] ?? 0
             let total = byParty.reduce(0, +) + rest
             let c = values[p] ?? 0
             contribution[p] = byParty.map { total > 0 ? c * $0 / total : 0 }
             background[p] = total > 0 ? c * rest / total : c
-        }
-        // Worth of a unit of concentration above the target: priced per kg of excess load, or per unit of exceedance ratio.
-        func weight(_ p: Pollutant) -> Double {
-            if cost != nil, let v = volume { return (rule.unitPrice[p] ?? 0) * v / 1000 }
-            return 1 / max(section.targets[p] ?? 1, 1e-12)
-        }
-        // How much each exceeded pollutant weighs in the proportional split: its priced excess, or its exceedance ratio.
-        func excessWeight(_ p: Pollutant) -> Double {
-            let c = values[p] ?? 0, t = section.targets[p] ?? 0
-            return weight(p) * abs(c - t)
         }
         var w: [Double]
         switch split {
@@ -177,23 +250,24 @@ public struct Settlement: Sendable {
                 let c = contribution[p] ?? []
                 let sum = c.reduce(0, +)
                 guard sum > 0 else { continue }
-                for i in 0..<parties.count { w[i] += excessWeight(p) * c[i] / sum }
+                let excess = worth(p) * abs((values[p] ?? 0) - (targets[p] ?? 0))
+                for i in 0..<parties.count { w[i] += excess * c[i] / sum }
             }
         case .shapley:
             let result = Shapley.values(parties: parties.count) { members in
-                var worth = 0.0
+                var total = 0.0
                 for p in exceeded {
                     let c = contribution[p] ?? []
                     var level = background[p] ?? 0
                     for i in 0..<parties.count where members[i] { level += c[i] }
                     let empty = background[p] ?? 0
-                    let t = section.targets[p] ?? 0
-                    worth += weight(p) * (max(0, level - t) - max(0, empty - t))
+                    let t = targets[p] ?? 0
+                    total += worth(p) * (max(0, level - t) - max(0, empty - t))
                 }
-                return worth
+                return total
             }
             if !result.exact {
-                notes.append("\(section.id): Shapley values sampled for \(parties.count) parties; largest standard error \(fmtShort(result.standardErrors.max() ?? 0))")
+                notes.append("\(section): Shapley values sampled for \(parties.count) parties; largest standard error \(fmtShort(result.standardErrors.max() ?? 0))")
             }
             w = result.values
         case .equal:
@@ -204,19 +278,19 @@ public struct Settlement: Sendable {
         return zip(parties, w.map { $0 / total }).map { ($0, $1) }
     }
 
-    private mutating func quantity(_ r: Scheme.QuantityRule, _ scheme: Scheme, _ monitoring: MonitoringData) {
+    private mutating func quantity(_ r: Scheme.QuantityRule, _ scheme: Scheme, _ monitoring: MonitoringData) throws {
         for id in r.sections {
             guard let section = scheme.section(id) else { continue }
             let upstream = scheme.upstreamParties(of: section)
             for period in MonitoringData.months(of: scheme.year) {
                 let key = MonitoringData.Key(section: id, period: period)
                 if let target = r.monthlyVolume {
-                    twoWayQuantity(period, section, upstream: upstream, measured: monitoring.volumes[key], target: target, amount: r.amountVolume,
-                                   what: "volume", unit: "m3", missing: "no monthly volume", line: r.line)
+                    try twoWayQuantity(period, section, upstream: upstream, measured: monitoring.volumes[key], target: target, amount: r.amountVolume,
+                                       what: "volume", unit: "m3", missing: "no monthly volume", line: r.line)
                 }
                 if let target = r.ecologicalFlow {
-                    twoWayQuantity(period, section, upstream: upstream, measured: monitoring.minimumFlows[key], target: target, amount: r.amountFlow,
-                                   what: "minimum discharge against the ecological flow", unit: "m3/s", missing: "no minimum discharge", line: r.line)
+                    try twoWayQuantity(period, section, upstream: upstream, measured: monitoring.minimumFlows[key], target: target, amount: r.amountFlow,
+                                       what: "minimum discharge against the ecological flow", unit: "m3/s", missing: "no minimum discharge", line: r.line)
                 }
             }
         }
@@ -224,16 +298,16 @@ public struct Settlement: Sendable {
 
     /// A quantity at least its target moves `amount` from downstream to upstream; short of it, the reverse.
     private mutating func twoWayQuantity(_ period: String, _ section: Scheme.Section, upstream: [String], measured: Double?, target: Double,
-                                         amount: Double, what: String, unit: String, missing: String, line: String) {
+                                         amount: Double, what: String, unit: String, missing: String, line: String) throws {
         guard let value = measured else {
             gaps.append("\(section.id) \(period): \(missing)")
             return
         }
         let met = value >= target
-        transfer(period, section.id, payers: equal(met ? section.downstream : upstream), payees: equal(met ? upstream : section.downstream),
-                 amount: amount, rule: "water_quantity \(what) \(met ? "met" : "missed") (\(short(line)))",
-                 measured: "\(fmtShort(value)) \(unit)", target: "\(fmtShort(target)) \(unit)",
-                 excess: met ? "" : "short \(fmtShort(target - value)) \(unit)", shares: "equal")
+        try transfer(period, section.id, payers: equal(met ? section.downstream : upstream), payees: equal(met ? upstream : section.downstream),
+                     amount: amount, rule: "water_quantity \(what) \(met ? "met" : "missed") (\(short(line)))", line: line,
+                     measured: "\(fmtShort(value)) \(unit)", target: "\(fmtShort(target)) \(unit)",
+                     excess: met ? "" : "short \(fmtShort(target - value)) \(unit)", shares: "equal")
     }
 
     private mutating func index(_ r: Scheme.IndexRule, _ scheme: Scheme, _ monitoring: MonitoringData) throws {
@@ -259,29 +333,36 @@ public struct Settlement: Sendable {
             guard complete else { continue }
             let index = r.k0 * sum / Double(r.parameters.count)
             let met = index <= 1
-            transfer(String(scheme.year), id, payers: equal(met ? section.downstream : upstream), payees: equal(met ? upstream : section.downstream),
-                     amount: r.amount, rule: "index P = K0·Σ(Ci/Ci0)/n = \(fmtShort(index)) with K0 = \(r.k0) (\(short(r.line)))",
-                     measured: measured.joined(separator: "; "), target: "P <= 1", excess: met ? "" : "P - 1 = \(fmtShort(index - 1))", shares: "equal")
+            try transfer(String(scheme.year), id, payers: equal(met ? section.downstream : upstream), payees: equal(met ? upstream : section.downstream),
+                         amount: r.amount, rule: "index P = K0·Σ(Ci/Ci0)/n = \(fmtShort(index)) with K0 = \(r.k0) (\(short(r.line)))", line: r.line,
+                         measured: measured.joined(separator: "; "), target: "P <= 1", excess: met ? "" : "P - 1 = \(fmtShort(index - 1))", shares: "equal")
         }
     }
 
-    private mutating func fund(_ r: Scheme.FundRule, _ scheme: Scheme, _ monitoring: MonitoringData) {
+    /// The pooled fund: the total (to the fen) is paid in by the contribution ratios and paid out by
+    /// the allocation ratios, each split by largest remainder, so intake and payout are both the total.
+    /// A failing section moves weight × the bearers' allocation (× failed ÷ assessed parameters under
+    /// `failed_share`) from the bearers to the recipients.
+    private mutating func fund(_ r: Scheme.FundRule, _ scheme: Scheme, _ monitoring: MonitoringData) throws {
         let year = String(scheme.year)
-        let paidIn = r.contributions.orderedSum, allocated = r.allocation.orderedSum
-        for (party, ratio) in r.contributions.sorted(by: { $0.key < $1.key }) {
-            transfer(year, "", payers: [(party, 1)], payees: [(Settlement.fund, 1)], amount: r.total * ratio / paidIn,
-                     rule: "pooled_fund contribution \(r.contributions.sorted { $0.key < $1.key }.map { "\($0.key):\(fmtShort($0.value))" }.joined(separator: " ")) (\(short(r.line)))",
-                     measured: "", target: "", excess: "", shares: "")
+        let total = try Money.fen(r.total, at: r.line)
+        let contributions = r.contributions.sorted { $0.key < $1.key }, allocations = r.allocation.sorted { $0.key < $1.key }
+        let ratioText = contributions.map { "\($0.key):\(fmtShort($0.value))" }.joined(separator: " ")
+        for (party, part) in Money.split(total, by: contributions.map { ($0.key, $0.value) }) {
+            try transfer(year, "", payers: [(party, 1)], payees: [(Settlement.fund, 1)], fen: part,
+                         rule: "pooled_fund contribution \(ratioText) (\(short(r.line)))", measured: "", target: "", excess: "", shares: "")
         }
+        for (party, part) in Money.split(total, by: allocations.map { ($0.key, $0.value) }) {
+            try transfer(year, "", payers: [(Settlement.fund, 1)], payees: [(party, 1)], fen: part,
+                         rule: "pooled_fund allocation (\(short(r.line)))", measured: "", target: "", excess: "", shares: "")
+        }
+        // The exact allocation of each party (yuan), on which deductions are reckoned.
+        let allocated = r.allocation.orderedSum
         var allocation: [String: Double] = [:]
         for (party, ratio) in r.allocation { allocation[party] = r.total * ratio / allocated }
-        for (party, amount) in allocation.sorted(by: { $0.key < $1.key }) {
-            transfer(year, "", payers: [(Settlement.fund, 1)], payees: [(party, 1)], amount: amount,
-                     rule: "pooled_fund allocation (\(short(r.line)))", measured: "", target: "", excess: "", shares: "")
-        }
         for failure in r.failures {
             guard let section = scheme.section(failure.section) else { continue }
-            var failed = false
+            var failed: [Pollutant] = []
             var measured: [String] = []
             var complete = true
             for p in section.parameters {
@@ -291,18 +372,22 @@ public struct Settlement: Sendable {
                     continue
                 }
                 measured.append("\(p.name) \(fmtShort(mean.mean))")
-                if !GB3838.meets(p, concentration: mean.mean, limit: t) { failed = true }
+                if !GB3838.meets(p, concentration: mean.mean, limit: t) { failed.append(p) }
             }
-            guard complete, failed else { continue }
-            let bearerTotal = failure.bearers.orderedSum, recipientTotal = failure.recipients.orderedSum
-            let base = failure.bearers.sorted { $0.key < $1.key }.reduce(0.0) { $0 + (allocation[$1.key] ?? 0) * $1.value / bearerTotal }
-            let deduction = failure.weight * base
-            transfer(year, section.id, payers: failure.bearers.sorted { $0.key < $1.key }.map { ($0.key, $0.value / bearerTotal) },
-                     payees: failure.recipients.sorted { $0.key < $1.key }.map { ($0.key, $0.value / recipientTotal) },
-                     amount: deduction, rule: "pooled_fund section failure, weight \(fmtShort(failure.weight)) (\(short(failure.line)))",
-                     measured: measured.joined(separator: "; "),
-                     target: section.parameters.map { "\($0.name) \(section.targetLabels[$0] ?? "")" }.joined(separator: "; "),
-                     excess: "annual mean misses the target", shares: "")
+            guard complete, !failed.isEmpty else { continue }
+            let bearers = failure.bearers.sorted { $0.key < $1.key }, recipients = failure.recipients.sorted { $0.key < $1.key }
+            let bearerTotal = failure.bearers.orderedSum
+            let base = bearers.reduce(0.0) { $0 + (allocation[$1.key] ?? 0) * $1.value / bearerTotal }
+            let share = failure.deduction == .failedShare ? Double(failed.count) / Double(section.parameters.count) : 1
+            let deduction = failure.weight * base * share
+            let how = failure.deduction == .failedShare
+                ? "weight \(fmtShort(failure.weight)) × \(failed.count)/\(section.parameters.count) parameters failed"
+                : "weight \(fmtShort(failure.weight))"
+            try transfer(year, section.id, payers: bearers.map { ($0.key, $0.value) }, payees: recipients.map { ($0.key, $0.value) },
+                         amount: deduction, rule: "pooled_fund section failure, \(how) (\(short(failure.line)))", line: failure.line,
+                         measured: measured.joined(separator: "; "),
+                         target: section.parameters.map { "\($0.name) \(section.targetLabels[$0] ?? "")" }.joined(separator: "; "),
+                         excess: "annual mean misses the target: \(failed.map(\.name).joined(separator: ", "))", shares: "")
         }
     }
 }

@@ -89,17 +89,46 @@ extension ProjectRun {
             try cache.discard("compensation", outputs: Self.compensationOutputs, folder: folder)
             return
         }
-        try step("compensation", after: ["attribution"], inputs: [schemeFile, monitoringFile], parameters: "",
+        let external = config.attributedLoads
+        let inputs = [schemeFile, monitoringFile] + [external, config.jurisdictions].compactMap { $0 }
+        try step("compensation", after: config.dem == nil ? [] : ["attribution"], inputs: inputs, parameters: "",
                  outputs: Self.compensationOutputs, progress: part) {
             let scheme = try Scheme.load(schemeFile)
             let monitoring = try MonitoringData.load(monitoringFile)
-            let attributed = try attributedLoads(scheme, attribution: try attributionResult())
+            // Loads supplied from outside, or the attribution step's result.
+            let attributed = try external.map { try AttributedLoads.load($0, scheme: scheme) } ?? (try attributedLoads(scheme, attribution: try attributionResult()))
             let settlement = try Settlement.compute(scheme, monitoring: monitoring, attributed: attributed)
             try writeSettlement(settlement, scheme: scheme, prefix: "")
         }
         if !scenario.isEmpty {
             try scenarioSettlement(scenario)
         }
+    }
+
+    /// What `hydrotool compensate` runs: the steps through compensation, or, for a compensation-only
+    /// project (no DEM; scheme, monitoring and attributed_loads), the compensation step alone,
+    /// without touching terrain.
+    public func compensate(scenario: [SourceScaling] = []) throws {
+        guard config.dem == nil else {
+            try runThrough(.compensation, scenario: scenario)
+            return
+        }
+        guard scenario.isEmpty else {
+            throw HydroError(.invalidParameter, "--scale-source", "re-routes loads, so it needs a DEM and jurisdictions; \(config.file) names no [inputs] dem")
+        }
+        try config.preflight()
+        try compensationStep(progress)
+        try progress.report(1)
+    }
+
+    /// Names of jurisdictions by code: counties from the layer, prefectures and provinces from their codes.
+    func jurisdictionNames() throws -> [String: String] {
+        var names: [String: String] = [:]
+        for level in JurisdictionMap.Level.allCases {
+            guard let map = try jurisdictionMap(at: level) else { return [:] }
+            for unit in map.units where names[unit.id] == nil { names[unit.id] = unit.name }
+        }
+        return names
     }
 
     /// Recomputes attribution and settlement as if parties cut (or raised) their loads: measured
@@ -139,19 +168,29 @@ extension ProjectRun {
     }
 
     func writeSettlement(_ s: Settlement, scheme: Scheme, prefix: String) throws {
-        let rows = s.entries.map { e in [e.period, e.section, e.payer, e.payee, fmt(e.amount), s.currency, e.rule, e.measured, e.target, e.excess, e.shares] }
-        try AtomicOutput.write(CSVWriter.text(header: ["period", "section", "payer", "payee", "amount", "currency", "rule", "measured_mg_l",
-                                                       "target", "excess", "shares"], rows: rows),
+        let names = try PartyNames.resolve(s, scheme: scheme, jurisdictions: try jurisdictionNames())
+        var named = s
+        for i in named.entries.indices {
+            named.entries[i].payerName = names[named.entries[i].payer] ?? ""
+            named.entries[i].payeeName = names[named.entries[i].payee] ?? ""
+        }
+        let rows = s.entries.map { e in
+            [e.period, e.section, e.payer, names[e.payer] ?? "", e.payee, names[e.payee] ?? "", Money.text(e.fen), s.currency,
+             e.rule, e.measured, e.target, e.excess, e.shares]
+        }
+        try AtomicOutput.write(CSVWriter.text(header: ["period", "section", "payer", "payer_name", "payee", "payee_name", "amount", "currency",
+                                                       "rule", "measured", "target", "excess", "shares"], rows: rows),
                                to: path("\(prefix)ledger.csv"), overwrite: true)
-        let result = SettlementResult(scheme: scheme.name, year: scheme.year, settlement: s)
+        let result = SettlementResult(scheme: scheme.name, year: scheme.year, settlement: named)
         try StepResultFile.write(result, to: path("\(prefix)ledger.json"))
         if prefix.isEmpty { _settlementResult = result }
-        var paid: [String: Double] = [:], received: [String: Double] = [:]
-        for e in s.entries { paid[e.payer, default: 0] += e.amount; received[e.payee, default: 0] += e.amount }
+        var paid: [String: Int64] = [:], received: [String: Int64] = [:]
+        for e in s.entries { paid[e.payer, default: 0] += e.fen; received[e.payee, default: 0] += e.fen }
         let parties = Set(paid.keys).union(received.keys).sorted()
-        try AtomicOutput.write(CSVWriter.text(header: ["party", "year", "paid", "received", "net", "currency"],
-                                              rows: parties.map { [$0, String(scheme.year), fmt(paid[$0] ?? 0), fmt(received[$0] ?? 0),
-                                                                   fmt((received[$0] ?? 0) - (paid[$0] ?? 0)), s.currency] }),
+        try AtomicOutput.write(CSVWriter.text(header: ["party", "party_name", "year", "paid", "received", "net", "currency"],
+                                              rows: parties.map { [$0, names[$0] ?? "", String(scheme.year), Money.text(paid[$0] ?? 0),
+                                                                   Money.text(received[$0] ?? 0),
+                                                                   Money.text((received[$0] ?? 0) - (paid[$0] ?? 0)), s.currency] }),
                                to: path("\(prefix)balances.csv"), overwrite: true)
         try AtomicOutput.write(CSVWriter.text(header: ["gap"], rows: s.gaps.map { [$0] }), to: path("\(prefix)monitoring_gaps.csv"), overwrite: true)
         for gap in s.gaps.prefix(5) { log("compensation: \(gap)") }

@@ -7,6 +7,11 @@ extension ProjectConfig {
         func key(_ k: String, _ file: String, _ message: String) -> HydroError {
             HydroError(.invalidInput, "\(source.location(k.components(separatedBy: ".").first ?? k)) (\(k) = \((file as NSString).lastPathComponent))", message)
         }
+        guard let dem else {
+            // Compensation only: the scheme, the monitoring and the attributed loads are all there is.
+            try preflightCompensation()
+            return
+        }
         let demInfo: RasterInfo
         do { demInfo = try RasterReader.info(dem) } catch let e as HydroError { throw key("inputs.dem", dem, e.message) }
         guard demInfo.geometry.crs.isKnown else { throw key("inputs.dem", dem, "has no CRS; assign one with gdal_edit.py -a_srs") }
@@ -39,7 +44,15 @@ extension ProjectConfig {
                 break
             }
         }
-        if let scheme { _ = try Scheme.load(scheme) }
+        try preflightCompensation()
+    }
+
+    func preflightCompensation() throws {
+        let parsed = try scheme.map(Scheme.load)
         if let monitoring { _ = try MonitoringData.load(monitoring) }
+        if let attributedLoads {
+            guard let parsed else { throw HydroError(.invalidInput, source.location("inputs"), "attributed_loads needs a scheme") }
+            _ = try AttributedLoads.load(attributedLoads, scheme: parsed)
+        }
     }
 }

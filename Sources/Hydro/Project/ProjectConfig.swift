@@ -40,13 +40,16 @@ public struct ProjectConfig: Sendable {
     public var output: String
     public var threads: Int
 
-    public var dem: String
+    /// The DEM; nil for a compensation-only project (scheme, monitoring and attributed_loads).
+    public var dem: String?
     public var demBand: Int
     public var rivers: String?
     public var jurisdictions: String?
     public var sections: String?
     public var monitoring: String?
     public var scheme: String?
+    /// Attributed loads supplied from outside (party, section, pollutant, load), used instead of the run's attribution.
+    public var attributedLoads: String?
 
     public var conditioning: String
     public var burnDepth: Double
@@ -73,7 +76,7 @@ public struct ProjectConfig: Sendable {
 
     /// All input files named, for checksums and existence checks.
     public var inputFiles: [String] {
-        var files = [dem] + [rivers, jurisdictions, jurisdictionReference, sections, monitoring, scheme].compactMap { $0 }
+        var files = [dem, rivers, jurisdictions, jurisdictionReference, sections, monitoring, scheme, attributedLoads].compactMap { $0 }
         files += pointSources.map(\.file) + reservoirs.map(\.file) + links.map(\.file)
         for d in diffuse {
             switch d {
@@ -132,17 +135,26 @@ public struct ProjectConfig: Sendable {
         threads = try project.integer("threads", in: 1...256) ?? 2
 
         guard let inputs = try root.table("inputs") else {
-            throw HydroError(.invalidInput, file, "has no [inputs] table (it must name at least the dem)")
+            throw HydroError(.invalidInput, file, "has no [inputs] table (it must name at least the dem, or for compensation only the scheme and monitoring)")
         }
-        try inputs.requireOnly(["dem", "dem_band", "rivers", "jurisdictions", "sections", "monitoring", "scheme"])
-        guard let demPath = try existing(inputs, "dem") else { throw inputs.error("dem", "is missing") }
-        dem = demPath
+        try inputs.requireOnly(["dem", "dem_band", "rivers", "jurisdictions", "sections", "monitoring", "scheme", "attributed_loads"])
+        dem = try existing(inputs, "dem")
         demBand = try inputs.integer("dem_band", in: 1...65535) ?? 1
         rivers = try existing(inputs, "rivers")
         jurisdictions = try existing(inputs, "jurisdictions")
         sections = try existing(inputs, "sections")
         monitoring = try existing(inputs, "monitoring")
         scheme = try existing(inputs, "scheme")
+        attributedLoads = try existing(inputs, "attributed_loads")
+        if dem == nil {
+            // Compensation only: a scheme and monitoring, loads (if any) from attributed_loads, no terrain.
+            guard scheme != nil, monitoring != nil else {
+                throw inputs.error("dem", "is missing (a project without a DEM settles compensation only, and needs scheme and monitoring)")
+            }
+            for key in ["rivers", "jurisdictions", "sections", "dem_band"] where inputs.has(key) {
+                throw inputs.error(key, "needs a dem; a project without one settles compensation only")
+            }
+        }
 
         let terrain = try root.table("terrain") ?? ConfigTable(file: file, path: "terrain")
         try terrain.requireOnly(["conditioning", "burn_depth_m", "burn_buffer_cells", "stream_threshold_km2"])
@@ -235,6 +247,11 @@ public struct ProjectConfig: Sendable {
             let share = try t.number("share") ?? 1
             guard share > 0, share <= 1 else { throw t.error("share", "must lie in (0, 1]") }
             return LinkInput(file: f, nameField: try t.string("name_field"), shareField: try t.string("share_field"), share: share)
+        }
+        if dem == nil {
+            for key in ["point_sources", "diffuse", "reservoirs", "links"] where root.has(key) {
+                throw root.error(key, "needs [inputs] dem: a project without one settles compensation only")
+            }
         }
     }
 

@@ -41,13 +41,17 @@ extension ProjectRun {
 
     /// Burn mapped rivers (when given), condition (fill or breach), D8 directions, upstream area.
     func terrainStep(_ part: TaskProgress) throws {
+        guard let demFile = config.dem else {
+            throw HydroError(.invalidInput, config.source.location("inputs"),
+                             "names no dem, so terrain, loads and the report cannot run; a project without a DEM settles compensation only (hydrotool compensate)")
+        }
         // Links change the upstream area, so their files and shares are part of the terrain step.
-        let inputs = [config.dem] + (config.rivers.map { [$0] } ?? []) + config.links.map(\.file)
+        let inputs = [demFile] + (config.rivers.map { [$0] } ?? []) + config.links.map(\.file)
         let parameters = "band=\(config.demBand) conditioning=\(config.conditioning) burn=\(config.rivers != nil ? "\(config.burnDepth)/\(config.burnBuffer)" : "none")"
             + config.links.map { " link=\($0.file) \($0.share) \($0.shareField ?? "")" }.joined()
         try step("terrain", after: [], inputs: inputs, parameters: parameters,
                  outputs: [Outputs.conditionedDEM, Outputs.flowDirections, Outputs.upstreamArea], progress: part) {
-            var dem = try RasterReader.read(config.dem, band: config.demBand, as: Float.self, progress: part.scaled(from: 0, to: 0.1))
+            var dem = try RasterReader.read(demFile, band: config.demBand, as: Float.self, progress: part.scaled(from: 0, to: 0.1))
             if let rivers = config.rivers {
                 let layer = try VectorReader.read(rivers, targetCRS: dem.geometry.crs)
                 let lines = layer.features.flatMap { $0.geometry?.lineParts ?? [] }

@@ -217,7 +217,7 @@ public struct SettlementResult: Codable, Sendable {
 
     public var checks: Checks {
         Checks(totalPaid: settlement.totalPaid, totalReceived: settlement.totalPaid, fundIntake: settlement.fundIntake,
-               fundPayout: settlement.fundPayout, balancesSum: settlement.balances.orderedSum)
+               fundPayout: settlement.fundPayout, balancesSum: Money.yuan(settlement.balanceFen.values.reduce(0, +)))
     }
 
     enum CodingKeys: String, CodingKey { case scheme, year, currency, entries, gaps, notes, checks, balances }

@@ -28,6 +28,12 @@ enum HTML {
         return String(format: "%.4g", v)
     }
 
+    /// A ledger amount (yuan, a whole number of fen) to the fen with thousands separated: "1,234,567.89".
+    static func money(_ v: Double) -> String {
+        guard let fen = Money.fen(readBack: v) else { return "–" }
+        return Money.grouped(fen)
+    }
+
     static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
                           "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd"]
 
@@ -61,7 +67,7 @@ enum HTML {
             let w = abs(item.1) / maxAbs * (mid - 10)
             let x = item.1 >= 0 ? mid + 200 : mid + 200 - w
             svg += "<text x=\"195\" y=\"\(y + 16)\" text-anchor=\"end\" font-size=\"12\">\(escape(item.0))</text>"
-            svg += "<rect x=\"\(fmt2(x))\" y=\"\(y)\" width=\"\(fmt2(w))\" height=\"18\" fill=\"\(item.1 >= 0 ? "#2ca02c" : "#d62728")\"><title>\(escape(item.0)): \(number(item.1)) \(currency)</title></rect>"
+            svg += "<rect x=\"\(fmt2(x))\" y=\"\(y)\" width=\"\(fmt2(w))\" height=\"18\" fill=\"\(item.1 >= 0 ? "#2ca02c" : "#d62728")\"><title>\(escape(item.0)): \(money(item.1)) \(currency)</title></rect>"
         }
         return svg + "</svg>"
     }

@@ -88,12 +88,12 @@ extension ProjectRun {
             body += "<h3>净收支 Net balances (\(HTML.escape(currency)), \(result.year))</h3>"
             body += HTML.balanceBars(balances.map { (partyName($0.key), $0.value) }, currency: currency)
             let checks = result.checks
-            body += "<p>核对 Checks: paid = received = \(HTML.number(checks.totalPaid)); fund intake \(HTML.number(checks.fundIntake)) = payout \(HTML.number(checks.fundPayout)); balances sum to \(HTML.number(checks.balancesSum)).</p>"
+            body += "<p>核对 Checks: paid = received = \(HTML.money(checks.totalPaid)); fund intake \(HTML.money(checks.fundIntake)) = payout \(HTML.money(checks.fundPayout)); balances sum to \(HTML.money(checks.balancesSum)).</p>"
             let entries = settlement.entries
             body += "<details open=\"open\"><summary>明细 Ledger (\(entries.count) transfers)</summary>"
             body += HTML.table(["期间 Period", "断面 Section", "支付方 Payer", "收款方 Payee", "金额 Amount", "规则 Rule", "实测 Measured (mg/L)", "目标 Target", "超标 Excess", "分担 Shares"],
                                entries.map { e in
-                                   [e.period, e.section, partyName(e.payer), partyName(e.payee), HTML.number(e.amount), e.rule,
+                                   [e.period, e.section, partyName(e.payer), partyName(e.payee), HTML.money(e.amount), e.rule,
                                     e.measured, e.target, e.excess, e.shares]
                                }, numericFrom: 4) + "</details>"
             let gaps = settlement.gaps
