@@ -165,3 +165,46 @@ public enum LoadAttribution {
         return (crossings, results)
     }
 }
+
+extension LoadAttribution {
+    /// The attribution at a coarser level from the finer one, with no pass over the cells: origins,
+    /// flux and budgets are linear in the units, so a group's figures are its members' sums (the
+    /// routing is the same; only the labels group). `mapping[u]` is the group of unit u, and the
+    /// finer level's "outside" maps to the coarser one's. Crossings whose two sides fall in one
+    /// group are no longer crossings.
+    public static func grouped(_ crossings: [BorderCrossing], _ results: [PollutantAttribution], mapping: [Int32],
+                               groups: Int) -> (crossings: [BorderCrossing], results: [PollutantAttribution]) {
+        let outside = mapping.count
+        @inline(__always) func group(_ u: Int) -> Int { u == outside ? groups : Int(mapping[u]) }
+        @inline(__always) func group(label: Int32) -> Int32 { label < 0 ? -1 : mapping[Int(label)] }
+        let kept = crossings.indices.filter { group(label: crossings[$0].from) != group(label: crossings[$0].to) }
+        let coarseCrossings = kept.map { x -> BorderCrossing in
+            var c = crossings[x]
+            c.from = group(label: c.from)
+            c.to = group(label: c.to)
+            return c
+        }
+        func sum(_ values: [Double]) -> [Double] {
+            var out = [Double](repeating: 0, count: groups + 1)
+            for (u, v) in values.enumerated() { out[group(u)] += v }
+            return out
+        }
+        let coarse = results.map { r -> PollutantAttribution in
+            var flux = [[Double]](repeating: [Double](repeating: 0, count: groups + 1), count: groups + 1)
+            for u in 0...outside {
+                for v in 0...outside where r.flux[u][v] != 0 {
+                    let a = group(u), b = group(v)
+                    if a != b { flux[a][b] += r.flux[u][v] }
+                }
+            }
+            var received = [Double](repeating: 0, count: groups + 1), handed = received
+            for a in 0...groups { for b in 0...groups where a != b { handed[a] += flux[a][b]; received[b] += flux[a][b] } }
+            return PollutantAttribution(pollutant: r.pollutant,
+                                        sections: r.sections.map { OriginSplit(byOrigin: $0.byOrigin.contains(where: \.isNaN) ? [Double](repeating: .nan, count: groups + 1) : sum($0.byOrigin)) },
+                                        crossings: kept.map { OriginSplit(byOrigin: sum(r.crossings[$0].byOrigin)) },
+                                        flux: flux, generated: sum(r.generated), received: received, handedOver: handed,
+                                        deliveredOut: sum(r.deliveredOut), lost: sum(r.lost))
+        }
+        return (coarseCrossings, coarse)
+    }
+}

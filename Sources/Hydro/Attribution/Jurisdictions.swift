@@ -43,6 +43,14 @@ public struct JurisdictionMap: Sendable {
     /// digits give the province, the first four the prefecture. Units whose ID is not such a code stay as they are.
     public func aggregated(to target: Level) -> JurisdictionMap {
         guard target != level else { return self }
+        let (units, mapping) = grouping(to: target)
+        return JurisdictionMap(level: target, units: units, labels: labels.map { $0 < 0 ? -1 : mapping[Int($0)] }, geometry: geometry)
+    }
+
+    /// How this map's units group at a coarser level, without touching the cells: the coarser units
+    /// in order of first appearance, and for each unit here the index of its group.
+    public func grouping(to target: Level) -> (units: [Unit], mapping: [Int32]) {
+        guard target != level else { return (units, units.indices.map(Int32.init)) }
         var groups: [String: Int32] = [:]
         var units: [Unit] = []
         var mapping: [Int32] = []
@@ -54,7 +62,7 @@ public struct JurisdictionMap: Sendable {
             units.append(Unit(id: key, name: Self.names[key] ?? (Self.code(unit.id, at: target) == nil ? unit.name : "\(target.rawValue) \(key)")))
             mapping.append(g)
         }
-        return JurisdictionMap(level: target, units: units, labels: labels.map { $0 < 0 ? -1 : mapping[Int($0)] }, geometry: geometry)
+        return (units, mapping)
     }
 
     static func code(_ id: String, at level: Level) -> String? {

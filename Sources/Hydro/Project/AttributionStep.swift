@@ -87,22 +87,25 @@ extension ProjectRun {
             var fluxRows: [[String]] = []
             var crossingFeatures: [Feature] = []
             var fluxFeatures: [Feature] = []
-            for (levelIndex, level) in levels.enumerated() {
-                guard let map = try jurisdictionMap(at: level) else { continue }
-                let (crossings, results) = try LoadAttribution.attribute(
-                    routed, sources: sources, model: model, map: map, sectionCells: sections.map(\.cell),
-                    progress: part.scaled(from: Double(levelIndex) / Double(levels.count), to: Double(levelIndex + 1) / Double(levels.count)))
-                let names = map.units.map(\.name) + ["outside (unknown)"]
-                let ids = map.units.map(\.id) + ["outside"]
+            // One pass over the cells at county level; coarser levels group its figures (no pass of their own).
+            let byCounty = try LoadAttribution.attribute(routed, sources: sources, model: model, map: counties,
+                                                         sectionCells: sections.map(\.cell), progress: part.scaled(from: 0, to: 0.8))
+            for level in levels {
+                let grouping = counties.grouping(to: level)
+                let (crossings, results) = level == counties.level ? byCounty
+                    : LoadAttribution.grouped(byCounty.crossings, byCounty.results, mapping: grouping.mapping, groups: grouping.units.count)
+                let units = grouping.units
+                let names = units.map(\.name) + ["outside (unknown)"]
+                let ids = units.map(\.id) + ["outside"]
                 for result in results {
                     let p = result.pollutant.name
                     for (s, section) in sections.enumerated() {
                         let split = result.sections[s]
                         let shares = split.shares()
-                        let home = section.cell.map { map.labels[$0] } ?? -1
+                        let home = section.cell.map { counties.labels[$0] < 0 ? -1 : grouping.mapping[Int(counties.labels[$0])] } ?? -1
                         let open = section.cell.map { incomplete[$0] } ?? false
                         var origins: [OriginShare] = []
-                        for u in 0...map.units.count where split.byOrigin[u] > 0 {
+                        for u in 0...units.count where split.byOrigin[u] > 0 {
                             csv.append([level.rawValue, section.id, section.name, p, ids[u], names[u], fmt(split.byOrigin[u]), fmt(shares[u]),
                                         u == Int(home) ? "generated here" : "from upstream", open ? "yes" : "no"])
                             origins.append(OriginShare(id: ids[u], name: names[u], loadKgPerYr: split.byOrigin[u], share: shares[u],
@@ -112,20 +115,21 @@ extension ProjectRun {
                                                                  totalKgPerYr: split.total, origins: origins,
                                                                  upstreamTouchesEdgeOrNodata: open, unknownShare: shares.last ?? 0))
                     }
-                    for u in 0...map.units.count {
+                    for u in 0...units.count {
                         let budget = UnitBudget(level: level.rawValue, id: ids[u], name: names[u], pollutant: p, generated: result.generated[u],
                                                 received: result.received[u], handedOver: result.handedOver[u],
                                                 deliveredOut: result.deliveredOut[u], lost: result.lost[u])
                         budgetRecords.append(budget)
                         budgetRows.append([level.rawValue, ids[u], names[u], p, fmt(budget.generated), fmt(budget.received),
                                            fmt(budget.handedOver), fmt(budget.deliveredOut), fmt(budget.lost), fmt(budget.imbalance)])
-                        for v in 0...map.units.count where result.flux[u][v] > 0 {
+                        for v in 0...units.count where result.flux[u][v] > 0 {
                             fluxRows.append([level.rawValue, ids[u], names[u], ids[v], names[v], p, fmt(result.flux[u][v])])
                             fluxRecords.append(UnitFlux(level: level.rawValue, fromId: ids[u], fromName: names[u], toId: ids[v], toName: names[v],
                                                         pollutant: p, loadKgPerYr: result.flux[u][v]))
                         }
                     }
                     if level == levels.first {
+                        guard let map = try jurisdictionMap(at: level) else { continue }
                         fluxFeatures += fluxLines(result, map: map, ids: ids, names: names, crossings: crossings, level: level)
                     }
                 }
@@ -134,13 +138,13 @@ extension ProjectRun {
                         let c = geometry.centre(column: crossing.cell % geometry.width, row: crossing.cell / geometry.width)
                         let d = geometry.centre(column: crossing.into % geometry.width, row: crossing.into / geometry.width)
                         var attributes: [String: FieldValue] = [
-                            "from_id": .string(ids[crossing.from < 0 ? map.units.count : Int(crossing.from)]),
-                            "from_name": .string(names[crossing.from < 0 ? map.units.count : Int(crossing.from)]),
-                            "to_id": .string(ids[crossing.to < 0 ? map.units.count : Int(crossing.to)]),
-                            "to_name": .string(names[crossing.to < 0 ? map.units.count : Int(crossing.to)]),
+                            "from_id": .string(ids[crossing.from < 0 ? units.count : Int(crossing.from)]),
+                            "from_name": .string(names[crossing.from < 0 ? units.count : Int(crossing.from)]),
+                            "to_id": .string(ids[crossing.to < 0 ? units.count : Int(crossing.to)]),
+                            "to_name": .string(names[crossing.to < 0 ? units.count : Int(crossing.to)]),
                             "area_km2": .real(model.areaKm2[crossing.cell]),
                         ]
-                        let from = crossing.from < 0 ? map.units.count : Int(crossing.from), to = crossing.to < 0 ? map.units.count : Int(crossing.to)
+                        let from = crossing.from < 0 ? units.count : Int(crossing.from), to = crossing.to < 0 ? units.count : Int(crossing.to)
                         var record = CrossingRecord(level: level.rawValue, fromId: ids[from], fromName: names[from], toId: ids[to], toName: names[to],
                                                     x: (c.x + d.x) / 2, y: (c.y + d.y) / 2, areaKm2: model.areaKm2[crossing.cell],
                                                     loadsKgPerYr: [:], generatedUpstreamUnitKgPerYr: [:])
