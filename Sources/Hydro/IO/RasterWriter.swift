@@ -107,11 +107,14 @@ public enum RasterWriter {
         let predictor = kind.isFloatingPoint ? "3" : "2"
         switch options.format.uppercased() {
         case "GTIFF":
-            for (name, value) in [("TILED", "YES"), ("COMPRESS", "DEFLATE"), ("PREDICTOR", predictor), ("BIGTIFF", "IF_SAFER")] {
+            // NUM_THREADS: tiles are compressed on every core; GDAL writes them in order, so the file's
+            // bytes are the same as with one thread (checked on the China DEM and a Float64 grid).
+            for (name, value) in [("TILED", "YES"), ("COMPRESS", "DEFLATE"), ("PREDICTOR", predictor), ("BIGTIFF", "IF_SAFER"),
+                                  ("NUM_THREADS", "ALL_CPUS")] {
                 list.set(name, value)
             }
         case "COG":
-            for (name, value) in [("COMPRESS", "DEFLATE"), ("PREDICTOR", "YES"), ("BIGTIFF", "IF_SAFER")] {
+            for (name, value) in [("COMPRESS", "DEFLATE"), ("PREDICTOR", "YES"), ("BIGTIFF", "IF_SAFER"), ("NUM_THREADS", "ALL_CPUS")] {
                 list.set(name, value)
             }
         default:

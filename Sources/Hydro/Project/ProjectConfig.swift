@@ -51,7 +51,7 @@ public struct ProjectConfig: Sendable {
     /// Attributed loads supplied from outside (party, section, pollutant, load), used instead of the run's attribution.
     public var attributedLoads: String?
 
-    public var conditioning: String
+    public var conditioning: Conditioning
     public var burnDepth: Double
     public var burnBuffer: Int
     public var streamThresholdKm2: Double
@@ -158,8 +158,10 @@ public struct ProjectConfig: Sendable {
 
         let terrain = try root.table("terrain") ?? ConfigTable(file: file, path: "terrain")
         try terrain.requireOnly(["conditioning", "burn_depth_m", "burn_buffer_cells", "stream_threshold_km2"])
-        conditioning = try terrain.string("conditioning") ?? "fill"
-        guard ["fill", "breach"].contains(conditioning) else { throw terrain.error("conditioning", "must be \"fill\" or \"breach\"") }
+        guard let conditioning = Conditioning(rawValue: try terrain.string("conditioning") ?? "fill") else {
+            throw terrain.error("conditioning", "must be \"fill\" or \"breach\"")
+        }
+        self.conditioning = conditioning
         burnDepth = try terrain.number("burn_depth_m") ?? 10
         burnBuffer = try terrain.integer("burn_buffer_cells", in: 0...1000) ?? 0
         streamThresholdKm2 = try terrain.number("stream_threshold_km2") ?? 10
@@ -279,4 +281,12 @@ public struct ProjectConfig: Sendable {
         }
         return parameters
     }
+}
+
+/// How the terrain step removes depressions before D8.
+public enum Conditioning: String, Sendable, Codable {
+    /// Priority-Flood filling (Barnes et al. 2014).
+    case fill
+    /// Least-cost breaching (Lindsay 2016), then filling what remains.
+    case breach
 }

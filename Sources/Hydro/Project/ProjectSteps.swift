@@ -47,7 +47,7 @@ extension ProjectRun {
         }
         // Links change the upstream area, so their files and shares are part of the terrain step.
         let inputs = [demFile] + (config.rivers.map { [$0] } ?? []) + config.links.map(\.file)
-        let parameters = "band=\(config.demBand) conditioning=\(config.conditioning) burn=\(config.rivers != nil ? "\(config.burnDepth)/\(config.burnBuffer)" : "none")"
+        let parameters = "band=\(config.demBand) conditioning=\(config.conditioning.rawValue) burn=\(config.rivers != nil ? "\(config.burnDepth)/\(config.burnBuffer)" : "none")"
             + config.links.map { " link=\($0.file) \($0.share) \($0.shareField ?? "")" }.joined()
         try step("terrain", after: [], inputs: inputs, parameters: parameters,
                  outputs: [Outputs.conditionedDEM, Outputs.flowDirections, Outputs.upstreamArea], progress: part) {
@@ -58,7 +58,7 @@ extension ProjectRun {
                 let burned = try StreamBurning.burn(&dem, lines: lines, depth: config.burnDepth, buffer: config.burnBuffer)
                 log("terrain: burned \(burned.burnedCells) river cells")
             }
-            if config.conditioning == "breach" {
+            if config.conditioning == .breach {
                 _ = try DepressionBreaching.breach(&dem, progress: part.scaled(from: 0.1, to: 0.5))
             } else {
                 _ = try DepressionFilling.fill(&dem, progress: part.scaled(from: 0.1, to: 0.5))
@@ -207,13 +207,5 @@ extension ProjectRun {
         try AtomicOutput.write(CSVWriter.text(header: ["file", "source_id", "x", "y", "stream_x", "stream_y", "snap_distance_m", "loads_kg_yr"],
                                               rows: pointSourceRows.map { Array($0.prefix(7)) + [$0.dropFirst(7).joined(separator: "; ")] }),
                                to: path(Outputs.pointSources), overwrite: true)
-    }
-
-    func writeJSON(_ object: Any, to name: String) throws {
-        let data: Data
-        do { data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]) } catch {
-            throw HydroError(.io, path(name), "cannot be written as JSON (a figure is infinite or not a number): \(error.localizedDescription)")
-        }
-        try AtomicOutput.write(data, to: path(name), overwrite: true)
     }
 }

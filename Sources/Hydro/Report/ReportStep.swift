@@ -159,15 +159,14 @@ extension ProjectRun {
         var inputs: [String: String] = [:]
         for file in config.inputFiles { inputs[file] = try checksum(file) }
         let projectText = (try? String(contentsOfFile: config.file, encoding: .utf8)) ?? ""
-        let manifest: [String: Any] = [
-            "tool": Provenance.toolName, "version": Provenance.version, "command": Provenance.current.command,
-            "gdal": LibraryVersions.gdal, "proj": LibraryVersions.proj,
-            "platform": "\(ProcessInfo.processInfo.operatingSystemVersionString); \(ProcessInfo.processInfo.processorCount) cores",
-            "project_file": config.file, "project_file_sha256": try SHA256.hex(file: config.file), "project": projectText,
-            "started": ISO8601DateFormatter().string(from: started), "finished": ISO8601DateFormatter().string(from: Date()),
-            "steps": steps.map { ["name": $0.name, "ran": $0.ran, "seconds": $0.seconds, "outputs": $0.outputs] },
-            "inputs_sha256": inputs, "outputs_sha256": outputs, "warnings": warnings,
-        ]
-        try writeJSON(manifest, to: Outputs.manifest)
+        let manifest = Manifest(
+            tool: Provenance.toolName, version: Provenance.version, command: Provenance.current.command,
+            gdal: LibraryVersions.gdal, proj: LibraryVersions.proj,
+            platform: "\(ProcessInfo.processInfo.operatingSystemVersionString); \(ProcessInfo.processInfo.processorCount) cores",
+            projectFile: config.file, projectFileSha256: try SHA256.hex(file: config.file), project: projectText,
+            started: ISO8601DateFormatter().string(from: started), finished: ISO8601DateFormatter().string(from: Date()),
+            steps: steps.map { Manifest.Step(name: $0.name, ran: $0.ran, seconds: $0.seconds, outputs: $0.outputs) },
+            inputsSha256: inputs, outputsSha256: outputs, warnings: warnings)
+        try StepResultFile.write(manifest, to: path(Outputs.manifest))
     }
 }

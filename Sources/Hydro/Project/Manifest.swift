@@ -1,0 +1,34 @@
+import Foundation
+
+/// manifest.json: what a run was made of and what it wrote, with versions, checksums and times.
+public struct Manifest: Codable, Sendable {
+    public struct Step: Codable, Sendable {
+        public var name: String
+        public var ran: Bool
+        public var seconds: Double
+        public var outputs: [String]
+    }
+
+    public var tool: String
+    public var version: String
+    public var command: String
+    public var gdal: String
+    public var proj: String
+    public var platform: String
+    public var projectFile: String
+    public var projectFileSha256: String
+    /// The project file's text as run.
+    public var project: String
+    public var started: String
+    public var finished: String
+    public var steps: [Step]
+    public var inputsSha256: [String: String]
+    public var outputsSha256: [String: String]
+    public var warnings: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case tool, version, command, gdal, proj, platform, project, started, finished, steps, warnings
+        case projectFile = "project_file", projectFileSha256 = "project_file_sha256"
+        case inputsSha256 = "inputs_sha256", outputsSha256 = "outputs_sha256"
+    }
+}
