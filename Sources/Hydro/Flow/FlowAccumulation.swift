@@ -9,6 +9,22 @@ public enum AccumulationWeight {
 }
 
 extension AccumulationWeight {
+    /// Calls `body` with the weight of a valid cell as a function (no whole-grid array): the
+    /// single-direction accumulation reads it once per cell.
+    func withCellWeight<T>(_ geometry: GridGeometry, _ body: ((Int) -> Double) throws -> T) throws -> T {
+        switch self {
+        case .cells:
+            return try body { _ in 1 }
+        case .areaSquareKilometres:
+            let area = try CellMetrics(geometry).area
+            let width = geometry.width
+            return try body { area[$0 / width] / 1e6 }
+        case .grid(let w):
+            try geometry.requireSame(as: w.geometry, "weight grid")
+            return try body { w.isValid(at: $0) ? w.cells[$0] : 0 }
+        }
+    }
+
     /// Each valid cell's own weight (NaN on nodata): what accumulation starts from.
     func initialValues(_ geometry: GridGeometry, isValid: (Int) -> Bool) throws -> [Double] {
         let n = geometry.cellCount, width = geometry.width

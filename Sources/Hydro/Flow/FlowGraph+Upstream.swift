@@ -14,12 +14,10 @@ extension FlowGraph {
     public func upstream(_ weight: AccumulationWeight = .cells, interiorNodata: InteriorNodata = .outlet,
                          progress: TaskProgress = .silent) throws -> Accumulation {
         let geometry = self.geometry
-        let codes = directions.codes
-        let initial = try weight.initialValues(geometry) { codes[$0] != D8.noData }
         try progress.report(0.2)
         let incomplete = incompleteFlags(interiorNodata: interiorNodata)
         try progress.report(0.5)
-        let values = accumulate { initial[$0] }
+        let values = try weight.withCellWeight(geometry) { accumulate($0) }
         var outlets: [Int] = []
         var leaving = 0.0
         for c32 in order {

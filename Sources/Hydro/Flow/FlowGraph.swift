@@ -58,29 +58,58 @@ public struct FlowGraph: Sendable {
                 throw HydroError(.invalidParameter, "link '\(links[indices[0]].name)'", "links leaving cell \(cell % directions.geometry.width),\(cell / directions.geometry.width) carry \(total) of the flow, more than all of it")
             }
         }
-        var inDegree = [UInt16](repeating: 0, count: n)
-        for i in 0..<n where directions.codes[i] != D8.noData {
-            if let d = directions.downstream(of: i), Self.d8Share(i, linksFrom, links) > 0 { inDegree[d] += 1 }
+        // Receivers first, in one raster pass with neighbour offsets (no division per cell).
+        let width = directions.geometry.width, height = directions.geometry.height
+        var downstream = [Int32](repeating: -1, count: n)
+        let codes = directions.codes
+        codes.withUnsafeBufferPointer { code in
+            downstream.withUnsafeMutableBufferPointer { ds in
+                let offsets = D8.offsets(width: width)
+                for row in 0..<height {
+                    let interiorRow = row > 0 && row < height - 1
+                    for column in 0..<width {
+                        let i = row &* width &+ column
+                        let k = Int(code[i])
+                        guard k < 8 else { continue }
+                        if interiorRow && column > 0 && column < width - 1 {
+                            let j = i &+ offsets[k]
+                            if code[j] != D8.noData { ds[i] = Int32(j) }
+                        } else if let j = directions.downstream(of: i) {
+                            ds[i] = Int32(j)
+                        }
+                    }
+                }
+            }
         }
+        // In-degrees, then Kahn's order from every cell without inflow (depth first, D8 before links).
+        let d8Carries: (Int) -> Bool = linksFrom.isEmpty ? { _ in true } : { Self.d8Share($0, linksFrom, links) > 0 }
+        var inDegree = [UInt16](repeating: 0, count: n)
+        for i in 0..<n where downstream[i] >= 0 && d8Carries(i) { inDegree[Int(downstream[i])] += 1 }
         for link in links { inDegree[link.to] += 1 }
         var order: [Int32] = []
         order.reserveCapacity(n)
         var stack: [Int] = []
         let done = UInt16.max
-        for start in 0..<n where directions.codes[start] != D8.noData && inDegree[start] == 0 {
+        let hasLinks = !linksFrom.isEmpty
+        for start in 0..<n where codes[start] != D8.noData && inDegree[start] == 0 {
             stack.append(start)
             inDegree[start] = done
             while let c = stack.popLast() {
                 order.append(Int32(c))
-                func release(_ j: Int) {
+                let d = Int(downstream[c])
+                if d >= 0 && d8Carries(c) {
+                    inDegree[d] -= 1
+                    if inDegree[d] == 0 { inDegree[d] = done; stack.append(d) }
+                }
+                guard hasLinks, let ks = linksFrom[c] else { continue }
+                for k in ks {
+                    let j = links[k].to
                     inDegree[j] -= 1
                     if inDegree[j] == 0 { inDegree[j] = done; stack.append(j) }
                 }
-                if let d = directions.downstream(of: c), Self.d8Share(c, linksFrom, links) > 0 { release(d) }
-                for k in linksFrom[c] ?? [] { release(links[k].to) }
             }
         }
-        let valid = directions.codes.reduce(0) { $0 + ($1 == D8.noData ? 0 : 1) }
+        let valid = codes.reduce(0) { $0 + ($1 == D8.noData ? 0 : 1) }
         if order.count != valid {
             let onCycle = links.filter { inDegree[$0.from] != done }.map { "'\($0.name)'" }
             let w = directions.geometry.width
@@ -93,8 +122,6 @@ public struct FlowGraph: Sendable {
         self.links = links
         self.order = order
         self.linksFrom = linksFrom
-        var downstream = [Int32](repeating: -1, count: n)
-        for c in order { if let d = directions.downstream(of: Int(c)) { downstream[Int(c)] = Int32(d) } }
         self.downstream = downstream
     }
 
