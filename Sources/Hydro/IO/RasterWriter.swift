@@ -109,12 +109,15 @@ public enum RasterWriter {
         case "GTIFF":
             // NUM_THREADS: tiles are compressed on every core; GDAL writes them in order, so the file's
             // bytes are the same as with one thread (checked on the China DEM and a Float64 grid).
-            for (name, value) in [("TILED", "YES"), ("COMPRESS", "DEFLATE"), ("PREDICTOR", predictor), ("BIGTIFF", "IF_SAFER"),
-                                  ("NUM_THREADS", "ALL_CPUS")] {
+            // ZLEVEL 1: DEFLATE compression was a third of a whole run's CPU time at GDAL's level 6;
+            // level 1 halves it for files 2-7 % larger (China 30″ upstream area and loads).
+            for (name, value) in [("TILED", "YES"), ("COMPRESS", "DEFLATE"), ("PREDICTOR", predictor), ("ZLEVEL", "1"),
+                                  ("BIGTIFF", "IF_SAFER"), ("NUM_THREADS", "ALL_CPUS")] {
                 list.set(name, value)
             }
         case "COG":
-            for (name, value) in [("COMPRESS", "DEFLATE"), ("PREDICTOR", "YES"), ("BIGTIFF", "IF_SAFER"), ("NUM_THREADS", "ALL_CPUS")] {
+            for (name, value) in [("COMPRESS", "DEFLATE"), ("PREDICTOR", "YES"), ("LEVEL", "1"), ("BIGTIFF", "IF_SAFER"),
+                                  ("NUM_THREADS", "ALL_CPUS")] {
                 list.set(name, value)
             }
         default:
