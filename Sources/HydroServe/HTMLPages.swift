@@ -43,7 +43,10 @@ enum Page {
         switch v {
         case .null: return "–"
         case .bool(let b): return b ? "true" : "false"
-        case .number(let n): return n.isFinite ? escape(n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(format: "%.6g", n)) : "–"
+        case .number(let n):
+            guard n.isFinite else { return "–" }
+            if n == n.rounded() && abs(n) < 1e15 { return String(Int64(n)) }
+            return abs(n) >= 1000 && abs(n) < 1e15 ? String(format: "%.2f", n) : String(format: "%.6g", n)
         case .string(let s): return escape(s)
         case .array(let a): return a.isEmpty ? "[]" : "<ol>" + a.map { "<li>\(value($0))</li>" }.joined() + "</ol>"
         case .object(let o):

@@ -16,10 +16,11 @@ public final class HydroServer: Sendable {
     public let leafletFolder: String
 
     /// Opens (or creates) the server's state and runs the project through compensation.
+    /// - Parameter stateFolder: where to keep the state instead of `<output>-serve`.
     public init(config: ProjectConfig, bcryptCost: UInt8 = 12, leafletFolder: String = "/usr/share/javascript/leaflet",
-                log: @escaping @Sendable (String) -> Void = { _ in }) throws {
+                stateFolder: String? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) throws {
         self.config = config
-        folder = Self.stateFolder(config)
+        folder = stateFolder ?? Self.stateFolder(config)
         do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
             throw HydroError(.io, folder, "cannot create the server's folder")
         }

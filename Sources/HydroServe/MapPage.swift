@@ -22,6 +22,8 @@ enum MapPage {
         td,th{border-bottom:1px solid #e2e6ea;padding:.15em .3em;text-align:left}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
         .pos{color:#176b2c}.neg{color:#a31515}.muted{color:#667}#upload-status.err{color:#a31515}
         .legend{background:#fff;padding:.3em .5em;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)}
+        .unit-label{background:rgba(255,255,255,.75);border:0;box-shadow:none;font-weight:600}
+        .swatch{display:inline-block;width:.9em;height:.9em;margin-right:.3em;vertical-align:middle;border:1px solid #555}
         </style></head>
         <body>
         <div id="top"><a href="/">hydrotool</a> · \(Page.escape(project)) · signed in as <span id="who">\(Page.escape(who))</span>
@@ -179,6 +181,10 @@ enum MapPage {
           (sums[e.payer] = sums[e.payer] || { paid: 0, received: 0 }).paid += e.amount;
           (sums[e.payee] = sums[e.payee] || { paid: 0, received: 0 }).received += e.amount;
         });
+        if (state.layers.jurisdictions) state.layers.jurisdictions.eachLayer(function (l) {
+          const s = sums[l.feature.id];
+          l.setStyle({ fillColor: colourForNet(s ? s.received - s.paid : 0) });
+        });
         const body = document.querySelector('#balances tbody');
         body.replaceChildren();
         Object.keys(sums).sort().forEach(function (party) {
@@ -211,7 +217,7 @@ enum MapPage {
         const jl = L.geoJSON({ type: 'FeatureCollection', features: jur }, {
           style: function (f) { return { color: '#555', weight: 1, fillColor: colourForNet(f.properties.net), fillOpacity: 0.25 }; },
           onEachFeature: function (f, l) {
-            l.bindTooltip(el('span', f.properties.name + ' (' + f.id + ')'), { sticky: true });
+            l.bindTooltip(el('span', f.properties.name + ' (' + f.id + ')'), { permanent: true, direction: 'center', className: 'unit-label' });
             l.on('click', function () { document.getElementById('party').value = f.id; showParty(f.id); });
           }
         }).addTo(map);
@@ -246,6 +252,20 @@ enum MapPage {
         }).addTo(map);
         overlays['Sections'] = sl;
         L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+        const legend = L.control({ position: 'bottomleft' });
+        legend.onAdd = function () {
+          const box = el('div', null, 'legend');
+          [['#2e8b57', 'receives more than it pays'], ['#c0392b', 'pays more than it receives'], ['#f1c40f', 'assessment section']].forEach(function (x) {
+            const line = el('div');
+            const sw = el('span', null, 'swatch');
+            sw.style.background = x[0];
+            line.appendChild(sw);
+            line.appendChild(document.createTextNode(x[1]));
+            box.appendChild(line);
+          });
+          return box;
+        };
+        legend.addTo(map);
         const bounds = jl.getBounds().isValid() ? jl.getBounds() : sl.getBounds();
         if (bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] }); else map.setView([27, 106], 7);
         sl.eachLayer(function (l) { const e = l.getElement && l.getElement(); if (e) e.setAttribute('data-section', l.feature.id); });

@@ -5,6 +5,11 @@ public struct MonitoringData: Sendable {
     public struct Key: Hashable, Sendable {
         public var section: String
         public var period: String
+
+        public init(section: String, period: String) {
+            self.section = section
+            self.period = period
+        }
     }
 
     public var file: String
