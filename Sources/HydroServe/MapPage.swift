@@ -22,7 +22,7 @@ enum MapPage {
         td,th{border-bottom:1px solid #e2e6ea;padding:.15em .3em;text-align:left}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
         .pos{color:#176b2c}.neg{color:#a31515}.muted{color:#667}#upload-status.err{color:#a31515}
         .legend{background:#fff;padding:.3em .5em;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)}
-        .unit-label{background:rgba(255,255,255,.75);border:0;box-shadow:none;font-weight:600}
+        .unit-anchor{width:0;height:0}.unit-label{position:absolute;background:rgba(255,255,255,.8);padding:1px 4px;border-radius:3px;font-weight:600;white-space:nowrap;transform:translate(-50%,-50%)}
         .swatch{display:inline-block;width:.9em;height:.9em;margin-right:.3em;vertical-align:middle;border:1px solid #555}
         </style></head>
         <body>
@@ -217,7 +217,7 @@ enum MapPage {
         const jl = L.geoJSON({ type: 'FeatureCollection', features: jur }, {
           style: function (f) { return { color: '#555', weight: 1, fillColor: colourForNet(f.properties.net), fillOpacity: 0.25 }; },
           onEachFeature: function (f, l) {
-            l.bindTooltip(el('span', f.properties.name + ' (' + f.id + ')'), { permanent: true, direction: 'center', className: 'unit-label' });
+            l.bindTooltip(el('span', f.properties.name + ' (' + f.id + ')'), { sticky: true });
             l.on('click', function () { document.getElementById('party').value = f.id; showParty(f.id); });
           }
         }).addTo(map);
@@ -268,6 +268,13 @@ enum MapPage {
         legend.addTo(map);
         const bounds = jl.getBounds().isValid() ? jl.getBounds() : sl.getBounds();
         if (bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] }); else map.setView([27, 106], 7);
+        // Names near the top of each unit, clear of the river and its sections.
+        jl.eachLayer(function (l) {
+          const b = l.getBounds();
+          const at = L.latLng(b.getNorth() - (b.getNorth() - b.getSouth()) * 0.08, b.getCenter().lng);
+          const marker = L.marker(at, { interactive: false, keyboard: false, icon: L.divIcon({ className: 'unit-anchor', html: '', iconSize: null }) }).addTo(map);
+          marker.getElement().appendChild(el('span', l.feature.properties.name + ' (' + l.feature.id + ')', 'unit-label'));
+        });
         sl.eachLayer(function (l) { const e = l.getElement && l.getElement(); if (e) e.setAttribute('data-section', l.feature.id); });
         document.getElementById('party').addEventListener('change', function (e) { showParty(e.target.value); });
         await loadLedger();
