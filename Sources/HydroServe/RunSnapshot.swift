@@ -53,10 +53,10 @@ public struct ServedFeature: Sendable, Equatable {
     }
 }
 
-/// What the collections serve from a project's latest run, gathered in memory: the run's own
-/// products (placed sections, the jurisdiction layer) and, until the pipeline keeps its step results
-/// as typed values, the figures its steps wrote (loads, shares, budgets, crossings, flux). Everything
-/// that reads step outputs is in this file, so only this file changes when typed results are available.
+/// What the collections serve from a project's latest run, gathered in memory from the run's typed
+/// step results (loads, attribution, settlement) and its products (placed sections, the stream
+/// network, the jurisdiction layer), reprojected to CRS84. Everything the server takes from a run is
+/// in this file.
 public struct RunSnapshot: Sendable {
     public struct SchemeSection: Sendable, Equatable {
         public var id: String
@@ -92,44 +92,38 @@ public struct RunSnapshot: Sendable {
     public static func gather(_ run: ProjectRun) throws -> RunSnapshot {
         let config = run.config
         let wgs84 = try CoordinateSystem.parse(crs84)
-        let geometry = try run.geometry
-        let toWGS84 = try CoordinateTransform(from: geometry.crs, to: wgs84)
+        let toWGS84 = try CoordinateTransform(from: try run.geometry.crs, to: wgs84)
         let scheme = try config.scheme.map(Scheme.load)
         let schemeSections = scheme?.sections.map {
             SchemeSection(id: $0.id, name: $0.name, upstream: scheme?.upstreamParties(of: $0) ?? $0.upstream, downstream: $0.downstream)
         } ?? []
+        let loads = try run.loadsResult()
+        let attribution = try run.attributionResult()
+        let firstLevel = attribution?.levels.first ?? config.jurisdictionLevels.first ?? "county"
+        let pollutants = Set(loads.sections.flatMap { $0.loadsKgPerYr.keys }).union(loads.budgets.map(\.pollutant)).sorted()
 
-        // Loads and shares at sections.
-        let loadsJSON = try readJSON(run.path(Outputs.sectionLoadsJSON))
-        var loadsBySection: [String: [String: JSONValue]] = [:]
-        var pollutants = Set<String>()
-        for entry in loadsJSON?["sections"]?.arrayValue ?? [] {
-            guard let id = entry["id"]?.stringValue else { continue }
-            let loads = entry["loads_kg_per_yr"]?.objectValue ?? [:]
-            pollutants.formUnion(loads.keys)
-            loadsBySection[id] = loads
-        }
-        let attribution = try readJSON(run.path("attribution.json"))
-        // section → level → pollutant → origins
-        var shares: [String: [String: [String: JSONValue]]] = [:]
-        for entry in attribution?["sections"]?.arrayValue ?? [] {
-            guard let section = entry["section"]?.stringValue, let level = entry["level"]?.stringValue,
-                  let pollutant = entry["pollutant"]?.stringValue else { continue }
-            shares[section, default: [:]][level, default: [:]][pollutant] = [
-                "total_kg_yr": entry["total_kg_per_yr"] ?? .null,
-                "unknown_share": entry["unknown_share"] ?? .null,
-                "upstream_incomplete": entry["upstream_touches_edge_or_nodata"] ?? .null,
-                // Each origin: id, name, load_kg_per_yr, share, and an uncertainty interval when the run was calibrated.
-                "origins": entry["origins"] ?? .array([]),
-            ]
-        }
+        // Sections: where they were placed, the load leaving each, and the shares by origin at every level.
         var sections: [ServedFeature] = []
         for s in try run.sections() {
             var p: [String: JSONValue] = ["id": .string(s.id), "name": .string(s.name),
                                           "upstream_area_km2": .number(s.upstreamArea), "snap_distance_m": .number(s.snapDistance),
                                           "placed": .bool(s.cell != nil)]
-            for (pollutant, value) in loadsBySection[s.id] ?? [:] { p["\(pollutant)_kg_yr"] = value }
-            p["shares"] = .object((shares[s.id] ?? [:]).mapValues { .object($0) })
+            for (pollutant, value) in loads.sections.first(where: { $0.id == s.id })?.loadsKgPerYr ?? [:] {
+                p["\(pollutant)_kg_yr"] = value.map(JSONValue.number) ?? .null
+            }
+            var shares: [String: [String: JSONValue]] = [:]
+            for a in attribution?.sections ?? [] where a.section == s.id {
+                shares[a.level, default: [:]][a.pollutant] = [
+                    "total_kg_yr": .number(a.totalKgPerYr), "unknown_share": .number(a.unknownShare),
+                    "upstream_incomplete": .bool(a.upstreamTouchesEdgeOrNodata),
+                    // Each origin's load and share; a calibrated run would add its interval here.
+                    "origins": .array(a.origins.map { o in
+                        ["id": .string(o.id), "name": .string(o.name), "load_kg_per_yr": .number(o.loadKgPerYr), "share": .number(o.share),
+                         "is_home": .bool(o.isHome)]
+                    }),
+                ]
+            }
+            p["shares"] = .object(shares.mapValues { .object($0) })
             if let info = schemeSections.first(where: { $0.id == s.id }) {
                 p["upstream_parties"] = .string(info.upstream.joined(separator: ","))
                 p["downstream_parties"] = .string(info.downstream.joined(separator: ","))
@@ -138,72 +132,94 @@ public struct RunSnapshot: Sendable {
             sections.append(ServedFeature(id: s.id, geometry: location.map { .point($0) }, properties: p))
         }
 
-        // Border crossings, flux lines and stream links: the layers the steps wrote, read in CRS84.
-        let crossings = try readLayer(run.path("crossings.geojson"), wgs84).enumerated().map { k, f in
-            ServedFeature(id: String(k + 1), geometry: f.geometry, properties: properties(f.attributes))
-        }
-        let fluxFeatures = try readLayer(run.path("flux.geojson"), wgs84)
-        var fluxLoad: [String: Double] = [:]
-        for f in fluxFeatures {
-            fluxLoad["\(f["from_id"].stringValue ?? "")|\(f["to_id"].stringValue ?? "")|\(f["pollutant"].stringValue ?? "")"] = f["load_kg_yr"].doubleValue
-        }
-        let flux = fluxFeatures.enumerated().map { k, f -> ServedFeature in
-            var p = properties(f.attributes)
-            let load = f["load_kg_yr"].doubleValue ?? 0
-            let back = fluxLoad["\(f["to_id"].stringValue ?? "")|\(f["from_id"].stringValue ?? "")|\(f["pollutant"].stringValue ?? "")"] ?? 0
-            p["reverse_kg_yr"] = .number(back)
-            p["net_kg_yr"] = .number(load - back)
-            return ServedFeature(id: String(k + 1), geometry: f.geometry, properties: p)
-        }
-        let streams = try readLayer(run.path(Outputs.streamLoads), wgs84).map { f in
-            ServedFeature(id: f["link_id"].stringValue ?? "", geometry: f.geometry, properties: properties(f.attributes))
+        // Border crossings at the first level.
+        let crossingRecords = (attribution?.crossings ?? []).filter { $0.level == firstLevel }
+        var crossingPoints: [Coordinate] = []
+        var crossings: [ServedFeature] = []
+        for (k, c) in crossingRecords.enumerated() {
+            var p: [String: JSONValue] = ["from_id": .string(c.fromId), "from_name": .string(c.fromName), "to_id": .string(c.toId),
+                                          "to_name": .string(c.toName), "area_km2": .number(c.areaKm2)]
+            for (pollutant, total) in c.loadsKgPerYr {
+                let local = c.generatedUpstreamUnitKgPerYr[pollutant] ?? 0
+                p["\(pollutant)_kg_yr"] = .number(total)
+                p["\(pollutant)_generated_upstream_unit"] = .number(local)
+                p["\(pollutant)_passing_through"] = .number(total - local)
+            }
+            let point = try toWGS84.apply(Coordinate(c.x, c.y))
+            crossingPoints.append(point)
+            crossings.append(ServedFeature(id: String(k + 1), geometry: .point(point), properties: p))
         }
 
-        // Jurisdictions with their budgets (county level) and what each handed to which neighbour.
+        // Stream links with the load leaving each and the load generated along it.
+        let network = try run.network()
+        var linkLoads: [Int32: LinkLoad] = [:]
+        for l in loads.links { linkLoads[l.link] = l }
+        let streams = try network.layer().features.map { f -> ServedFeature in
+            var p = properties(f.attributes)
+            let id = f["link_id"].stringValue ?? ""
+            if let l = Int32(id).flatMap({ linkLoads[$0] }) {
+                for (pollutant, v) in l.loadsKgPerYr { p["\(pollutant)_kg_yr"] = .number(v) }
+                for (pollutant, v) in l.localKgPerYr { p["\(pollutant)_local_kg_yr"] = .number(v) }
+            }
+            return ServedFeature(id: id, geometry: try f.geometry.map { try toWGS84.apply($0) }, properties: p)
+        }
+
+        // Jurisdictions with their budgets and what each handed to which neighbour, at the first level.
         var units: [(id: String, name: String)] = []
         var jurisdictions: [ServedFeature] = []
+        var centres: [String: Coordinate] = [:]
         if let file = config.jurisdictions {
-            let budget = try readCSV(run.path("jurisdiction_budget.csv"))
-            let fluxTable = try readCSV(run.path("flux.csv"))
-            let firstLevel = config.jurisdictionLevels.first ?? "county"
             let layer = try VectorReader.read(file, targetCRS: wgs84)
             for f in layer.features {
                 guard let id = f[config.jurisdictionIdField].stringValue?.replacingOccurrences(of: ".0", with: "") else { continue }
                 let name = config.jurisdictionNameField.flatMap { f[$0].stringValue } ?? id
                 units.append((id, name))
                 var budgets: [String: JSONValue] = [:]
-                for row in budget where row["level"] == firstLevel && row["unit_id"] == id {
-                    guard let pollutant = row["pollutant"] else { continue }
-                    var b: [String: JSONValue] = [:]
-                    for key in ["generated_kg_yr", "received_kg_yr", "handed_over_kg_yr", "delivered_out_kg_yr", "lost_kg_yr", "imbalance_kg_yr"] {
-                        b[key] = row[key].flatMap(Double.init).map(JSONValue.number) ?? .null
-                    }
-                    budgets[pollutant] = .object(b)
+                for b in attribution?.budgets ?? [] where b.level == firstLevel && b.id == id {
+                    budgets[b.pollutant] = ["generated_kg_yr": .number(b.generated), "received_kg_yr": .number(b.received),
+                                            "handed_over_kg_yr": .number(b.handedOver), "delivered_out_kg_yr": .number(b.deliveredOut),
+                                            "lost_kg_yr": .number(b.lost), "imbalance_kg_yr": .number(b.imbalance)]
                 }
                 var sent: [String: [JSONValue]] = [:]
-                for row in fluxTable where row["level"] == firstLevel && row["from_id"] == id {
-                    guard let pollutant = row["pollutant"] else { continue }
-                    sent[pollutant, default: []].append(["to_id": .string(row["to_id"] ?? ""), "to_name": .string(row["to_name"] ?? ""),
-                                                         "load_kg_yr": row["load_kg_yr"].flatMap(Double.init).map(JSONValue.number) ?? .null])
+                for x in attribution?.flux ?? [] where x.level == firstLevel && x.fromId == id {
+                    sent[x.pollutant, default: []].append(["to_id": .string(x.toId), "to_name": .string(x.toName), "load_kg_yr": .number(x.loadKgPerYr)])
                 }
-                jurisdictions.append(ServedFeature(id: id, geometry: f.geometry, properties: [
+                let feature = ServedFeature(id: id, geometry: f.geometry, properties: [
                     "id": .string(id), "name": .string(name), "budget": .object(budgets), "sent_downstream": .object(sent.mapValues { .array($0) }),
-                ]))
+                ])
+                if let b = feature.bounds { centres[id] = Coordinate((b.minX + b.maxX) / 2, (b.minY + b.maxY) / 2) }
+                jurisdictions.append(feature)
             }
         }
-        return RunSnapshot(projectName: config.name, pollutants: pollutants.sorted(), sections: sections, crossings: crossings, streams: streams,
+
+        // Flux between units: a line from one unit's centre through the crossing carrying most of it to the other's.
+        let fluxRecords = (attribution?.flux ?? []).filter { $0.level == firstLevel }
+        var gross: [String: Double] = [:]
+        for x in fluxRecords { gross["\(x.fromId)|\(x.toId)|\(x.pollutant)"] = x.loadKgPerYr }
+        let flux = fluxRecords.enumerated().map { k, x -> ServedFeature in
+            let back = gross["\(x.toId)|\(x.fromId)|\(x.pollutant)"] ?? 0
+            var line: [Coordinate] = []
+            if let from = centres[x.fromId] { line.append(from) }
+            let main = crossingRecords.indices.filter { crossingRecords[$0].fromId == x.fromId && crossingRecords[$0].toId == x.toId }
+                .max { (crossingRecords[$0].loadsKgPerYr[x.pollutant] ?? 0) < (crossingRecords[$1].loadsKgPerYr[x.pollutant] ?? 0) }
+            if let main { line.append(crossingPoints[main]) }
+            if let to = centres[x.toId] { line.append(to) }
+            return ServedFeature(id: String(k + 1), geometry: line.count >= 2 ? .lineString(line) : nil, properties: [
+                "from_id": .string(x.fromId), "from_name": .string(x.fromName), "to_id": .string(x.toId), "to_name": .string(x.toName),
+                "pollutant": .string(x.pollutant), "load_kg_yr": .number(x.loadKgPerYr), "reverse_kg_yr": .number(back),
+                "net_kg_yr": .number(x.loadKgPerYr - back),
+            ])
+        }
+        return RunSnapshot(projectName: config.name, pollutants: pollutants, sections: sections, crossings: crossings, streams: streams,
                            jurisdictions: jurisdictions, flux: flux, units: units, schemeSections: schemeSections,
                            schemeGroups: scheme?.groups ?? [:])
     }
 
-    /// The settlement the compensation step last wrote (ledger.json), or nil without a scheme.
+    /// The settlement of the run's compensation step, or nil without a scheme.
     public static func settlement(_ run: ProjectRun) throws -> SettlementRecord? {
-        guard let json = try readJSON(run.path("ledger.json")) else { return nil }
-        let entries = try JSONDecoder().decode([LedgerEntry].self, from: (json["entries"] ?? .array([])).encoded())
-        let balances = (json["balances"]?.objectValue ?? [:]).compactMapValues(\.numberValue)
-        return SettlementRecord(version: 0, createdAt: "", basis: "", currency: json["currency"]?.stringValue ?? "",
-                                year: Int(json["year"]?.numberValue ?? 0), entries: entries, balances: balances,
-                                gaps: (json["gaps"]?.arrayValue ?? []).compactMap(\.stringValue))
+        guard let r = try run.settlementResult() else { return nil }
+        return SettlementRecord(version: 0, createdAt: "", basis: "", currency: r.settlement.currency, year: r.year,
+                                entries: r.settlement.entries, balances: r.settlement.balances, gaps: r.settlement.gaps)
     }
 
     static func properties(_ attributes: [String: FieldValue]) -> [String: JSONValue] {
@@ -215,23 +231,5 @@ public struct RunSnapshot: Sendable {
             case .null: .null
             }
         }
-    }
-
-    static func readJSON(_ path: String) throws -> JSONValue? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        do { return try JSONValue.decode(data) } catch {
-            throw HydroError(.invalidInput, path, "is not valid JSON: \(error.localizedDescription)")
-        }
-    }
-
-    static func readLayer(_ path: String, _ crs: CoordinateSystem) throws -> [Feature] {
-        guard FileManager.default.fileExists(atPath: path) else { return [] }
-        return try VectorReader.read(path, targetCRS: crs).features
-    }
-
-    static func readCSV(_ path: String) throws -> [[String: String]] {
-        guard FileManager.default.fileExists(atPath: path) else { return [] }
-        let table = try CSVTable.load(path)
-        return table.rows.map { row in Dictionary(zip(table.header, row), uniquingKeysWith: { a, _ in a }) }
     }
 }
