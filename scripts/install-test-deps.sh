@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the server's end-to-end tests and benchmark need beyond scripts/install-deps.sh:
-# Debian's chromium and chromium-driver (the real-browser test), wrk (the HTTP benchmark) and
-# Selenium from PyPI (drives the browser). As root it installs them; otherwise it prints the commands.
+# Debian's chromium and chromium-driver (the real-browser test) and wrk (the HTTP benchmark); Selenium
+# and openapi-spec-validator from PyPI (drive the browser, check the /api document). As root it
+# installs them; otherwise it prints the commands.
 set -euo pipefail
 packages=(chromium chromium-driver wrk)
 missing=()
@@ -20,3 +21,4 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 python3 -c 'import selenium' 2>/dev/null || python3 -m pip install -q 'selenium>=4.15,<5' >&2
+python3 -c 'import openapi_spec_validator' 2>/dev/null || python3 -m pip install -q 'openapi-spec-validator>=0.7' >&2

@@ -168,6 +168,18 @@ def browser_test(server, work):
         driver.quit()
 
 
+def openapi_test(server):
+    """The /api document validates as OpenAPI 3.0 with an independent validator."""
+    from openapi_spec_validator import validate
+    status, body = request(server, "/api")
+    document = json.loads(body)
+    try:
+        validate(document)
+        check("openapi: /api is a valid OpenAPI 3.0 document (openapi-spec-validator)", status == 200)
+    except Exception as e:
+        check("openapi: /api is a valid OpenAPI 3.0 document (openapi-spec-validator)", False, str(e)[:300])
+
+
 def kill_test(project, port):
     server = Server(project, port).start()
     admin = login(server, "admin", "admin-password-1")
@@ -223,6 +235,10 @@ def main():
     try:
         project = make_project(os.path.join(work, "basin"))
         server = Server(project, free_port()).start()
+        try:
+            openapi_test(server)
+        except Exception as e:
+            check("openapi test ran", False, repr(e))
         try:
             browser_test(server, work)
         except Exception as e:  # a crash of the browser test counts as one failure
