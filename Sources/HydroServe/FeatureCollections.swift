@@ -10,6 +10,8 @@ public struct ServedCollection: Sendable {
     /// Top-level scalar properties accepted as `?name=value` filters.
     public var filterable: [String]
     var index: [String: Int]
+    /// Each feature's GeoJSON, encoded once when the collection is published.
+    let encoded: [Data]
 
     init(id: String, title: String, description: String, features: [ServedFeature], filterable: [String]) {
         self.id = id
@@ -19,6 +21,7 @@ public struct ServedCollection: Sendable {
         self.filterable = filterable
         index = [:]
         for (k, f) in features.enumerated() where index[f.id] == nil { index[f.id] = k }
+        encoded = features.map { $0.json.encoded() }
     }
 
     public func feature(_ id: String) -> ServedFeature? { index[id].map { features[$0] } }
@@ -130,9 +133,10 @@ public struct ItemsQuery: Sendable {
         }
     }
 
-    /// The features that match, and the page of them asked for.
-    public func select(_ features: [ServedFeature]) -> (matched: Int, page: ArraySlice<ServedFeature>) {
-        let matching = features.filter { f in
+    /// How many features match, and the indices of the page of them asked for.
+    public func select(_ features: [ServedFeature]) -> (matched: Int, page: [Int]) {
+        let matching = features.indices.filter { k in
+            let f = features[k]
             if let (minX, minY, maxX, maxY) = bbox {
                 guard let b = f.bounds, b.maxY >= minY, b.minY <= maxY else { return false }
                 // A box whose west edge is east of its east edge crosses the antimeridian.
@@ -143,7 +147,7 @@ public struct ItemsQuery: Sendable {
             return true
         }
         let start = min(offset, matching.count)
-        return (matching.count, matching[start..<min(matching.count, start + limit)])
+        return (matching.count, Array(matching[start..<min(matching.count, start + limit)]))
     }
 }
 

@@ -45,6 +45,28 @@ public final class HydroServer: Sendable {
         return Accounts(store: try ServerStore(path: (folder as NSString).appendingPathComponent("hydroserve.sqlite")), bcryptCost: bcryptCost)
     }
 
+    /// The codes an account may speak for: the project's jurisdictions with their prefecture and
+    /// province codes, and every party and group the scheme names.
+    public static func knownParties(_ config: ProjectConfig) throws -> Set<String> {
+        var parties = Set<String>()
+        if let file = config.jurisdictions {
+            for f in try VectorReader.read(file).features {
+                guard let id = f[config.jurisdictionIdField].stringValue?.replacingOccurrences(of: ".0", with: "") else { continue }
+                parties.insert(id)
+                if id.count == 6, id.allSatisfy(\.isNumber) {
+                    parties.insert(String(id.prefix(4)) + "00")
+                    parties.insert(String(id.prefix(2)) + "0000")
+                }
+            }
+        }
+        if let file = config.scheme {
+            let scheme = try Scheme.load(file)
+            for s in scheme.sections { parties.formUnion(s.upstream + s.downstream) }
+            for (group, members) in scheme.groups { parties.insert(group); parties.formUnion(members) }
+        }
+        return parties
+    }
+
     public func router() -> Router<ServeContext> {
         let router = Router(context: ServeContext.self)
         router.add(middleware: SecurityHeadersMiddleware())

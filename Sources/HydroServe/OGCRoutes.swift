@@ -88,7 +88,8 @@ extension HydroServer {
                 guard let record = try self.store.settlement(version) else { throw HTTPError(.notFound, message: "no settlement version \(version)") }
                 c = FeatureCollections.ledger(record)
             }
-            let (matched, page) = query.select(c.features)
+            let (matched, indices) = query.select(c.features)
+            let page = indices.map { c.features[$0] }
             let base = Self.baseURL(request)
             func url(offset: Int, format: String) -> String {
                 var items = parameters.filter { !["offset", "f"].contains($0.0) }
@@ -120,13 +121,16 @@ extension HydroServer {
                 <table><tr><th>id</th>\(keys.map { "<th>\(Page.escape($0))</th>" }.joined())</tr>\(rows.joined())</table>
                 """), headers: headers)
             }
-            let body: JSONValue = [
-                "type": "FeatureCollection",
-                "features": .array(page.map { Self.featureJSON($0) }),
-                "numberMatched": .number(Double(matched)), "numberReturned": .number(Double(page.count)),
-                "timeStamp": .string(ServerStore.now()), "links": .array(links),
-            ]
-            return Self.json(body, type: "application/geo+json", headers: headers)
+            // The features were encoded when the collection was published; the page only joins them.
+            var body = Data(#"{"features":["#.utf8)
+            for (n, k) in indices.enumerated() {
+                if n > 0 { body.append(UInt8(ascii: ",")) }
+                body.append(c.encoded[k])
+            }
+            body.append(Data(#"],"links":"#.utf8))
+            body.append(JSONValue.array(links).encoded())
+            body.append(Data(#","numberMatched":\#(matched),"numberReturned":\#(page.count),"timeStamp":"\#(ServerStore.now())","type":"FeatureCollection"}"#.utf8))
+            return Self.bytes(body, type: "application/geo+json", headers: headers)
         }
         router.get("/collections/:collectionId/items/:featureId") { request, context -> Response in
             _ = try context.requireUser()
@@ -142,7 +146,7 @@ extension HydroServer {
                 <h1>\(Page.escape(c.title)): \(Page.escape(id))</h1>\(Page.links(links))\(Page.value(.object(feature.properties)))
                 """), headers: headers)
             }
-            var body = Self.featureJSON(feature)
+            var body = feature.json
             if case .object(var o) = body { o["links"] = .array(links); body = .object(o) }
             return Self.json(body, type: "application/geo+json", headers: headers)
         }
@@ -152,10 +156,6 @@ extension HydroServer {
         let id = context.parameters.get("collectionId") ?? ""
         guard let c = state.current.collections[id] else { throw HTTPError(.notFound, message: "no collection '\(id)'") }
         return c
-    }
-
-    static func featureJSON(_ f: ServedFeature) -> JSONValue {
-        ["type": "Feature", "id": .string(f.id), "geometry": f.geometry, "properties": .object(f.properties)]
     }
 
     static func collectionJSON(_ c: ServedCollection, base: String) -> JSONValue {

@@ -21,6 +21,11 @@ public struct ServedFeature: Sendable, Equatable {
         }
     }
 
+    /// The GeoJSON Feature object.
+    public var json: JSONValue {
+        ["type": "Feature", "id": .string(id), "geometry": geometry, "properties": .object(properties)]
+    }
+
     public static func == (a: ServedFeature, b: ServedFeature) -> Bool {
         a.id == b.id && a.geometry == b.geometry && a.properties == b.properties
     }

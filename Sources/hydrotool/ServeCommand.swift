@@ -28,6 +28,12 @@ struct ServeCommand: ParsableCommand {
         if let output = options.output { config.output = URL(fileURLWithPath: output).standardizedFileURL.path }
         if let name = addUser {
             guard admin || jurisdiction != nil else { throw HydroError(.invalidParameter, "--add-user", "needs --jurisdiction CODE or --admin") }
+            if let code = jurisdiction, !admin {
+                let known = try HydroServer.knownParties(config)
+                guard known.contains(code) else {
+                    throw HydroError(.invalidParameter, "--jurisdiction", "'\(code)' is neither a jurisdiction of the project nor a party of its scheme (known: \(known.sorted().prefix(12).joined(separator: ", ")))")
+                }
+            }
             let password = try Self.readPassword()
             let accounts = try HydroServer.openAccounts(config, bcryptCost: UInt8(bcryptCost))
             let user = try accounts.add(name: name, password: password, role: admin ? .admin : .county, jurisdiction: jurisdiction)
