@@ -77,7 +77,8 @@ public enum FeatureCollections {
         let entries = (settlement?.entries ?? []).enumerated().map { k, e in
             ServedFeature(id: String(k + 1), geometry: nil, properties: [
                 "period": .string(e.period), "section": .string(e.section), "payer": .string(e.payer), "payee": .string(e.payee),
-                "amount": .number(e.amount), "currency": .string(settlement?.currency ?? ""), "rule": .string(e.rule),
+                "payer_name": .string(e.payerName), "payee_name": .string(e.payeeName),
+                "amount": .number(e.amount), "amount_fen": .number(Double(e.fen)), "currency": .string(settlement?.currency ?? ""), "rule": .string(e.rule),
                 "measured_mg_l": .string(e.measured), "target": .string(e.target), "excess": .string(e.excess), "shares": .string(e.shares),
                 "settlement_version": .number(Double(settlement?.version ?? 0)),
             ])

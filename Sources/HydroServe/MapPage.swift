@@ -176,8 +176,11 @@ enum MapPage {
         state.ledger = ledger;
         document.getElementById('settlement-version').textContent = 'version ' + settlements.current;
         const sums = {};
+        state.names = {};
         ledger.forEach(function (f) {
           const e = f.properties;
+          if (e.payer_name) state.names[e.payer] = e.payer_name;
+          if (e.payee_name) state.names[e.payee] = e.payee_name;
           (sums[e.payer] = sums[e.payer] || { paid: 0, received: 0 }).paid += e.amount;
           (sums[e.payee] = sums[e.payee] || { paid: 0, received: 0 }).received += e.amount;
         });
@@ -189,7 +192,7 @@ enum MapPage {
         body.replaceChildren();
         Object.keys(sums).sort().forEach(function (party) {
           const s = sums[party], net = s.received - s.paid;
-          const name = (state.jurisdictions.find(function (f) { return f.id === party; }) || { properties: { name: party } }).properties.name;
+          const name = (state.jurisdictions.find(function (f) { return f.id === party; }) || { properties: { name: state.names[party] || party } }).properties.name;
           const tr = row([{ text: name === party ? party : name + ' ' + party }, { text: num(s.paid), cls: 'n' }, { text: num(s.received), cls: 'n' },
                           { text: num(net), cls: 'n ' + (net >= 0 ? 'pos' : 'neg') }]);
           tr.dataset.party = party;
@@ -202,7 +205,7 @@ enum MapPage {
         const parties = new Set(state.jurisdictions.map(function (f) { return f.id; }).concat(Object.keys(sums)));
         Array.from(parties).sort().forEach(function (id) {
           const j = state.jurisdictions.find(function (f) { return f.id === id; });
-          const o = el('option', j ? j.properties.name + ' (' + id + ')' : id);
+          const o = el('option', j ? j.properties.name + ' (' + id + ')' : (state.names[id] && state.names[id] !== id ? state.names[id] + ' (' + id + ')' : id));
           o.value = id;
           select.appendChild(o);
         });

@@ -167,14 +167,18 @@ final class OGCAPITests: XCTestCase {
             }
             // Money is conserved: what the jurisdictions and other parties receive net sums to zero, to the fen.
             let ledger = try await client.call("/collections/ledger/items?limit=10000", token: token).json()
-            var net: [String: Double] = [:]
+            var net: [String: Double] = [:], netFen: [String: Int64] = [:]
             for e in ledger["features"]?.arrayValue ?? [] {
                 let amount = e["properties"]?["amount"]?.numberValue ?? 0
+                let fen = Int64(e["properties"]?["amount_fen"]?.numberValue ?? -1)
+                XCTAssertEqual(Double(fen), (amount * 100).rounded(), "amount and fen agree")
                 net[e["properties"]?["payer"]?.stringValue ?? "", default: 0] -= amount
                 net[e["properties"]?["payee"]?.stringValue ?? "", default: 0] += amount
+                netFen[e["properties"]?["payer"]?.stringValue ?? "", default: 0] -= fen
+                netFen[e["properties"]?["payee"]?.stringValue ?? "", default: 0] += fen
                 XCTAssertEqual(e["geometry"], .null)
             }
-            XCTAssertEqual(net.values.reduce(0, +), 0, accuracy: 0.01)
+            XCTAssertEqual(netFen.values.reduce(0, +), 0, "to the fen")
             let jurisdictions = try await client.call("/collections/jurisdictions/items", token: token).json()
             for j in jurisdictions["features"]?.arrayValue ?? [] {
                 let id = j["id"]?.stringValue ?? ""
