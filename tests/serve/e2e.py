@@ -153,6 +153,7 @@ def browser_test(server, work):
         check("browser: the settlement version on the page moves on", driver.find_element(By.ID, "settlement-version").text != version_before)
         check("browser: what the county receives changes with the new month", after != before, before + " | " + after)
         if SHOTS:
+            driver.execute_script("document.getElementById('side').scrollTop = 0")
             driver.save_screenshot(os.path.join(SHOTS, "map-after-upload.png"))
         # A file with an error is refused with its line.
         bad = os.path.join(work, "bad.csv")
