@@ -2,7 +2,7 @@ import CGDAL
 
 /// Reprojects coordinates already in memory from one CRS to another through PROJ, in
 /// (x = longitude/easting, y = latitude/northing) order like every other reader here.
-public final class CoordinateTransform: @unchecked Sendable {
+public final class CoordinateTransform {
     private let handle: OGRCoordinateTransformationH?
     public let source: CoordinateSystem
     public let target: CoordinateSystem
