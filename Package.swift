@@ -3,14 +3,21 @@ import PackageDescription
 
 let package = Package(
     name: "hydrotool",
+    platforms: [.macOS(.v14)],
     products: [
         .library(name: "Hydro", targets: ["Hydro"]),
+        .library(name: "HydroServe", targets: ["HydroServe"]),
         .executable(name: "hydrotool", targets: ["hydrotool"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
@@ -25,11 +32,30 @@ let package = Package(
             // TOMLKit's extensions of Double and String stay in the files that import it.
             swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]
         ),
+        // The information-sharing web service over a project (OGC API – Features, accounts, uploads).
+        .target(
+            name: "HydroServe",
+            dependencies: [
+                "Hydro",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "hydrotool",
-            dependencies: ["Hydro", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Hydro", "HydroServe", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]
         ),
         .testTarget(name: "HydroTests", dependencies: ["Hydro"], swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]),
+        .testTarget(
+            name: "HydroServeTests",
+            dependencies: ["HydroServe", "Hydro", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "GRDB", package: "GRDB.swift")]
+        ),
     ]
 )

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages hydrotool builds and tests against, if any is missing:
 # GDAL and PROJ headers and libraries (libgdal-dev, libproj-dev), GDAL's command-line tools
-# (gdal-bin, used by tests and the benchmark) and pkg-config (which finds GDAL and PROJ).
+# (gdal-bin, used by tests and the benchmark), pkg-config (which finds GDAL and PROJ) and Leaflet
+# (libjs-leaflet, which `hydrotool serve` serves to its map page from the system, never from a CDN).
 # As root it installs them non-interactively; otherwise it prints the command to run.
 set -euo pipefail
-packages=(libgdal-dev libproj-dev gdal-bin pkg-config)
+packages=(libgdal-dev libproj-dev gdal-bin pkg-config libjs-leaflet)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing and runs every test: the Swift suite, then the QGIS provider's tests.
+# Installs what is missing and runs every test: the Swift suite, the QGIS provider's tests, then the
+# server's end-to-end tests (a real browser, kill -9 during uploads).
 # This is README's second command and what .ci/run runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,3 +9,5 @@ swift build
 swift test
 bash scripts/install-test-deps-qgis.sh
 QT_QPA_PLATFORM=offscreen /usr/bin/python3 qgis/tests/run_tests.py
+bash scripts/install-test-deps.sh
+bash scripts/test-serve.sh

@@ -5,6 +5,11 @@ public struct MonitoringData: Sendable {
     public struct Key: Hashable, Sendable {
         public var section: String
         public var period: String
+
+        public init(section: String, period: String) {
+            self.section = section
+            self.period = period
+        }
     }
 
     public var file: String
@@ -24,7 +29,15 @@ public struct MonitoringData: Sendable {
     /// Reads a CSV with columns section, period (YYYY-MM), parameter, concentration (mg/L), and
     /// optionally flow_m3s (monthly mean), volume_m3 (monthly total), min_flow_m3s.
     public static func load(_ path: String) throws -> MonitoringData {
-        let table = try CSVTable.load(path)
+        try read(try CSVTable.load(path), file: path)
+    }
+
+    /// The same checks on text already in memory (an upload); errors name `file` and the line.
+    public static func parse(_ text: String, file: String) throws -> MonitoringData {
+        try read(try CSVTable.parse(text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text, file: file), file: file)
+    }
+
+    private static func read(_ table: CSVTable, file path: String) throws -> MonitoringData {
         let sectionColumn = try table.column("section", "section_id")
         let periodColumn = try table.column("period", "month")
         let parameterColumn = try table.column("parameter", "pollutant")

@@ -23,7 +23,7 @@ extension ProjectRun {
 
     /// Whether unit `id` (a county code) belongs to `party`: the same ID, or the party is its
     /// prefecture or province code, or a scheme group holding either.
-    static func belongs(_ id: String, to party: String, groups: [String: [String]]) -> Bool {
+    public static func belongs(_ id: String, to party: String, groups: [String: [String]]) -> Bool {
         if let members = groups[party] { return members.contains { belongs(id, to: $0, groups: [:]) } }
         if id == party { return true }
         return JurisdictionMap.code(id, at: .prefecture) == party || JurisdictionMap.code(id, at: .province) == party

@@ -161,4 +161,18 @@ final class NetworkAndProjectCommandTests: XCTestCase {
         XCTAssertEqual(a.cells.map(\.bitPattern), b.cells.map(\.bitPattern))
         XCTAssertEqual((0..<b.count).filter { !b.isValid(at: $0) }.count, 1, "the one nodata cell")
     }
+
+    func testServeRefusesBadOptionsInOneLine() throws {
+        let folder = try TestPaths.temporaryFolder(self)
+        let project = try DemoCase.write(into: folder.path, seed: 2, size: 60)
+        for (arguments, message) in [(["--add-user", "someone"], "--add-user: needs --jurisdiction CODE or --admin"),
+                                     (["--port", "70000"], "--port: must lie in 1…65535"),
+                                     (["--add-user", "x", "--jurisdiction", "999999"],
+                                      "--jurisdiction: '999999' is neither a jurisdiction of the project nor a party of its scheme (known: 510000, 510500, 510525, 520000, 520300, 520381, 520500, 520502, 530000, 530600, 530627)"),
+                                     (["--add-user", "x", "--admin", "--bcrypt-cost", "40"], "--bcrypt-cost: must lie in 4…16")] {
+            let r = try runTool(["serve", project] + arguments, in: folder)
+            XCTAssertNotEqual(r.status, 0, message)
+            XCTAssertEqual(r.stderr, "hydrotool: error: \(message)\n")
+        }
+    }
 }
