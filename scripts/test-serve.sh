@@ -7,4 +7,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="$(swift build --show-bin-path)"
 [ -x "$bin/hydrotool" ] || { echo "test-serve: build first ($bin/hydrotool is missing)" >&2; exit 1; }
-python3 tests/serve/e2e.py "$bin/hydrotool" "$@"
+python3 Tests/EndToEnd/serve_e2e.py "$bin/hydrotool" "$@"
