@@ -137,11 +137,11 @@ struct WatershedCommand: ParsableCommand {
         let (network, directions, area) = try inputs.network(elevation: nil)
         let result: CatchmentSet
         if allLinks {
-            result = try CatchmentSet(links: network, directions: directions)
+            result = try CatchmentSet(links: network, graph: try FlowGraph(directions: directions))
         } else {
             guard let points else { throw HydroError(.invalidParameter, "POINTS", "give a point layer or --all-links") }
             let (_, placed) = try placement.place(points, geometry: directions.geometry, area: area, stream: network.linkOfCell)
-            result = try CatchmentSet(points: placed, directions: directions, source: points)
+            result = try CatchmentSet(points: placed, graph: try FlowGraph(directions: directions), source: points)
         }
         if let raster {
             try RasterWriter.write(result.labelRaster, to: raster,

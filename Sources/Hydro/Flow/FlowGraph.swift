@@ -148,6 +148,15 @@ public struct FlowGraph: Sendable {
         if let ks = linksFrom[cell] { for k in ks { body(links[k].to, links[k].share) } }
     }
 
+    /// The receiver of the larger part of a cell's outflow (D8 on a tie), nil where all of it leaves
+    /// the domain: the path a catchment label or a spill follows.
+    public func mainReceiver(of cell: Int) -> Int? {
+        var next: Int?
+        var best = 0.0
+        forEachReceiver(of: cell) { j, s in if s > best { best = s; next = j } }
+        return next
+    }
+
     /// The share of a cell's outflow that leaves the modelled domain there (or stops in a sink).
     public func leavingShare(of cell: Int) -> Double {
         var received = 0.0

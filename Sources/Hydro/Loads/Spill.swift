@@ -32,9 +32,7 @@ public struct SpillTrace: Sendable {
             if let label = sectionAt[c] {
                 stops.append(Stop(cell: c, hours: hours, remaining: mass * exp(-k * hours / 24), kind: "section", label: label))
             }
-            var next: Int?
-            var best = 0.0
-            model.graph.forEachReceiver(of: c) { j, s in if s > best { best = s; next = j } }
+            let next = model.graph.mainReceiver(of: c)
             let seconds = model.isChannel[c] ? model.travelDays(c) * 86400 : model.reachLength(of: c) / overlandVelocity
             hours += seconds / 3600
             guard let n = next else { break }

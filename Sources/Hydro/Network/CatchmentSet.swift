@@ -5,18 +5,18 @@ public struct CatchmentSet {
     public var names: [String]
 
     /// Catchments of placed points (unplaced points are skipped; their warnings say why).
-    public init(points: [PlacedPoint], directions: FlowDirections, source: String = "points") throws {
+    public init(points: [PlacedPoint], graph: FlowGraph, source: String = "points") throws {
         let usable = points.filter { $0.cell != nil }
         guard !usable.isEmpty else { throw HydroError(.invalidInput, source, "no point could be placed on the grid (each point's warning says why)") }
-        watersheds = try Watersheds(directions: directions, outlets: usable.compactMap(\.cell))
+        watersheds = try Watersheds(graph: graph, outlets: usable.compactMap(\.cell))
         ids = usable.map(\.id)
         names = usable.map(\.name)
     }
 
     /// One subbasin per stream link: the area draining to the link's last cell, less the links above.
-    public init(links network: StreamNetwork, directions: FlowDirections) throws {
+    public init(links network: StreamNetwork, graph: FlowGraph) throws {
         guard !network.links.isEmpty else { throw HydroError(.invalidParameter, "--threshold", "the network has no links; lower the threshold") }
-        var ws = try Watersheds(directions: directions, outlets: network.links.map { $0.cells[$0.cells.count - 1] })
+        var ws = try Watersheds(graph: graph, outlets: network.links.map { $0.cells[$0.cells.count - 1] })
         // Cells of a link belong to its own subbasin even above its last cell.
         for link in network.links { for c in link.cells { ws.incrementalLabel[c] = Int32(link.id - 1) } }
         watersheds = ws

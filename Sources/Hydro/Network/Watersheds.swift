@@ -1,7 +1,7 @@
 /// Catchments of points on the flow network.
 ///
-/// Each valid cell is labelled with the first point met going downstream from it (the point's
-/// own cell included): these are the incremental catchments, the settlement units between a
+/// Each valid cell is labelled with the first point met going downstream from it on the flow graph
+/// (the point's own cell included; where a link splits the flow, the larger part is followed): these are the incremental catchments, the settlement units between a
 /// section and the sections upstream of it. A point's whole catchment is its incremental one plus
 /// those of every point upstream. Labels follow each flow path once, with path compression,
 /// so the cost is linear in the number of cells and needs no recursion.
@@ -14,7 +14,8 @@ public struct Watersheds: Sendable {
     /// For each outlet: the index of the next outlet downstream, or nil.
     public var downstreamOutlet: [Int?]
 
-    public init(directions: FlowDirections, outlets: [Int]) throws {
+    public init(graph: FlowGraph, outlets: [Int]) throws {
+        let directions = graph.directions
         let n = directions.geometry.cellCount
         var label = [Int32](repeating: -2, count: n)   // -2: not yet known
         for (k, cell) in outlets.enumerated() {
@@ -34,7 +35,7 @@ public struct Watersheds: Sendable {
             while true {
                 if label[c] != -2 { found = label[c]; break }
                 path.append(c)
-                guard let d = directions.downstream(of: c) else { break }
+                guard let d = graph.mainReceiver(of: c) else { break }
                 c = d
             }
             for p in path { label[p] = found }
@@ -43,7 +44,7 @@ public struct Watersheds: Sendable {
         for i in 0..<n where directions.codes[i] == D8.noData { label[i] = -1 }
         // The next outlet downstream of each outlet: the label of the cell below it.
         downstreamOutlet = outlets.map { cell in
-            guard let d = directions.downstream(of: cell), label[d] >= 0 else { return nil }
+            guard let d = graph.mainReceiver(of: cell), label[d] >= 0 else { return nil }
             return Int(label[d])
         }
         geometry = directions.geometry

@@ -47,6 +47,10 @@ final class OneGraphTests: XCTestCase {
             guard let cell = s.cell else { continue }
             XCTAssertEqual(s.upstreamArea, area[cell], s.id)
         }
+        // Catchments follow the conduit too: a point at the spring takes in the swallow hole's area
+        // when the conduit carries most of its water.
+        let ws = try Watersheds(graph: graph, outlets: [link.to])
+        XCTAssertEqual(ws.incrementalLabel[link.from], link.share > 0.5 ? 0 : ws.incrementalLabel[graph.directions.downstream(of: link.from) ?? link.from])
         // Spill tracing takes the conduit where it carries the larger share.
         let trace = SpillTrace.trace(from: link.from, mass: 1, model: try run.model(), decayPerDay: 0, sections: [], units: nil)
         XCTAssertEqual(trace.path.count > 1 ? trace.path[1] : -1, link.share > 0.5 ? link.to : graph.directions.downstream(of: link.from) ?? -1)

@@ -51,7 +51,7 @@ final class NetworkTests: XCTestCase {
         let network = try StreamNetwork(directions: d, accumulation: area.values, threshold: 0.5)
         // Nested sections: the last cells of the five largest links, plus the main outlet.
         let chosen = network.links.sorted { $0.upstreamArea > $1.upstreamArea }.prefix(6).map { $0.cells[$0.cells.count - 1] }
-        let ws = try Watersheds(directions: d, outlets: chosen)
+        let ws = try Watersheds(graph: try FlowGraph(directions: d), outlets: chosen)
         let incremental = try ws.incrementalAreas()
         let whole = try ws.wholeAreas()
         let outlet = 0  // the largest
@@ -72,7 +72,7 @@ final class NetworkTests: XCTestCase {
         let d = try D8FlowDirection.compute(dem)
         let area = try FlowAccumulation.accumulate(d, weight: .areaSquareKilometres)
         let network = try StreamNetwork(directions: d, accumulation: area.values, threshold: 0.3)
-        let set = try CatchmentSet(links: network, directions: d)
+        let set = try CatchmentSet(links: network, graph: try FlowGraph(directions: d))
         let layer = try set.polygonLayer()
         XCTAssertGreaterThan(layer.features.count, 3)
         for feature in layer.features where feature["kind"] == .string("incremental") {
