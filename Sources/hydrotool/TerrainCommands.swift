@@ -94,6 +94,7 @@ func rewriteDEM(_ dem: String, band: Int, to output: String, extraInputs: [Strin
     try RasterReader.requireMemory(dem, bytesPerCell: bytesPerCell, purpose: "conditioning")
     let progress = out.progress
     var grid = try RasterReader.read(dem, band: band, as: Float.self, progress: progress.scaled(from: 0, to: 0.1))
+    try ElevationCheck.require(grid, file: dem)
     let summary = try HydroError.attributing(to: dem) { try change(&grid, progress.scaled(from: 0.1, to: 0.8)) }
     try RasterWriter.write(grid, to: output, options: out.rasterOptions(inputs: inputs), progress: progress.scaled(from: 0.8, to: 1))
     if !out.quiet { TerminalProgress.log(summary) }
@@ -122,6 +123,7 @@ struct FlowDirectionCommand: ParsableCommand {
         try RasterReader.requireMemory(dem, bytesPerCell: method == .d8 ? 16 : 48, purpose: "computing flow directions")
         let progress = out.progress
         let grid = try RasterReader.read(dem, band: band, as: Float.self, progress: progress.scaled(from: 0, to: 0.2))
+        try ElevationCheck.require(grid, file: dem)
         let directions = try HydroError.attributing(to: dem) {
             try D8FlowDirection.compute(grid, threads: threads, progress: progress.scaled(from: 0.2, to: 0.8))
         }

@@ -14,6 +14,10 @@ extension ProjectConfig {
         }
         let demInfo: RasterInfo
         do { demInfo = try RasterReader.info(dem) } catch let e as HydroError { throw key("inputs.dem", dem, e.message) }
+        // The whole pipeline holds about 80 bytes per DEM cell at its peak (grids, graph, loads, attribution).
+        do { try MemoryBudget.require(cells: demInfo.geometry.cellCount, bytesPerCell: 80, subject: dem, purpose: "the project run") } catch let e as HydroError {
+            throw key("inputs.dem", dem, e.message)
+        }
         guard demInfo.geometry.crs.isKnown else { throw key("inputs.dem", dem, "has no CRS; assign one with gdal_edit.py -a_srs") }
         guard demBand >= 1, demBand <= demInfo.bands.count else { throw key("inputs.dem_band", dem, "band \(demBand) does not exist") }
         func vector(_ k: String, _ file: String?, fields: [String?]) throws {

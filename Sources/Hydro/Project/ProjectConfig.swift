@@ -57,6 +57,8 @@ public struct ProjectConfig: Sendable {
     public var streamThresholdKm2: Double
 
     public var jurisdictionIdField: String
+    /// Text encoding of a shapefile's names when it has no .cpg ("CP936" for GBK); guessed when absent.
+    public var jurisdictionEncoding: String?
     public var jurisdictionNameField: String?
     public var jurisdictionLevels: [String]
     /// Another layer of the same units, to detect a systematic shift (GCJ-02 labelled WGS 84).
@@ -169,9 +171,10 @@ public struct ProjectConfig: Sendable {
         guard streamThresholdKm2 > 0 else { throw terrain.error("stream_threshold_km2", "must be positive") }
 
         let j = try root.table("jurisdictions") ?? ConfigTable(file: file, path: "jurisdictions")
-        try j.requireOnly(["id_field", "name_field", "levels", "reference", "reference_id_field"])
+        try j.requireOnly(["id_field", "name_field", "levels", "reference", "reference_id_field", "encoding"])
         jurisdictionReference = try existing(j, "reference")
         jurisdictionReferenceIdField = try j.string("reference_id_field")
+        jurisdictionEncoding = try j.string("encoding")
         jurisdictionIdField = try j.string("id_field") ?? "code"
         jurisdictionNameField = try j.string("name_field")
         jurisdictionLevels = try j.strings("levels") ?? ["county", "prefecture", "province"]
