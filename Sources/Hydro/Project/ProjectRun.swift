@@ -112,14 +112,17 @@ public final class ProjectRun {
             staging = nil
             try? FileManager.default.removeItem(atPath: stagingFolder)
         }
-        do { try body() } catch let bad as NonFiniteResult {
+        do { try body() } catch let e as HydroError where e.subject.hasPrefix(stagingFolder) {
+            // Name the output where the user will look for it, not its staging copy.
+            throw HydroError(e.kind, folder + e.subject.dropFirst(stagingFolder.count), e.message)
+        } catch let bad as NonFiniteResult {
             let from = inputs.isEmpty ? "the steps before it" : inputs.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")
             throw HydroError(.invalidInput, "\(name) step", "\(bad.description) (computed from \(from) and the project's parameters); none of this step's outputs were written")
         }
         let fm = FileManager.default
         let produced = Set((try? fm.contentsOfDirectory(atPath: stagingFolder)) ?? [])
         for output in outputs where !produced.contains(output) {
-            throw HydroError(.io, path(output), "the \(name) step did not write it; nothing of this step was kept")
+            throw HydroError(.io, (folder as NSString).appendingPathComponent(output), "the \(name) step did not write it; nothing of this step was kept")
         }
         // The step's old entry goes first: a kill while moving leaves the step marked as not done.
         try cache.forget(name)

@@ -6,14 +6,24 @@ import XCTest
 final class FaultTests: XCTestCase {
     private static let steps = ["terrain", "network", "loads", "attribution", "compensation"]
 
+    /// Every run has the same command line (rasters record it), from a trial folder of its own.
+    private static let arguments = ["run", "--output", "out", "../case/project.toml"]
+
     /// A demo project and the checksums of an uninterrupted run (all outputs but the manifest and
     /// report, which hold times).
-    private func reference() throws -> (project: String, folder: URL, sums: [String: String]) {
+    private func reference() throws -> (folder: URL, sums: [String: String]) {
         let folder = try TestPaths.temporaryFolder(self)
-        let project = try DemoCase.write(into: folder.appendingPathComponent("case").path, seed: 7, size: 90)
-        let r = try runToolLimited(["run", "-q", "--output", "reference", project], in: folder, seconds: 300)
+        _ = try DemoCase.write(into: folder.appendingPathComponent("case").path, seed: 7, size: 90)
+        let trial = try trialFolder(folder, "reference")
+        let r = try runToolLimited(Self.arguments, in: trial, seconds: 300)
         XCTAssertEqual(r.status, 0, r.stderr)
-        return (project, folder, try checksums(folder.appendingPathComponent("reference")))
+        return (folder, try checksums(trial.appendingPathComponent("out")))
+    }
+
+    private func trialFolder(_ folder: URL, _ name: String) throws -> URL {
+        let trial = folder.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: trial, withIntermediateDirectories: true)
+        return trial
     }
 
     private func checksums(_ output: URL) throws -> [String: String] {
@@ -58,16 +68,16 @@ final class FaultTests: XCTestCase {
     }
 
     func testAKillAtEachStepThenARerunEqualsAnUninterruptedRun() throws {
-        let (project, folder, expected) = try reference()
+        let (folder, expected) = try reference()
         XCTAssertGreaterThan(expected.count, 15)
         for (k, step) in Self.steps.enumerated() {
             for delay: UInt32 in [0, 30_000] {
-                let output = "killed-\(step)-\(delay)"
-                let killed = try runAndKill(["run", "--output", output, project], in: folder, when: "\(step): running", delayMicroseconds: delay)
+                let trial = try trialFolder(folder, "killed-\(step)-\(delay)")
+                let killed = try runAndKill(Self.arguments, in: trial, when: "\(step): running", delayMicroseconds: delay)
                 XCTAssertTrue(killed, "\(step): the run ended before it could be killed")
-                let r = try runToolLimited(["run", "-q", "--output", output, project], in: folder, seconds: 300)
+                let r = try runToolLimited(Self.arguments, in: trial, seconds: 300)
                 XCTAssertEqual(r.status, 0, "\(step): rerun failed: \(r.stderr)")
-                let out = folder.appendingPathComponent(output)
+                let out = trial.appendingPathComponent("out")
                 XCTAssertEqual(try checksums(out), expected, "after a kill in step \(k + 1) (\(step)), delay \(delay) µs")
                 XCTAssertEqual(staging(out), [], "staging folders left after the rerun")
             }
@@ -75,7 +85,8 @@ final class FaultTests: XCTestCase {
     }
 
     func testTwoConcurrentRunsIntoOneFolderGiveOneCorrectSet() throws {
-        let (project, folder, expected) = try reference()
+        let (folder, expected) = try reference()
+        let trial = try trialFolder(folder, "shared")
         final class Results: @unchecked Sendable {
             let lock = NSLock()
             var runs: [LimitedRun] = []
@@ -86,7 +97,7 @@ final class FaultTests: XCTestCase {
         for _ in 0..<2 {
             group.enter()
             DispatchQueue.global().async {
-                results.add(try? runToolLimited(["run", "--output", "shared", project], in: folder, seconds: 300))
+                results.add(try? runToolLimited(Self.arguments, in: trial, seconds: 300))
                 group.leave()
             }
         }
@@ -94,7 +105,7 @@ final class FaultTests: XCTestCase {
         let runs = results.runs
         XCTAssertEqual(runs.count, 2)
         for r in runs { XCTAssertEqual(r.status, 0, r.stderr) }
-        let out = folder.appendingPathComponent("shared")
+        let out = trial.appendingPathComponent("out")
         XCTAssertEqual(try checksums(out), expected)
         XCTAssertEqual(staging(out), [])
         // The second either waited for the first's lock or found every step done.
@@ -103,7 +114,8 @@ final class FaultTests: XCTestCase {
     }
 
     func testAFullDiskIsReportedAndLeavesNoPartialOutput() throws {
-        let (project, folder, _) = try reference()
+        let (folder, _) = try reference()
+        let project = folder.appendingPathComponent("case/project.toml").path
         let mountPoint = folder.appendingPathComponent("small")
         try FileManager.default.createDirectory(at: mountPoint, withIntermediateDirectories: true)
         let mount = try runProgram("/bin/mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", mountPoint.path])
@@ -114,6 +126,8 @@ final class FaultTests: XCTestCase {
         XCTAssertNotEqual(r.status, 0)
         XCTAssertFalse(r.signalled)
         XCTAssertTrue(r.stderr.contains("no space left on device"), r.stderr)
+        XCTAssertTrue(r.stderr.contains(output.path + "/"), "the message names the output: \(r.stderr)")
+        XCTAssertFalse(r.stderr.contains(".hydrotool-tmp"), "the message names the staging copy: \(r.stderr)")
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
         XCTAssertEqual(staging(output), [], "staging folders left behind")
         // Whatever is left is the complete output of steps that finished, each recorded with its checksum.
