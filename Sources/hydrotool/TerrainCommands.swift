@@ -124,6 +124,9 @@ struct FlowDirectionCommand: ParsableCommand {
         let progress = out.progress
         let grid = try RasterReader.read(dem, band: band, as: Float.self, progress: progress.scaled(from: 0, to: 0.2))
         try ElevationCheck.require(grid, file: dem)
+        if !grid.geometry.crs.isKnown && !out.quiet {
+            FileHandle.standardError.write("hydrotool: warning: \(dem) has no CRS; slopes take its cell size as metres\n")
+        }
         let directions = try HydroError.attributing(to: dem) {
             try D8FlowDirection.compute(grid, threads: threads, progress: progress.scaled(from: 0.2, to: 0.8))
         }
@@ -223,7 +226,11 @@ struct AccumulateCommand: ParsableCommand {
         let flow = try readFlow(flowdir, encoding: encoding)
         let mode: AccumulationWeight
         if let weight {
-            mode = .grid(try RasterReader.read(weight, as: Double.self))
+            let grid = try RasterReader.read(weight, as: Double.self)
+            if let i = grid.cells.firstIndex(where: { $0.isInfinite }) {
+                throw HydroError(.invalidInput, weight, "weight at column \(i % grid.width), row \(i / grid.width) is \(grid.cells[i]); weights must be finite")
+            }
+            mode = .grid(grid)
         } else {
             mode = units == .km2 ? .areaSquareKilometres : .cells
         }

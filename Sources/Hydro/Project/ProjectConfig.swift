@@ -167,7 +167,7 @@ public struct ProjectConfig: Sendable {
         burnDepth = try terrain.number("burn_depth_m") ?? 10
         burnBuffer = try terrain.integer("burn_buffer_cells", in: 0...1000) ?? 0
         streamThresholdKm2 = try terrain.number("stream_threshold_km2") ?? 10
-        guard burnDepth > 0 else { throw terrain.error("burn_depth_m", "must be positive") }
+        guard burnDepth > 0, burnDepth <= 10_000 else { throw terrain.error("burn_depth_m", "must be positive and at most 10000 m, got \(burnDepth)") }
         guard streamThresholdKm2 > 0 else { throw terrain.error("stream_threshold_km2", "must be positive") }
 
         let j = try root.table("jurisdictions") ?? ConfigTable(file: file, path: "jurisdictions")
