@@ -18,7 +18,9 @@ public enum VectorReader {
         try requireExists(path)
         CPLErrorReset()
         let isShapefile = ["shp", "dbf"].contains((path as NSString).pathExtension.lowercased())
-        let chosenEncoding = isShapefile ? (encoding ?? ShapefileEncoding.detect(shapefile: path)) : nil
+        // GDAL's SHAPE_ENCODING, when the user set it, is their word on every shapefile: no guess then.
+        let userSetEncoding = CPLGetConfigOption("SHAPE_ENCODING", nil) != nil
+        let chosenEncoding = isShapefile ? (encoding ?? (userSetEncoding ? nil : ShapefileEncoding.detect(shapefile: path))) : nil
         let openOptions = StringList()
         if let chosenEncoding { openOptions.set("ENCODING", chosenEncoding) }
         guard let dataset = GDALOpenEx(path, UInt32(GDAL_OF_VECTOR | GDAL_OF_READONLY), nil, openOptions.constPointer, nil) else {
