@@ -33,9 +33,7 @@ public final class ProjectRun {
         self.config = config
         folder = config.output
         guard !folder.isEmpty else { throw HydroError(.invalidParameter, "output", "must name a folder (it is empty)") }
-        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
-            throw HydroError(.io, folder, "cannot create the output folder: \(AtomicOutput.reason(error))")
-        }
+        // The folder is made when the steps start (`lockFolder`), after the project passed its checks.
         cache = StepCache(folder: folder)
         self.progress = progress
         self.log = log
@@ -45,6 +43,9 @@ public final class ProjectRun {
     /// staging folders a killed run left, and re-reads the step record the previous holder wrote.
     /// The lock lasts as long as the returned value.
     func lockFolder() throws -> FolderLock {
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+            throw HydroError(.io, folder, "cannot create the output folder: \(AtomicOutput.reason(error))")
+        }
         let lock = try FolderLock(folder: folder, waiting: log)
         AtomicOutput.removeStaleStaging(in: folder)
         cache = StepCache(folder: folder)

@@ -8,7 +8,9 @@ final class StagedStepTests: XCTestCase {
         let folder = try TestPaths.temporaryFolder(self)
         var config = try ProjectConfig.load(try DemoCase.write(into: folder.appendingPathComponent("case").path, seed: 3, size: 60))
         config.output = folder.appendingPathComponent("out").path
-        return try ProjectRun(config)
+        let run = try ProjectRun(config)
+        try FileManager.default.createDirectory(atPath: run.folder, withIntermediateDirectories: true)
+        return run
     }
 
     private func visible(_ run: ProjectRun) throws -> [String] {
