@@ -68,9 +68,10 @@ projects = {
     "project-missing-dem.toml": '[inputs]\ndem = "no-such-dem.tif"\n',
     "project-empty-output.toml": '[project]\noutput = ""\n[inputs]\ndem = "dem-inf.tif"\n',
     "project-deep.toml": "a = " + "[" * 5000 + "]" * 5000 + "\n",
-    "project-inf-dem.toml": '[project]\noutput = "inf-output"\n[inputs]\ndem = "dem-inf.tif"\n',
-    "project-all-nodata.toml": '[project]\noutput = "nodata-output"\n[inputs]\ndem = "dem-all-nodata.tif"\n',
-    "project-huge-dem.toml": '[project]\noutput = "huge-output"\n[inputs]\ndem = "dem-huge.vrt"\n',
+    "project-inf-dem.toml": '[project]\noutput = "inf-output"\n[inputs]\ndem = "dem-inf.tif"\n[decay]\nTP = 0.05\n',
+    "project-all-nodata.toml": '[project]\noutput = "nodata-output"\n[inputs]\ndem = "dem-all-nodata.tif"\n[decay]\nTP = 0.05\n',
+    "project-huge-dem.toml": '[project]\noutput = "huge-output"\n[inputs]\ndem = "dem-huge.vrt"\n[decay]\nTP = 0.05\n',
+    "project-no-pollutant.toml": '[project]\noutput = "np-output"\n[inputs]\ndem = "dem-nan-nodata.tif"\n',
     "project-not-utf8.toml": None,
 }
 for name, text in projects.items():

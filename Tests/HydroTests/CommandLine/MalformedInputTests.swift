@@ -64,7 +64,7 @@ final class MalformedInputTests: XCTestCase {
             ("project-missing-dem.toml", "no-such-dem.tif"), ("project-empty-output.toml", "output"),
             ("project-deep.toml", "project-deep.toml:1"), ("project-inf-dem.toml", "dem-inf.tif"),
             ("project-all-nodata.toml", "dem-all-nodata.tif"), ("project-huge-dem.toml", "dem-huge.vrt"),
-            ("project-not-utf8.toml", "project-not-utf8.toml"),
+            ("project-not-utf8.toml", "project-not-utf8.toml"), ("project-no-pollutant.toml", "project-no-pollutant.toml"),
         ]
         for (project, expected) in cases {
             for command in ["run", "loads", "attribute", "compensate"] {
