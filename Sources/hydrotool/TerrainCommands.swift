@@ -124,9 +124,7 @@ struct FlowDirectionCommand: ParsableCommand {
         let progress = out.progress
         let grid = try RasterReader.read(dem, band: band, as: Float.self, progress: progress.scaled(from: 0, to: 0.2))
         try ElevationCheck.require(grid, file: dem)
-        if !grid.geometry.crs.isKnown && !out.quiet {
-            FileHandle.standardError.write("hydrotool: warning: \(dem) has no CRS; slopes take its cell size as metres\n")
-        }
+        warnIfNoCRS(grid.geometry, dem, quiet: out.quiet, "slopes take its cell size as metres")
         let directions = try HydroError.attributing(to: dem) {
             try D8FlowDirection.compute(grid, threads: threads, progress: progress.scaled(from: 0.2, to: 0.8))
         }
@@ -224,6 +222,7 @@ struct AccumulateCommand: ParsableCommand {
         try RasterReader.requireMemory(flowdir, bytesPerCell: 40, purpose: "accumulating flow")
         let progress = out.progress
         let flow = try readFlow(flowdir, encoding: encoding)
+        if units == .km2 && weight == nil { warnIfNoCRS(flow.geometry, flowdir, quiet: out.quiet, "areas take its cell size as metres") }
         let mode: AccumulationWeight
         if let weight {
             let grid = try RasterReader.read(weight, as: Double.self)
@@ -264,4 +263,10 @@ struct AccumulateCommand: ParsableCommand {
                                    progress: progress.scaled(from: 0.95, to: 1))
         }
     }
+}
+
+/// Distances and areas of a grid without a CRS are taken in its own units as metres: say so.
+func warnIfNoCRS(_ geometry: GridGeometry, _ file: String, quiet: Bool, _ consequence: String) {
+    guard !geometry.crs.isKnown, !quiet else { return }
+    FileHandle.standardError.write("hydrotool: warning: \(file) has no CRS; \(consequence)\n")
 }
