@@ -19,7 +19,7 @@ extension ProjectRun {
             return progress.scaled(from: bounds[s.rawValue] / top, to: bounds[s.rawValue + 1] / top)
         }
         try config.preflight()
-        if last >= .loads { try config.requirePollutant() }
+        if last >= .loads, config.dem != nil { try config.requirePollutant() }
         let lock = try lockFolder()
         defer { withExtendedLifetime(lock) {} }
         try terrainStep(part(.terrain))
