@@ -107,6 +107,11 @@ public final class ProjectRun {
     /// place only when every one was written: a failing step leaves none of its new outputs behind,
     /// and the folder keeps the previous complete set.
     private func runStaged(_ name: String, inputs: [String], outputs: [String], _ body: () throws -> Void) throws {
+        // Checked here on the final names: inside the step the writers only see staging paths.
+        let protected = (config.inputFiles + [config.file]).map { VectorReader.splitLayer($0).file }
+        for output in outputs {
+            try AtomicOutput.checkTarget((folder as NSString).appendingPathComponent(output), overwrite: true, inputs: protected)
+        }
         let stagingFolder = try AtomicOutput.makeStaging(in: folder, label: "step-\(name)")
         staging = (stagingFolder, Set(outputs))
         defer {

@@ -64,3 +64,20 @@ final class StagedStepTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: live), "pid 1 is running; its folder must stay")
     }
 }
+
+extension StagedStepTests {
+    /// An input that sits in the output folder under an output's name (or is linked there) is never replaced.
+    func testAnInputUnderAnOutputNameIsRefused() throws {
+        let folder = try TestPaths.temporaryFolder(self)
+        let project = try DemoCase.write(into: folder.appendingPathComponent("case").path, seed: 3, size: 60)
+        var config = try ProjectConfig.load(project)
+        let out = folder.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let dem = try XCTUnwrap(config.dem)
+        try FileManager.default.createSymbolicLink(atPath: out.appendingPathComponent(Outputs.conditionedDEM).path, withDestinationPath: dem)
+        config.output = out.path
+        let before = try SHA256.hex(file: dem)
+        XCTAssertThrowsError(try ProjectRun(config).runAll()) { XCTAssertTrue("\($0)".contains("replace the input"), "\($0)") }
+        XCTAssertEqual(try SHA256.hex(file: dem), before)
+    }
+}
