@@ -85,7 +85,10 @@ public struct CSVTable: Sendable {
     /// A number from a cell, or an error naming the line and column.
     public func number(_ row: Int, _ column: Int) throws -> Double {
         let text = rows[row][column]
-        guard let value = Double(text), value.isFinite else {
+        guard let value = Double(text) else {
+            throw HydroError(.invalidInput, "\(file):\(lines[row])", "'\(ConfigText.clip(header[column]))' is '\(ConfigText.clip(text))', not a number")
+        }
+        guard value.isFinite else {
             throw HydroError(.invalidInput, "\(file):\(lines[row])", "'\(ConfigText.clip(header[column]))' is '\(ConfigText.clip(text))', not a finite number")
         }
         return value
