@@ -58,7 +58,7 @@ struct BenchCommand: ParsableCommand {
             try OptionCheck.integer(repeats, in: 1...1000, "--repeats")
             try OptionCheck.integer(units, in: 1...100_000, "--units")
             try RasterReader.requireMemory(dem, bytesPerCell: 80, purpose: "the routing benchmark")
-            guard threads >= 1 else { throw HydroError(.invalidParameter, "--threads", "must be at least 1") }
+            try OptionCheck.integer(threads, in: OptionCheck.threads, "--threads")
             try printJSON(try RoutingBenchmark.run(dem, units: units, repeats: repeats, threads: threads))
         }
     }
@@ -70,7 +70,7 @@ extension BenchCommand {
             commandName: "run",
             abstract: "Time the whole main job on a project: seconds and peak bytes a cell for each step.",
             discussion: """
-            Every step runs (the output folder is emptied first). Peak memory is the process's resident peak during \
+            Every step runs (the output folder's step record is removed first; nothing else in it is deleted). Peak memory is the process's resident peak during \
             each step. --terrain also times fill + D8 + accumulation on the same DEM in the same process, for the ratio.
 
             Examples:
@@ -78,7 +78,7 @@ extension BenchCommand {
               hydrotool bench run hydrotool-demo/project.toml --output /tmp/bench-demo --json
             """)
         @Argument(help: "Project file (TOML or JSON).") var project: String
-        @Option(help: "Output folder for the run (emptied first).") var output = FileManager.default.temporaryDirectory.appendingPathComponent("hydrotool-bench-run").path
+        @Option(help: "Output folder for the run (every step reruns).") var output = FileManager.default.temporaryDirectory.appendingPathComponent("hydrotool-bench-run").path
         @Flag(help: "Also time fill + D8 + accumulation on the project's DEM.") var terrain = false
         @Flag(help: "Print JSON.") var json = false
 
@@ -101,5 +101,7 @@ extension BenchCommand {
 func printJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    // A NaN nodata or an infinite cell is valid raster content; JSON has no such numbers, so they are spelled as strings.
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }

@@ -24,6 +24,9 @@ struct Hydrotool: ParsableCommand {
             // One line, naming the file or parameter and the problem (on its own line after any progress).
             FileHandle.standardError.write((TerminalProgress.lineOpen ? "\n" : "") + "hydrotool: error: \(error.description)\n")
             Foundation.exit(error.kind == .cancelled ? 130 : 1)
+        } catch let error as NonFiniteResult {
+            FileHandle.standardError.write((TerminalProgress.lineOpen ? "\n" : "") + "hydrotool: error: \(error.file): \(error.location) would be \(error.value); check the inputs and parameters (nothing was written)\n")
+            Foundation.exit(1)
         } catch {
             // Help and version requests print as usual; usage errors become one line like the rest.
             let code = exitCode(for: error)

@@ -13,6 +13,7 @@ struct NetworkInputs: ParsableArguments {
         try OptionCheck.number(threshold, in: Double.leastNonzeroMagnitude...1e12, "--threshold")
         try RasterReader.requireMemory(flowdir, bytesPerCell: 48, purpose: "building the stream network")
         let directions = try readDirections(flowdir, encoding: encoding)
+        if !cells { warnIfNoCRS(directions.geometry, flowdir, quiet: false, "the km² threshold takes its cell size as metres") }
         let area = try FlowAccumulation.accumulate(directions, weight: .areaSquareKilometres).values
         let measure = cells ? try FlowAccumulation.accumulate(directions).values : area
         return (directions, area, measure)

@@ -94,6 +94,7 @@ func rewriteDEM(_ dem: String, band: Int, to output: String, extraInputs: [Strin
     try RasterReader.requireMemory(dem, bytesPerCell: bytesPerCell, purpose: "conditioning")
     let progress = out.progress
     var grid = try RasterReader.read(dem, band: band, as: Float.self, progress: progress.scaled(from: 0, to: 0.1))
+    try ElevationCheck.require(grid, file: dem)
     let summary = try HydroError.attributing(to: dem) { try change(&grid, progress.scaled(from: 0.1, to: 0.8)) }
     try RasterWriter.write(grid, to: output, options: out.rasterOptions(inputs: inputs), progress: progress.scaled(from: 0.8, to: 1))
     if !out.quiet { TerminalProgress.log(summary) }
@@ -122,6 +123,8 @@ struct FlowDirectionCommand: ParsableCommand {
         try RasterReader.requireMemory(dem, bytesPerCell: method == .d8 ? 16 : 48, purpose: "computing flow directions")
         let progress = out.progress
         let grid = try RasterReader.read(dem, band: band, as: Float.self, progress: progress.scaled(from: 0, to: 0.2))
+        try ElevationCheck.require(grid, file: dem)
+        warnIfNoCRS(grid.geometry, dem, quiet: out.quiet, "slopes take its cell size as metres")
         let directions = try HydroError.attributing(to: dem) {
             try D8FlowDirection.compute(grid, threads: threads, progress: progress.scaled(from: 0.2, to: 0.8))
         }
@@ -219,9 +222,14 @@ struct AccumulateCommand: ParsableCommand {
         try RasterReader.requireMemory(flowdir, bytesPerCell: 40, purpose: "accumulating flow")
         let progress = out.progress
         let flow = try readFlow(flowdir, encoding: encoding)
+        if units == .km2 && weight == nil { warnIfNoCRS(flow.geometry, flowdir, quiet: out.quiet, "areas take its cell size as metres") }
         let mode: AccumulationWeight
         if let weight {
-            mode = .grid(try RasterReader.read(weight, as: Double.self))
+            let grid = try RasterReader.read(weight, as: Double.self)
+            if let i = grid.cells.firstIndex(where: { $0.isInfinite }) {
+                throw HydroError(.invalidInput, weight, "weight at column \(i % grid.width), row \(i / grid.width) is \(grid.cells[i]); weights must be finite")
+            }
+            mode = .grid(grid)
         } else {
             mode = units == .km2 ? .areaSquareKilometres : .cells
         }
@@ -255,4 +263,10 @@ struct AccumulateCommand: ParsableCommand {
                                    progress: progress.scaled(from: 0.95, to: 1))
         }
     }
+}
+
+/// Distances and areas of a grid without a CRS are taken in its own units as metres: say so.
+func warnIfNoCRS(_ geometry: GridGeometry, _ file: String, quiet: Bool, _ consequence: String) {
+    guard !geometry.crs.isKnown, !quiet else { return }
+    FileHandle.standardError.write("hydrotool: warning: \(file) has no CRS; \(consequence)\n")
 }

@@ -23,11 +23,14 @@ public enum RunBenchmark {
         public var ratioToTerrainPipeline: Double?
     }
 
-    /// Runs every step of `project` into `output` (emptied first, so that no step is skipped).
+    /// Runs every step of `project` into `output` (its step record removed first, so that no step is skipped).
     public static func run(_ project: String, output: String, compareWithTerrain: Bool) throws -> Result {
         var config = try ProjectConfig.load(project)
+        guard !output.trimmingWhitespace().isEmpty else { throw HydroError(.invalidParameter, "--output", "must name a folder (it is empty)") }
         config.output = output
-        try? FileManager.default.removeItem(atPath: output)
+        // Forgetting the step record is enough for every step to run; deleting the folder would delete
+        // whatever else the user keeps there (`--output .` once meant the current folder, whole).
+        try? FileManager.default.removeItem(atPath: (output as NSString).appendingPathComponent(".hydrotool-steps.json"))
         let start = Date()
         let run = try ProjectRun(config)
         run.measuresPeakMemory = true

@@ -50,7 +50,7 @@ public struct MonitoringData: Sendable {
             let fields = table.rows[row]
             let period = fields[periodColumn]
             guard Self.daysInMonth(period) != nil else {
-                throw HydroError(.invalidInput, table.location(row), "period '\(period)' is not YYYY-MM")
+                throw HydroError(.invalidInput, table.location(row), "period '\(ConfigText.clip(period))' is not YYYY-MM (e.g. 2024-01)")
             }
             let key = Key(section: fields[sectionColumn], period: period)
             if !fields[parameterColumn].isEmpty && !fields[valueColumn].isEmpty {
@@ -62,15 +62,20 @@ public struct MonitoringData: Sendable {
                 }
                 data.concentrations[key, default: [:]][p] = c
             }
+            func quantity(_ column: Int) throws -> Double {
+                let v = try table.number(row, column)
+                guard v >= 0 else { throw HydroError(.invalidInput, table.location(row), "'\(table.header[column])' is \(v); flows and volumes must not be negative") }
+                return v
+            }
             if let v = volumeColumn, !fields[v].isEmpty {
-                data.volumes[key] = try table.number(row, v)
+                data.volumes[key] = try quantity(v)
             } else if let f = flowColumn, !fields[f].isEmpty, let days = Self.daysInMonth(period) {
-                data.volumes[key] = try table.number(row, f) * Double(days) * 86400
+                data.volumes[key] = try quantity(f) * Double(days) * 86400
             }
             if let m = minimumColumn, !fields[m].isEmpty {
-                data.minimumFlows[key] = try table.number(row, m)
+                data.minimumFlows[key] = try quantity(m)
             } else if let f = flowColumn, !fields[f].isEmpty, data.minimumFlows[key] == nil {
-                data.minimumFlows[key] = try table.number(row, f)
+                data.minimumFlows[key] = try quantity(f)
             }
         }
         return data
@@ -78,7 +83,9 @@ public struct MonitoringData: Sendable {
 
     public static func daysInMonth(_ period: String) -> Int? {
         let parts = period.split(separator: "-")
-        guard parts.count == 2, let year = Int(parts[0]), let month = Int(parts[1]), (1...12).contains(month), year > 1900 else { return nil }
+        // Exactly YYYY-MM: "2024-1" would never match the months a scheme settles, and be dropped.
+        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, parts.allSatisfy({ $0.allSatisfy(\.isASCII) }),
+              let year = Int(parts[0]), let month = Int(parts[1]), (1...12).contains(month), year > 1900 else { return nil }
         let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
         return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
     }

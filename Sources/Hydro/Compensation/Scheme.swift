@@ -274,7 +274,11 @@ public struct Scheme: Sendable {
         func prices(_ t: ConfigTable, _ key: String) throws -> [Pollutant: Double] {
             guard let table = try t.table(key) else { return [:] }
             var values: [Pollutant: Double] = [:]
-            for k in table.order { values[try Pollutant(parsing: k, parameter: table.location(k))] = try table.requireNumber(k) }
+            for k in table.order {
+                let v = try table.requireNumber(k)
+                guard v >= 0 else { throw table.error(k, "must not be negative, got \(v)") }
+                values[try Pollutant(parsing: k, parameter: table.location(k))] = v
+            }
             return values
         }
         func shares(_ t: ConfigTable, _ key: String) throws -> [String: Double] {

@@ -51,9 +51,20 @@ public enum LineRasterizer {
         var mask = [Bool](repeating: false, count: geometry.cellCount)
         let t = geometry.transform
         let step = min(abs(t.pixelWidth), abs(t.pixelHeight)) / 4
+        let diagonal = ((Double(geometry.width) * t.pixelWidth) * (Double(geometry.width) * t.pixelWidth)
+            + (Double(geometry.height) * t.pixelHeight) * (Double(geometry.height) * t.pixelHeight)).squareRoot()
         for line in lines {
-            for (a, b) in zip(line, line.dropFirst()) {
-                let length = ((b.x - a.x) * (b.x - a.x) + (b.y - a.y) * (b.y - a.y)).squareRoot()
+            for (start, end) in zip(line, line.dropFirst()) {
+                var (a, b) = (start, end)
+                var length = ((b.x - a.x) * (b.x - a.x) + (b.y - a.y) * (b.y - a.y)).squareRoot()
+                // A segment longer than the grid could hold (a far-off or absurd vertex) is cut to the part over
+                // the grid first, so it costs nothing and cannot overflow; shorter ones are sampled as they are.
+                if !(length <= 2 * diagonal) {
+                    guard let clipped = clip(start, end, to: geometry.extent) else { continue }
+                    (a, b) = clipped
+                    length = ((b.x - a.x) * (b.x - a.x) + (b.y - a.y) * (b.y - a.y)).squareRoot()
+                    guard length.isFinite else { continue }
+                }
                 let samples = max(1, Int((length / step).rounded(.up)))
                 for s in 0...samples {
                     let f = Double(s) / Double(samples)
@@ -67,5 +78,38 @@ public enum LineRasterizer {
             }
         }
         return mask
+    }
+
+    /// The part of the segment a→b inside the box (Liang–Barsky), or nil when none is. Entry and exit
+    /// points are computed on the boundary they cross, so a far-off vertex loses no precision there.
+    static func clip(_ a: Coordinate, _ b: Coordinate, to box: (minX: Double, minY: Double, maxX: Double, maxY: Double)) -> (Coordinate, Coordinate)? {
+        guard a.x.isFinite, a.y.isFinite, b.x.isFinite, b.y.isFinite else { return nil }
+        let dx = b.x - a.x, dy = b.y - a.y
+        guard dx.isFinite, dy.isFinite else { return nil }
+        func onBoundary(_ k: Int) -> Coordinate {
+            switch k {
+            case 0: return Coordinate(box.minX, a.y + (box.minX - a.x) / dx * dy)
+            case 1: return Coordinate(box.maxX, a.y + (box.maxX - a.x) / dx * dy)
+            case 2: return Coordinate(a.x + (box.minY - a.y) / dy * dx, box.minY)
+            default: return Coordinate(a.x + (box.maxY - a.y) / dy * dx, box.maxY)
+            }
+        }
+        var t0 = 0.0, t1 = 1.0
+        var enter = a, exit = b
+        for (k, (p, q)) in [(-dx, a.x - box.minX), (dx, box.maxX - a.x), (-dy, a.y - box.minY), (dy, box.maxY - a.y)].enumerated() {
+            if p == 0 {
+                if q < 0 { return nil }
+                continue
+            }
+            let r = q / p
+            if p < 0 {
+                if r > t1 { return nil }
+                if r > t0 { t0 = r; enter = onBoundary(k) }
+            } else {
+                if r < t0 { return nil }
+                if r < t1 { t1 = r; exit = onBoundary(k) }
+            }
+        }
+        return (enter, exit)
     }
 }

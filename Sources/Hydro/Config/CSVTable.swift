@@ -16,9 +16,7 @@ public struct CSVTable: Sendable {
     }
 
     public static func load(_ path: String) throws -> CSVTable {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw HydroError(.io, path, FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist")
-        }
+        let data = try InputFile.contents(path, limit: 256 << 20, what: "CSV table")
         guard var text = String(data: data, encoding: .utf8) else { throw HydroError(.invalidInput, path, "is not UTF-8 text") }
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         return try parse(text, file: path)
@@ -88,7 +86,10 @@ public struct CSVTable: Sendable {
     public func number(_ row: Int, _ column: Int) throws -> Double {
         let text = rows[row][column]
         guard let value = Double(text) else {
-            throw HydroError(.invalidInput, "\(file):\(lines[row])", "'\(header[column])' is '\(text)', not a number")
+            throw HydroError(.invalidInput, "\(file):\(lines[row])", "'\(ConfigText.clip(header[column]))' is '\(ConfigText.clip(text))', not a number")
+        }
+        guard value.isFinite else {
+            throw HydroError(.invalidInput, "\(file):\(lines[row])", "'\(ConfigText.clip(header[column]))' is '\(ConfigText.clip(text))', not a finite number")
         }
         return value
     }

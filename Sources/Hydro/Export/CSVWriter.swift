@@ -1,11 +1,23 @@
 import Foundation
 
-/// Writes CSV with RFC 4180 quoting.
+/// Writes CSV with RFC 4180 quoting, neutralising cells that a spreadsheet would run as a formula.
 public enum CSVWriter {
     public static func text(header: [String], rows: [[String]]) -> String {
-        func quote(_ s: String) -> String {
-            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-        }
-        return ([header] + rows).map { $0.map(quote).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        ([header] + rows).map { $0.map(cell).joined(separator: ",") }.joined(separator: "\n") + "\n"
+    }
+
+    /// One cell, quoted when it needs to be. Text that begins with `=`, `+`, `-`, `@`, a tab or a
+    /// carriage return (a county or section named "=HYPERLINK(…)") is made inert as OWASP's
+    /// "CSV injection" guidance says: a leading apostrophe, and the cell quoted. Numbers such as
+    /// "-3.5" and "+0.2" are left as they are.
+    public static func cell(_ s: String) -> String {
+        if isFormulaLike(s) { return "\"'" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+        return s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+            ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
+    static func isFormulaLike(_ s: String) -> Bool {
+        guard let first = s.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) else { return false }
+        return Double(s.trimmingCharacters(in: .whitespaces)) == nil
     }
 }

@@ -62,6 +62,10 @@ public struct FlowDirections: Sendable {
                 let r = i / grid.width, c = i % grid.width
                 throw HydroError(.invalidInput, source, "value \(value) at column \(c), row \(r) is not a D8 direction in the \(encoding.rawValue) encoding (give the right --encoding)")
             }
+            if code == D8.noData {
+                // Without a declared nodata a 255 is as likely a corrupt cell as a hole: refuse to guess.
+                throw HydroError(.invalidInput, source, "value \(value) at column \(i % grid.width), row \(i / grid.width) is the \(encoding.rawValue) nodata code, but the raster declares no nodata (set it: gdal_edit.py -a_nodata \(value))")
+            }
             codes[i] = code
         }
         try self.init(geometry: grid.geometry, codes: codes)

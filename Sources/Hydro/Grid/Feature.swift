@@ -107,6 +107,8 @@ public struct VectorLayer: Sendable {
     public var fields: [FieldDefinition]
     public var features: [Feature]
     public var crs: CoordinateSystem
+    /// Problems noticed while reading (text that did not decode), for the caller to pass on.
+    public var warnings: [String] = []
 
     public init(name: String, fields: [FieldDefinition], features: [Feature] = [], crs: CoordinateSystem) {
         self.name = name

@@ -29,8 +29,13 @@ public enum PolygonRasterizer {
                 var k = 0
                 while k + 1 < crossings.count {
                     // Cells whose centre x lies in [crossings[k], crossings[k+1]).
-                    let first = max(0, Int(((crossings[k] - t.originX) / t.pixelWidth - 0.5).rounded(.up)))
-                    let last = min(geometry.width - 1, Int(((crossings[k + 1] - t.originX) / t.pixelWidth - 0.5).rounded(.up)) - 1)
+                    // Clamped before conversion: a vertex far off the grid must not overflow Int.
+                    func column(_ x: Double) -> Int {
+                        let c = ((x - t.originX) / t.pixelWidth - 0.5).rounded(.up)
+                        return c.isNaN ? 0 : Int(min(max(c, -1), Double(geometry.width) + 1))
+                    }
+                    let first = max(0, column(crossings[k]))
+                    let last = min(geometry.width - 1, column(crossings[k + 1]) - 1)
                     if first <= last {
                         for column in first...last {
                             let i = row * geometry.width + column

@@ -109,4 +109,5 @@ func requireExists(_ path: String) throws {
     guard FileManager.default.fileExists(atPath: path) else {
         throw HydroError(.io, path, "does not exist")
     }
+    try InputFile.requireRegular(path)
 }

@@ -28,6 +28,7 @@ public enum RasterReader {
     /// The file's geometry, bands and metadata.
     public static func info(_ path: String) throws -> RasterInfo {
         let dataset = try RasterDataset(opening: path)
+        try dataset.requireUsableGeometry()
         return dataset.info
     }
 
@@ -91,6 +92,17 @@ final class RasterDataset {
                             transform: transform, crs: crs)
     }
 
+    /// Refuses a geotransform whose cell size is zero or not finite: every distance, area and slope would be too.
+    func requireUsableGeometry() throws {
+        let t = geometry.transform
+        for (name, v) in [("width", t.pixelWidth), ("height", t.pixelHeight)] where !(v.isFinite && v != 0) {
+            throw HydroError(.invalidInput, path, "its geotransform gives a cell \(name) of \(v); set the cell size (gdal_edit.py -tr or -a_ullr)")
+        }
+        for v in [t.originX, t.originY] where !v.isFinite {
+            throw HydroError(.invalidInput, path, "its geotransform has an origin of \(v)")
+        }
+    }
+
     var bandCount: Int { Int(GDALGetRasterCount(handle)) }
 
     func band(_ index: Int) throws -> GDALRasterBandH {
@@ -135,6 +147,11 @@ final class RasterDataset {
 
     func read<Cell: GridCell>(band index: Int, as type: Cell.Type, progress: TaskProgress) throws -> Grid<Cell> {
         let b = try band(index)
+        try requireUsableGeometry()
+        let fileType = GDALGetRasterDataType(b)
+        if GDALDataTypeIsComplex(fileType) != 0 {
+            throw HydroError(.invalidInput, path, "band \(index) holds complex numbers (\(String(cString: GDALGetDataTypeName(fileType)))); hydrotool reads real values only")
+        }
         let geometry = self.geometry
         var hasNodata: Int32 = 0, hasScale: Int32 = 0, hasOffset: Int32 = 0
         let fileNodata = GDALGetRasterNoDataValue(b, &hasNodata)

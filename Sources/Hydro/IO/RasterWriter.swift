@@ -45,13 +45,25 @@ public enum RasterWriter {
         guard let first = bands.first else { throw HydroError(.invalidParameter, path, "nothing to write") }
         for band in bands.dropFirst() { try first.geometry.requireSame(as: band.geometry, path) }
         let driver = try Self.driver(options)
+        try requireStorable(Cell.kind, driver: driver, format: options.format, path: path)
+        guard let width = Int32(exactly: first.width), let height = Int32(exactly: first.height), let bandCount = Int32(exactly: bands.count) else {
+            throw HydroError(.invalidParameter, path, "a \(first.width) × \(first.height) grid is larger than GDAL can write")
+        }
+        if Cell.kind.isFloatingPoint {
+            for (b, band) in bands.enumerated() {
+                if let i = band.cells.firstIndex(where: { $0.doubleValue.isInfinite }) {
+                    throw NonFiniteResult(file: path, location: "column \(i % first.width), row \(i / first.width) of band \(b + 1)",
+                                          value: band.cells[i].doubleValue)
+                }
+            }
+        }
         let canCreate = GDALGetMetadataItem(driver, GDAL_DCAP_CREATE, nil) != nil
         let creation = creationOptionList(options, kind: Cell.kind)
         try AtomicOutput.write(to: path, overwrite: options.overwrite, inputs: options.inputs) { temporary in
             CPLErrorReset()
             if canCreate {
-                guard let dataset = GDALCreate(driver, temporary, Int32(first.width), Int32(first.height),
-                                               Int32(bands.count), Cell.kind.gdalType, creation.pointer) else {
+                guard let dataset = GDALCreate(driver, temporary, width, height,
+                                               bandCount, Cell.kind.gdalType, creation.pointer) else {
                     throw HydroError(.io, path, "cannot create: \(GDALRuntime.lastError(or: "driver refused the options"))")
                 }
                 try fill(dataset, with: bands, options: options, path: path, progress: progress)
@@ -59,8 +71,8 @@ public enum RasterWriter {
             } else {
                 // Drivers such as COG only copy: build the raster in memory first.
                 guard let memory = GDALGetDriverByName("MEM"),
-                      let staging = GDALCreate(memory, "", Int32(first.width), Int32(first.height),
-                                               Int32(bands.count), Cell.kind.gdalType, nil) else {
+                      let staging = GDALCreate(memory, "", width, height,
+                                               bandCount, Cell.kind.gdalType, nil) else {
                     throw HydroError(.io, path, "cannot create an in-memory raster")
                 }
                 defer { GDALClose(staging) }
@@ -98,7 +110,25 @@ public enum RasterWriter {
               GDALGetMetadataItem(driver, GDAL_DCAP_RASTER, nil) != nil else {
             throw HydroError(.invalidParameter, "--of", "driver '\(options.format)' cannot write rasters")
         }
+        // GDAL only warns about an unknown option or value (COMPRESS=BOGUS) and writes without it.
+        if !options.creationOptions.isEmpty {
+            let given = StringList(nameValues: options.creationOptions)
+            CPLErrorReset()
+            if GDALValidateCreationOptions(driver, given.pointer) == 0 {
+                throw HydroError(.invalidParameter, "--co", "\(GDALRuntime.lastError(or: "an option is not valid")) (driver \(options.format))")
+            }
+        }
         return driver
+    }
+
+    /// Refuses a driver that cannot store the cell type (PNG has no Float32: values would be clipped to bytes).
+    static func requireStorable(_ kind: CellKind, driver: GDALDriverH, format: String, path: String) throws {
+        guard let list = GDALGetMetadataItem(driver, GDAL_DMD_CREATIONDATATYPES, nil) else { return }
+        let types = String(cString: list).split(separator: " ").map(String.init)
+        let name = String(cString: GDALGetDataTypeName(kind.gdalType))
+        guard types.contains(name) else {
+            throw HydroError(.invalidParameter, path, "the \(format) format cannot store \(name) cells (it stores \(types.joined(separator: ", "))); choose GTiff or COG")
+        }
     }
 
     /// The defaults for the driver, overridden by the user's options of the same name.

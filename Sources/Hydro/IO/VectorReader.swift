@@ -7,15 +7,23 @@ public enum VectorReader {
     /// - Parameters:
     ///   - layer: layer name; the first layer when nil.
     ///   - targetCRS: reproject to this CRS; a layer without a CRS is then an error.
+    ///   - encoding: text encoding of a shapefile's attributes ("CP936", "UTF-8", …); when nil it is
+    ///     the .cpg's, or guessed from the DBF's bytes when there is none (`ShapefileEncoding`).
     public static func read(_ source: String, layer requestedLayer: String? = nil,
-                            targetCRS: CoordinateSystem? = nil) throws -> VectorLayer {
+                            targetCRS: CoordinateSystem? = nil, encoding: String? = nil) throws -> VectorLayer {
         GDALRuntime.ensureReady()
         // QGIS's "file.gpkg|layername=NAME" picks a layer of a multi-layer source.
         let (path, layerInPath) = splitLayer(source)
         let layerName = requestedLayer ?? layerInPath
         try requireExists(path)
         CPLErrorReset()
-        guard let dataset = GDALOpenEx(path, UInt32(GDAL_OF_VECTOR | GDAL_OF_READONLY), nil, nil, nil) else {
+        let isShapefile = ["shp", "dbf"].contains((path as NSString).pathExtension.lowercased())
+        // GDAL's SHAPE_ENCODING, when the user set it, is their word on every shapefile: no guess then.
+        let userSetEncoding = CPLGetConfigOption("SHAPE_ENCODING", nil) != nil
+        let chosenEncoding = isShapefile ? (encoding ?? (userSetEncoding ? nil : ShapefileEncoding.detect(shapefile: path))) : nil
+        let openOptions = StringList()
+        if let chosenEncoding { openOptions.set("ENCODING", chosenEncoding) }
+        guard let dataset = GDALOpenEx(path, UInt32(GDAL_OF_VECTOR | GDAL_OF_READONLY), nil, openOptions.constPointer, nil) else {
             throw HydroError(.io, path, "cannot open as a vector layer: \(GDALRuntime.lastError(or: "not a vector format GDAL can read").replacingPath(path))")
         }
         defer { GDALClose(dataset) }
@@ -85,7 +93,13 @@ public enum VectorReader {
             }
             features.append(Feature(geometry: geometry, attributes: attributes))
         }
-        return VectorLayer(name: name, fields: fields, features: features, crs: crs)
+        var result = VectorLayer(name: name, fields: fields, features: features, crs: crs)
+        let garbled = features.contains { f in f.attributes.values.contains { $0.stringValue?.contains("\u{FFFD}") == true } }
+        if garbled {
+            result.warnings.append("\(path): some text fields decode to replacement characters (\u{FFFD}); "
+                + "name the encoding (e.g. encoding = \"CP936\" in [jurisdictions]) or add a .cpg file")
+        }
+        return result
     }
 
     /// The file part and the layer of "file.gpkg|layername=NAME" (the layer is nil without the suffix).

@@ -9,7 +9,8 @@ extension ProjectRun {
         if let m = _jurisdictionMap { return m }
         guard let file = config.jurisdictions else { return nil }
         let geometry = try geometry
-        let layer = try VectorReader.read(file, targetCRS: geometry.crs)
+        let layer = try VectorReader.read(file, targetCRS: geometry.crs, encoding: config.jurisdictionEncoding)
+        for w in layer.warnings { warn(w) }
         try layer.requireField(config.jurisdictionIdField, source: file)
         if let f = config.jurisdictionNameField { try layer.requireField(f, source: file) }
         var polygons: [(unit: JurisdictionMap.Unit, parts: [[[Coordinate]]])] = []
@@ -29,7 +30,7 @@ extension ProjectRun {
             let wgs84 = try CoordinateSystem.parse("EPSG:4326")
             let other = try VectorReader.read(reference, targetCRS: wgs84)
             try other.requireField(idField, source: reference)
-            let mine = try VectorReader.read(file, targetCRS: wgs84)
+            let mine = try VectorReader.read(file, targetCRS: wgs84, encoding: config.jurisdictionEncoding)
             func units(_ l: VectorLayer, _ field: String) -> [(id: String, parts: [[[Coordinate]]])] {
                 l.features.compactMap { f in f[field].stringValue.map { ($0.replacingOccurrences(of: ".0", with: ""), f.geometry?.polygonParts ?? []) } }
             }

@@ -82,6 +82,26 @@ extension ProjectRun {
                                                                           crossings: [], flux: [], budgets: [], warnings: []))
     }
 
+    /// Monitoring rows for sections the scheme does not assess, and parties that are no unit of the
+    /// jurisdiction layer at any level, are named rather than silently ignored or paid.
+    func warnAboutUnmatched(_ scheme: Scheme, monitoring: MonitoringData, schemeFile: String, monitoringFile: String) throws {
+        let known = Set(scheme.sections.map(\.id))
+        let unknown = Set(monitoring.concentrations.keys.map(\.section) + monitoring.volumes.keys.map(\.section)).subtracting(known)
+        if !unknown.isEmpty {
+            warn("\(monitoringFile): rows for sections the scheme does not assess are ignored: \(unknown.sorted().map { ConfigText.clip($0, 40) }.joined(separator: ", "))")
+        }
+        guard config.dem != nil, let map = try jurisdictionMap() else { return }
+        var units = Set<String>()
+        for level in JurisdictionMap.Level.allCases {
+            for unit in (level == .county ? map : map.aggregated(to: level)).units { units.insert(unit.id); units.insert(unit.name) }
+        }
+        let parties = Set(scheme.sections.flatMap { scheme.upstreamParties(of: $0) + $0.downstream.flatMap { scheme.groups[$0] ?? [$0] } })
+        let strangers = parties.subtracting(units)
+        if !strangers.isEmpty {
+            warn("\(schemeFile): parties that are no unit of the jurisdiction layer: \(strangers.sorted().map { ConfigText.clip($0, 40) }.joined(separator: ", "))")
+        }
+    }
+
     /// The settlement for the scheme's year, and optionally a scenario.
     func compensationStep(_ part: TaskProgress, scenario: [SourceScaling] = []) throws {
         guard let schemeFile = config.scheme, let monitoringFile = config.monitoring else {
@@ -95,6 +115,7 @@ extension ProjectRun {
                  outputs: Self.compensationOutputs, progress: part) {
             let scheme = try Scheme.load(schemeFile)
             let monitoring = try MonitoringData.load(monitoringFile)
+            try warnAboutUnmatched(scheme, monitoring: monitoring, schemeFile: schemeFile, monitoringFile: monitoringFile)
             // Loads supplied from outside, or the attribution step's result.
             let attributed = try external.map { try AttributedLoads.load($0, scheme: scheme) } ?? (try attributedLoads(scheme, attribution: try attributionResult()))
             let settlement = try Settlement.compute(scheme, monitoring: monitoring, attributed: attributed)
@@ -117,6 +138,8 @@ extension ProjectRun {
             throw HydroError(.invalidParameter, "--scale-source", "re-routes loads, so it needs a DEM and jurisdictions; \(config.file) names no [inputs] dem")
         }
         try config.preflight()
+        let lock = try lockFolder()
+        defer { withExtendedLifetime(lock) {} }
         try compensationStep(progress)
         try progress.report(1)
     }

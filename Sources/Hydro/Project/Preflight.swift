@@ -3,6 +3,15 @@ import Foundation
 extension ProjectConfig {
     /// Opens every input once before any long work: each must be readable, carry a CRS, and hold
     /// the fields the project names. Errors name the project key and the file.
+    /// Refuses, before any step, a project whose loads step could not run for want of a pollutant.
+    /// Export coefficients name theirs in their CSV; without them the project file must name one.
+    public func requirePollutant() throws {
+        let hasCoefficients = diffuse.contains { if case .exportCoefficients = $0 { return true } else { return false } }
+        if pollutants.isEmpty && !hasCoefficients {
+            throw HydroError(.invalidInput, file, "names no pollutant: give [decay] rates or sources with load fields")
+        }
+    }
+
     public func preflight() throws {
         func key(_ k: String, _ file: String, _ message: String) -> HydroError {
             HydroError(.invalidInput, "\(source.location(k.components(separatedBy: ".").first ?? k)) (\(k) = \((file as NSString).lastPathComponent))", message)
@@ -14,6 +23,10 @@ extension ProjectConfig {
         }
         let demInfo: RasterInfo
         do { demInfo = try RasterReader.info(dem) } catch let e as HydroError { throw key("inputs.dem", dem, e.message) }
+        // The whole pipeline holds about 80 bytes per DEM cell at its peak (grids, graph, loads, attribution).
+        do { try MemoryBudget.require(cells: demInfo.geometry.cellCount, bytesPerCell: 80, subject: dem, purpose: "the project run") } catch let e as HydroError {
+            throw key("inputs.dem", dem, e.message)
+        }
         guard demInfo.geometry.crs.isKnown else { throw key("inputs.dem", dem, "has no CRS; assign one with gdal_edit.py -a_srs") }
         guard demBand >= 1, demBand <= demInfo.bands.count else { throw key("inputs.dem_band", dem, "band \(demBand) does not exist") }
         func vector(_ k: String, _ file: String?, fields: [String?]) throws {

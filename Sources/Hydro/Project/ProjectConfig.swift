@@ -57,6 +57,8 @@ public struct ProjectConfig: Sendable {
     public var streamThresholdKm2: Double
 
     public var jurisdictionIdField: String
+    /// Text encoding of a shapefile's names when it has no .cpg ("CP936" for GBK); guessed when absent.
+    public var jurisdictionEncoding: String?
     public var jurisdictionNameField: String?
     public var jurisdictionLevels: [String]
     /// Another layer of the same units, to detect a systematic shift (GCJ-02 labelled WGS 84).
@@ -165,13 +167,14 @@ public struct ProjectConfig: Sendable {
         burnDepth = try terrain.number("burn_depth_m") ?? 10
         burnBuffer = try terrain.integer("burn_buffer_cells", in: 0...1000) ?? 0
         streamThresholdKm2 = try terrain.number("stream_threshold_km2") ?? 10
-        guard burnDepth > 0 else { throw terrain.error("burn_depth_m", "must be positive") }
+        guard burnDepth > 0, burnDepth <= 10_000 else { throw terrain.error("burn_depth_m", "must be positive and at most 10000 m, got \(burnDepth)") }
         guard streamThresholdKm2 > 0 else { throw terrain.error("stream_threshold_km2", "must be positive") }
 
         let j = try root.table("jurisdictions") ?? ConfigTable(file: file, path: "jurisdictions")
-        try j.requireOnly(["id_field", "name_field", "levels", "reference", "reference_id_field"])
+        try j.requireOnly(["id_field", "name_field", "levels", "reference", "reference_id_field", "encoding"])
         jurisdictionReference = try existing(j, "reference")
         jurisdictionReferenceIdField = try j.string("reference_id_field")
+        jurisdictionEncoding = try j.string("encoding")
         jurisdictionIdField = try j.string("id_field") ?? "code"
         jurisdictionNameField = try j.string("name_field")
         jurisdictionLevels = try j.strings("levels") ?? ["county", "prefecture", "province"]

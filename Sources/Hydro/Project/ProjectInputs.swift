@@ -124,6 +124,9 @@ enum ProjectInputs {
                     let p = try Pollutant(parsing: table.rows[row][pollutantColumn], parameter: table.location(row))
                     let v = try table.number(row, valueColumn)
                     guard v >= 0 else { throw HydroError(.invalidInput, table.location(row), "export coefficient must not be negative") }
+                    if let earlier = coefficients[c]?[p] {
+                        throw HydroError(.invalidInput, table.location(row), "class \(c) has a \(p.name) coefficient twice (\(earlier) and \(v)); give it once")
+                    }
                     coefficients[c, default: [:]][p] = v
                 }
                 var unknown = Set<Int32>()

@@ -24,21 +24,39 @@ public final class ProjectRun {
     let progress: TaskProgress
     let log: (String) -> Void
     var cache: StepCache
+    /// While a step runs, its outputs are written here and moved into `folder` when all succeeded.
+    private var staging: (folder: String, outputs: Set<String>)?
     private var inputChecksums: [String: String] = [:]
     private var stepKeys: [String: String] = [:]
 
     public init(_ config: ProjectConfig, progress: TaskProgress = .silent, log: @escaping (String) -> Void = { _ in }) throws {
         self.config = config
         folder = config.output
-        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
-            throw HydroError(.io, folder, "cannot create the output folder")
-        }
+        guard !folder.isEmpty else { throw HydroError(.invalidParameter, "output", "must name a folder (it is empty)") }
+        // The folder is made when the steps start (`lockFolder`), after the project passed its checks.
         cache = StepCache(folder: folder)
         self.progress = progress
         self.log = log
     }
 
-    public func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
+    /// Locks the output folder for the steps about to run (a second run into it waits), removes the
+    /// staging folders a killed run left, and re-reads the step record the previous holder wrote.
+    /// The lock lasts as long as the returned value.
+    func lockFolder() throws -> FolderLock {
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+            throw HydroError(.io, folder, "cannot create the output folder: \(AtomicOutput.reason(error))")
+        }
+        let lock = try FolderLock(folder: folder, waiting: log)
+        AtomicOutput.removeStaleStaging(in: folder)
+        cache = StepCache(folder: folder)
+        return lock
+    }
+
+    /// Where the output `name` is: inside the running step's staging folder when it is one of that step's outputs.
+    public func path(_ name: String) -> String {
+        if let staging, staging.outputs.contains(name) { return (staging.folder as NSString).appendingPathComponent(name) }
+        return (folder as NSString).appendingPathComponent(name)
+    }
 
     func warn(_ message: String) {
         guard !warnings.contains(message) else { return }
@@ -77,12 +95,44 @@ public final class ProjectRun {
         log("\(name): running")
         let warningsBefore = warnings.count
         if measuresPeakMemory { MemoryUsage.resetPeak() }
-        try body()
+        try runStaged(name, inputs: inputs, outputs: outputs, body)
         let peak = measuresPeakMemory ? MemoryUsage.peakResidentBytes : nil
         try cache.record(name, key: digest, outputs: outputs, warnings: Array(warnings[warningsBefore...]), folder: folder)
         let seconds = Date().timeIntervalSince(start)
         steps.append(StepReport(name: name, ran: true, seconds: seconds, outputs: outputs, peakResidentBytes: peak))
         log("\(name): done in \(String(format: "%.1f", seconds)) s")
+    }
+
+    /// Runs a step's body with its outputs redirected into a staging folder, then moves them into
+    /// place only when every one was written: a failing step leaves none of its new outputs behind,
+    /// and the folder keeps the previous complete set.
+    private func runStaged(_ name: String, inputs: [String], outputs: [String], _ body: () throws -> Void) throws {
+        // Checked here on the final names: inside the step the writers only see staging paths.
+        let protected = (config.inputFiles + [config.file]).map { VectorReader.splitLayer($0).file }
+        for output in outputs {
+            try AtomicOutput.checkTarget((folder as NSString).appendingPathComponent(output), overwrite: true, inputs: protected)
+        }
+        let stagingFolder = try AtomicOutput.makeStaging(in: folder, label: "step-\(name)")
+        staging = (stagingFolder, Set(outputs))
+        defer {
+            staging = nil
+            try? FileManager.default.removeItem(atPath: stagingFolder)
+        }
+        do { try body() } catch let e as HydroError where e.subject.hasPrefix(stagingFolder) {
+            // Name the output where the user will look for it, not its staging copy.
+            throw HydroError(e.kind, folder + e.subject.dropFirst(stagingFolder.count), e.message)
+        } catch let bad as NonFiniteResult {
+            let from = inputs.isEmpty ? "the steps before it" : inputs.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")
+            throw HydroError(.invalidInput, "\(name) step", "\(bad.description) (computed from \(from) and the project's parameters); none of this step's outputs were written")
+        }
+        let fm = FileManager.default
+        let produced = Set((try? fm.contentsOfDirectory(atPath: stagingFolder)) ?? [])
+        for output in outputs where !produced.contains(output) {
+            throw HydroError(.io, (folder as NSString).appendingPathComponent(output), "the \(name) step did not write it; nothing of this step was kept")
+        }
+        // The step's old entry goes first: a kill while moving leaves the step marked as not done.
+        try cache.forget(name)
+        try AtomicOutput.moveProducts(from: stagingFolder, into: folder, mainFiles: outputs)
     }
 
     // MARK: products shared between steps (computed on demand, read back from files when a step was skipped)

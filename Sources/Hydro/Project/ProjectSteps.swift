@@ -19,6 +19,9 @@ extension ProjectRun {
             return progress.scaled(from: bounds[s.rawValue] / top, to: bounds[s.rawValue + 1] / top)
         }
         try config.preflight()
+        if last >= .loads, config.dem != nil { try config.requirePollutant() }
+        let lock = try lockFolder()
+        defer { withExtendedLifetime(lock) {} }
         try terrainStep(part(.terrain))
         if last >= .network { try networkStep(part(.network)) }
         if last >= .loads { try loadsStep(part(.loads)) }
@@ -52,6 +55,7 @@ extension ProjectRun {
         try step("terrain", after: [], inputs: inputs, parameters: parameters,
                  outputs: [Outputs.conditionedDEM, Outputs.flowDirections, Outputs.upstreamArea], progress: part) {
             var dem = try RasterReader.read(demFile, band: config.demBand, as: Float.self, progress: part.scaled(from: 0, to: 0.1))
+            try ElevationCheck.require(dem, file: demFile)
             if let rivers = config.rivers {
                 let layer = try VectorReader.read(rivers, targetCRS: dem.geometry.crs)
                 let lines = layer.features.flatMap { $0.geometry?.lineParts ?? [] }

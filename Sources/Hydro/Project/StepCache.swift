@@ -48,6 +48,12 @@ struct StepCache {
         try save()
     }
 
+    /// Forgets a step's record (its outputs are about to be replaced).
+    mutating func forget(_ step: String) throws {
+        guard entries.removeValue(forKey: step) != nil else { return }
+        try save()
+    }
+
     func warnings(_ step: String) -> [String] { entries[step]?.warnings ?? [] }
 
     private func save() throws {

@@ -257,8 +257,14 @@ public enum StepResultFile {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .throw
         let data: Data
-        do { data = try encoder.encode(value) } catch {
-            throw HydroError(.io, path, "cannot be written: a figure in it is infinite or not a number")
+        do { data = try encoder.encode(value) } catch EncodingError.invalidValue(let bad, let context) {
+            // Named by its place in the result; the step adds which step and inputs it came from.
+            var location = ""
+            for key in context.codingPath { location += key.intValue.map { "[\($0)]" } ?? (location.isEmpty ? key.stringValue : ".\(key.stringValue)") }
+            let number = (bad as? Double) ?? (bad as? Float).map(Double.init) ?? .nan
+            throw NonFiniteResult(file: path, location: location.isEmpty ? "a figure" : location, value: number)
+        } catch {
+            throw HydroError(.io, path, "cannot be written: \(error.localizedDescription)")
         }
         try AtomicOutput.write(data, to: path, overwrite: true)
     }
