@@ -55,7 +55,9 @@ def _placement(points):
 def _project():
     return [File("PROJECT", None, "Project file", ["toml", "json"]),
             FolderOutput("OUTPUT", "--output", "Output folder (empty: the project file's)"),
-            Repeated("SET", "--set", "Override project parameters, KEY=VALUE in TOML, one a line (e.g. decay.TP=0.05)")]
+            Repeated("SET", "--set", "Override project parameters, KEY=VALUE in TOML, one a line (e.g. decay.TP=0.05)"),
+            Choice("CSV_BOM", "--csv-bom", "CSV files start with a UTF-8 byte order mark (for Excel)", ["true", "false"],
+                   default="true", advanced=True)]
 
 
 def _scenario():
