@@ -7,7 +7,7 @@ public struct PartyDirectory: Sendable, Equatable {
 
     public init(names: [String: String] = [:]) {
         self.names = names
-        if self.names[Settlement.fund] == nil { self.names[Settlement.fund] = "资金池 pooled fund" }
+        if self.names[Settlement.fund] == nil { self.names[Settlement.fund] = PartyNames.fundName }
     }
 
     /// Every unit of `map` and of its coarser levels.
@@ -20,6 +20,15 @@ public struct PartyDirectory: Sendable, Equatable {
             }
         }
         self.init(names: names)
+    }
+
+    /// Takes the names the ledger was written with (`PartyNames`: the scheme's own names first), so
+    /// the report names every party as ledger.csv and balances.csv do.
+    public mutating func adopt(_ entries: [LedgerEntry]) {
+        for e in entries {
+            if !e.payerName.isEmpty { names[e.payer] = e.payerName }
+            if !e.payeeName.isEmpty { names[e.payee] = e.payeeName }
+        }
     }
 
     /// The party's name, or its code when it has none.

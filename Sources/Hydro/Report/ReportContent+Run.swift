@@ -4,13 +4,16 @@ extension ProjectRun {
     /// The report's content from this run's typed step results.
     func reportContent() throws -> ReportContent {
         let attribution = try attributionResult()
+        let settlement = try settlementResult()
+        var directory = PartyDirectory(map: try jurisdictionMap())
+        directory.adopt(settlement?.settlement.entries ?? [])
         return ReportContent(
             title: config.name,
             versions: "hydrotool \(Provenance.version) · GDAL \(LibraryVersions.gdal) · PROJ \(LibraryVersions.proj)",
             levels: config.jurisdictionLevels, sections: try sections(), budgets: try loadsResult().budgets,
             shares: (attribution?.sections ?? []).map(SectionShares.init), flux: (attribution?.flux ?? []).map(FluxEdge.init),
-            settlement: try settlementResult().map { ReportContent.SettlementPart($0.settlement, year: $0.year) },
-            directory: PartyDirectory(map: try jurisdictionMap()),
+            settlement: settlement.map { ReportContent.SettlementPart($0.settlement, year: $0.year) },
+            directory: directory,
             inputs: config.inputFiles.map { (relative($0), (try? checksum($0)) ?? "?") },
             steps: steps.map { "\($0.name) \($0.ran ? "ran" : "up to date")" }, warnings: warnings)
     }

@@ -53,7 +53,7 @@ final class ReportSectionsTests: XCTestCase {
         let directory = PartyDirectory(map: map)
         XCTAssertEqual(directory.label("520381"), "赤水市 520381")
         XCTAssertEqual(directory.name("520000"), "贵州省")
-        XCTAssertEqual(directory.label("fund"), "资金池 pooled fund")
+        XCTAssertEqual(directory.label("fund"), PartyNames.fundName)
         XCTAssertEqual(directory.label("999999"), "999999")
         XCTAssertEqual(directory.annotate("520381 0.4; 510525 0.6"), "520381 (赤水市) 0.4; 510525 (古蔺县) 0.6")
         XCTAssertEqual(directory.annotate("pooled_fund contribution 520000:5 510000:4 (scheme.toml:3)"),
@@ -80,7 +80,7 @@ final class ReportSectionsTests: XCTestCase {
         XCTAssertEqual(rows.dropFirst().map { $0[1] }, ["fund", "B", "C", "A"])
         XCTAssertEqual(rows[4], ["甲", "A", "1,301", "11", "-1,290", "付 pays"])
         let matrix = HTMLTable.rows(SettlementSummary.matrix(entries, directory: directory, currency: "CNY"))
-        XCTAssertEqual(matrix[0], ["支付方 ↓ Payer / 收款方 → Payee", "甲 A", "乙 B", "丙 C", "资金池 pooled fund", "合计 Total paid"])
+        XCTAssertEqual(matrix[0], ["支付方 ↓ Payer / 收款方 → Payee", "甲 A", "乙 B", "丙 C", PartyNames.fundName, "合计 Total paid"])
         XCTAssertEqual(matrix[1], ["甲 A", "", "301", "", "1,000", "1,301"])
         XCTAssertEqual(matrix[3], ["丙 C", "11", "", "", "", "11"])
         XCTAssertEqual(matrix.last, ["合计 Total received", "11", "301", "50", "1,000", "1,361"])
