@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages hydrotool builds and tests against, if any is missing:
 # GDAL and PROJ headers and libraries (libgdal-dev, libproj-dev), GDAL's command-line tools
-# (gdal-bin, used by tests and the benchmark), pkg-config (which finds GDAL and PROJ) and Leaflet
-# (libjs-leaflet, which `hydrotool serve` serves to its map page from the system, never from a CDN).
+# (gdal-bin, used by tests and the benchmark), pkg-config (which finds GDAL and PROJ), Leaflet
+# (libjs-leaflet, which `hydrotool serve` serves to its map page from the system, never from a CDN)
+# and the Noto CJK fonts (fonts-noto-cjk), so the report's Chinese names render in a browser here.
 # As root it installs them non-interactively; otherwise it prints the command to run.
 set -euo pipefail
-packages=(libgdal-dev libproj-dev gdal-bin pkg-config libjs-leaflet)
+packages=(libgdal-dev libproj-dev gdal-bin pkg-config libjs-leaflet fonts-noto-cjk)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+bash scripts/install-test-deps-report.sh
 swift build
 swift test
 bash scripts/install-test-deps-qgis.sh

@@ -6,11 +6,13 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure speed and memory (build with -c release).",
+        discussion: Examples.text([("Time fill + D8 + accumulation on two threads", "hydrotool bench terrain dem.tif --threads 2"), ("Compare raster I/O with gdal_translate", "hydrotool bench io dem.tif --repeats 5")]),
         subcommands: [TerrainBench.self, IOBench.self, RoutingBench.self, RunBench.self])
 
     struct TerrainBench: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "terrain", abstract: "Time fill + D8 + accumulation on a DEM, with peak memory.")
+            commandName: "terrain", abstract: "Time fill + D8 + accumulation on a DEM, with peak memory.",
+        discussion: Examples.text([("Barnes flat resolution (the default)", "hydrotool bench terrain dem.tif"), ("The epsilon fill, as JSON", "hydrotool bench terrain dem.tif --epsilon --json")]))
         @Argument(help: "DEM to process.") var dem: String
         @Option(help: "Threads.") var threads = 2
         @Flag(help: "Drain flats by an epsilon fill (as WhiteboxTools' fix_flats) instead of Barnes' flat resolution.") var epsilon = false
@@ -33,7 +35,8 @@ struct BenchCommand: ParsableCommand {
 
     struct IOBench: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "io", abstract: "Read + write a raster (tiled DEFLATE GeoTIFF) against gdal_translate doing the same.")
+            commandName: "io", abstract: "Read + write a raster (tiled DEFLATE GeoTIFF) against gdal_translate doing the same.",
+        discussion: Examples.text([("Read and write a DEM three times, best kept", "hydrotool bench io dem.tif"), ("Five repeats", "hydrotool bench io dem.tif --repeats 5")]))
         @Argument(help: "Raster to copy.") var file: String
         @Option(help: "Runs of each; the best is kept.") var repeats = 3
 
@@ -48,7 +51,8 @@ struct BenchCommand: ParsableCommand {
 
     struct RoutingBench: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "routing", abstract: "Time load routing (3 pollutants) and attribution (88 units) against one weighted accumulation.")
+            commandName: "routing", abstract: "Time load routing (3 pollutants) and attribution (88 units) against one weighted accumulation.",
+        discussion: Examples.text([("Load routing and attribution with 88 units", "hydrotool bench routing dem.tif"), ("With 200 units on one thread", "hydrotool bench routing dem.tif --units 200 --threads 1")]))
         @Argument(help: "DEM to process.") var dem: String
         @Option(help: "Number of jurisdictions (a grid of blocks).") var units = 88
         @Option(help: "Runs of each; the fastest is kept.") var repeats = 3
@@ -69,14 +73,12 @@ extension BenchCommand {
         static let configuration = CommandConfiguration(
             commandName: "run",
             abstract: "Time the whole main job on a project: seconds and peak bytes a cell for each step.",
-            discussion: """
+            discussion: Examples.text("""
             Every step runs (the output folder's step record is removed first; nothing else in it is deleted). Peak memory is the process's resident peak during \
             each step. --terrain also times fill + D8 + accumulation on the same DEM in the same process, for the ratio.
-
-            Examples:
-              hydrotool bench run Benchmarks/projects/china_chishui.toml --terrain
-              hydrotool bench run hydrotool-demo/project.toml --output /tmp/bench-demo --json
-            """)
+            """, [("Every step of the China Chishui benchmark project, with the terrain pipeline for the ratio",
+                   "hydrotool bench run Benchmarks/projects/china_chishui.toml --terrain"),
+                  ("The demo project as JSON", "hydrotool bench run hydrotool-demo/project.toml --output /tmp/bench-demo --json")]))
         @Argument(help: "Project file (TOML or JSON).") var project: String
         @Option(help: "Output folder for the run (every step reruns).") var output = FileManager.default.temporaryDirectory.appendingPathComponent("hydrotool-bench-run").path
         @Flag(help: "Also time fill + D8 + accumulation on the project's DEM.") var terrain = false

@@ -5,7 +5,8 @@ import Hydro
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Build a synthetic basin (four counties, sources, karst link, sections, a year of monitoring, a two-way scheme) and run the main job on it.")
+        abstract: "Build a synthetic basin (four counties, sources, karst link, sections, a year of monitoring, a two-way scheme) and run the main job on it.",
+        discussion: Examples.text([("Build and run the demo basin into ./hydrotool-demo", "hydrotool demo"), ("A larger grid with another seed, elsewhere", "hydrotool demo --seed 7 --size 400 --output /tmp/demo7")]))
 
     @Option(help: "Seed of the synthetic case (same seed, same outputs).") var seed: UInt64 = 1
     @Option(help: "Output folder.") var output = "hydrotool-demo"

@@ -7,7 +7,9 @@ struct Hydrotool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hydrotool",
         abstract: "Watershed pollution propagation: terrain, flow routing and jurisdiction attribution for cross-border compensation.",
-        version: Provenance.version,
+        discussion: Examples.text([("Run the demo basin and open the report it prints", "hydrotool demo"),
+                                   ("Run a project, with rasters as Cloud Optimized GeoTIFFs", "hydrotool run examples/chishui/project.toml --of COG")]),
+        version: Examples.versionLine,
         subcommands: [InfoCommand.self, FillCommand.self, BreachCommand.self, BurnCommand.self, FlowDirectionCommand.self,
                       AccumulateCommand.self, StreamsCommand.self, SnapCommand.self, WatershedCommand.self,
                       RunCommand.self, LoadsCommand.self, AttributeCommand.self, CompensateCommand.self, SpillCommand.self,
@@ -30,7 +32,12 @@ struct Hydrotool: ParsableCommand {
         } catch {
             // Help and version requests print as usual; usage errors become one line like the rest.
             let code = exitCode(for: error)
-            guard code != .success else { exit(withError: error) }
+            guard code != .success else {
+                // Help and version go to stdout; help has its examples moved to the end.
+                let text = Examples.movedToEnd(fullMessage(for: error))
+                print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
+                Foundation.exit(0)
+            }
             let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
             FileHandle.standardError.write("hydrotool: error: \(message)\n")
             Foundation.exit(code.rawValue)

@@ -5,7 +5,8 @@ import Hydro
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "Summarise a raster: size, CRS, cell size in metres, extent, nodata share, value range.")
+        abstract: "Summarise a raster: size, CRS, cell size in metres, extent, nodata share, value range.",
+        discussion: Examples.text([("Summarise the Chishui DEM (cell sizes in metres per row for a geographic grid)", "hydrotool info ../shared/data/guizhou_dem_1km/chishui_basin_dem_1km.tif"), ("The same as JSON, for a script", "hydrotool info --json output/conditioned_dem.tif > dem.json")]))
 
     @Argument(help: "Any raster GDAL reads.")
     var file: String

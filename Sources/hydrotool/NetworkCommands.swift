@@ -30,7 +30,8 @@ struct NetworkInputs: ParsableArguments {
 struct StreamsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "streams",
-        abstract: "Channel network above a threshold: link raster and connected line features with orders and lengths.")
+        abstract: "Channel network above a threshold: link raster and connected line features with orders and lengths.",
+        discussion: Examples.text([("Streams draining more than 25 km², as raster and lines", "hydrotool streams --flowdir flowdir.tif --threshold 25 --raster streams.tif --vector streams.gpkg"), ("Lines with drop and slope per link, threshold in cells", "hydrotool streams --flowdir flowdir.tif --dem filled.tif --cells --threshold 500 --vector streams.geojson")]))
 
     @OptionGroup var inputs: NetworkInputs
     @Option(help: "Conditioned DEM, for each link's drop and slope.") var dem: String?
@@ -52,7 +53,7 @@ struct StreamsCommand: ParsableCommand {
         if !out.quiet {
             let outletCount = network.links.filter { $0.downstream == nil }.count
             let highest = network.links.map(\.strahler).max() ?? 0
-            FileHandle.standardError.write("\(network.links.count) links, \(outletCount) outlets, highest Strahler order \(highest)\n")
+            TerminalProgress.log("\(network.links.count) links, \(outletCount) outlets, highest Strahler order \(highest)")
         }
     }
 }
@@ -72,7 +73,7 @@ struct PointInputs: ParsableArguments {
         let mode: Snapping.Mode? = radius > 0 ? (toStream ? .nearestStream(radius: radius) : .highestAccumulation(radius: radius)) : nil
         let placed = try PointPlacement.place(layer, source: path, geometry: geometry, areaKm2: area, stream: stream,
                                               options: .init(idField: idField, nameField: nameField, snap: mode, tolerance: tolerance))
-        for p in placed { for w in p.warnings { FileHandle.standardError.write("hydrotool: warning: \(path): \(w)\n") } }
+        for p in placed { for w in p.warnings { TerminalProgress.log("hydrotool: warning: \(path): \(w)") } }
         return (layer, placed)
     }
 }
@@ -80,7 +81,8 @@ struct PointInputs: ParsableArguments {
 struct SnapCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snap",
-        abstract: "Move points (outlets, sections) onto the modelled river, reporting distance and upstream area.")
+        abstract: "Move points (outlets, sections) onto the modelled river, reporting distance and upstream area.",
+        discussion: Examples.text([("Move monitoring sections onto the river within 2 km", "hydrotool snap sections.gpkg snapped.gpkg --flowdir flowdir.tif --radius 2000 --to-stream"), ("Check each point against the river it should be on", "hydrotool snap gauges.geojson snapped.geojson --flowdir flowdir.tif --radius 1000 --rivers rivers.gpkg --river-field river")]))
 
     @Argument(help: "Point layer (any OGR source).") var points: String
     @Argument(help: "Output point layer (.gpkg or .geojson).") var output: String
@@ -109,7 +111,7 @@ struct SnapCommand: ParsableCommand {
                 if found != expected {
                     let warning = "point '\(checked[k].id)' should be on '\(expected)' but the nearest mapped river is \(found.map { "'\($0)'" } ?? "none within 3 cells")"
                     checked[k].warnings.append(warning)
-                    FileHandle.standardError.write("hydrotool: warning: \(points): \(warning)\n")
+                    TerminalProgress.log("hydrotool: warning: \(points): \(warning)")
                 }
             }
         }
@@ -121,7 +123,8 @@ struct SnapCommand: ParsableCommand {
 struct WatershedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watershed",
-        abstract: "Catchments of points (incremental between nested points, and whole) as a labelled raster and polygons.")
+        abstract: "Catchments of points (incremental between nested points, and whole) as a labelled raster and polygons.",
+        discussion: Examples.text([("Incremental and whole catchments of sections", "hydrotool watershed sections.gpkg --flowdir flowdir.tif --raster sheds.tif --vector sheds.gpkg"), ("A catchment for every stream link", "hydrotool watershed --flowdir flowdir.tif --all-links --vector links.gpkg")]))
 
     @Argument(help: "Outlet points (any OGR source); not needed with --all-links.") var points: String?
     @OptionGroup var inputs: NetworkInputs

@@ -46,31 +46,44 @@ struct OutputOptions: ParsableArguments {
 
 /// Renders progress on stderr the way GDAL's command-line tools do:
 /// `0...10...20...30...40...50...60...70...80...90...100 - done.`
+///
+/// Log lines never land inside the bar: a message that comes while the bar is open ends the bar's
+/// line, prints on a line of its own, and the bar is drawn again, from 0 to where it was, below it.
 final class TerminalProgress {
     private var printedSteps = -1
     /// Whether a progress line is open on stderr, so a log line must start on a new line.
     nonisolated(unsafe) static var lineOpen = false
+    /// The bar being drawn, to redraw after a log line.
+    nonisolated(unsafe) static var current: TerminalProgress?
 
-    /// Prints a message on its own line of stderr without breaking an open progress line's look.
+    /// Prints a message on its own line of stderr, then redraws an open progress bar below it.
     static func log(_ message: String) {
-        FileHandle.standardError.write((lineOpen ? "\n" : "") + message + "\n")
-        lineOpen = false
+        guard lineOpen, let bar = current else {
+            FileHandle.standardError.write(message + "\n")
+            return
+        }
+        FileHandle.standardError.write("\n" + message + "\n" + bar.text(from: 0, to: bar.printedSteps))
     }
 
     static func make() -> TaskProgress {
         let renderer = TerminalProgress()
+        current = renderer
         return TaskProgress { fraction in renderer.update(fraction); return true }
     }
 
-    /// One step every 2.5 %: a number at each tenth, a dot between.
+    /// The bar's characters for steps `from...to` (one step every 2.5 %: a number at each tenth, a dot between).
+    private func text(from: Int, to: Int) -> String {
+        guard to >= from else { return "" }
+        var text = ""
+        for s in from...to { text += s % 4 == 0 ? "\(s / 4 * 10)" : "." }
+        return text
+    }
+
     private func update(_ fraction: Double) {
         guard fraction.isFinite else { return }
         let step = Int((min(max(fraction, 0), 1) * 40).rounded(.down))
         guard step > printedSteps else { return }
-        var text = ""
-        for s in (printedSteps + 1)...step {
-            text += s % 4 == 0 ? "\(s / 4 * 10)" : "."
-        }
+        var text = text(from: printedSteps + 1, to: step)
         if step == 40 { text += " - done.\n" }
         printedSteps = step
         FileHandle.standardError.write(text)

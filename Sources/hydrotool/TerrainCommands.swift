@@ -9,7 +9,8 @@ extension FlowProportions.Method: ExpressibleByArgument {}
 struct BreachCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "breach",
-        abstract: "Least-cost depression breaching (Lindsay 2016), then filling of what remains.")
+        abstract: "Least-cost depression breaching (Lindsay 2016), then filling of what remains.",
+        discussion: Examples.text([("Breach depressions, then fill what is left", "hydrotool breach dem.tif breached.tif"), ("Limit breach paths to 50 cells and 10 m of cutting", "hydrotool breach dem.tif breached.tif --max-length 50 --max-depth 10")]))
 
     @Argument(help: "Input DEM.") var dem: String
     @Argument(help: "Output conditioned DEM.") var output: String
@@ -32,7 +33,8 @@ struct BreachCommand: ParsableCommand {
 struct BurnCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "burn",
-        abstract: "Burn mapped river lines into a DEM so derived streams follow them.")
+        abstract: "Burn mapped river lines into a DEM so derived streams follow them.",
+        discussion: Examples.text([("Lower the DEM 10 m along mapped rivers", "hydrotool burn dem.tif rivers.gpkg burned.tif --depth 10"), ("Burn one layer of a GeoPackage with a tapered 2-cell trench", "hydrotool burn dem.tif 'hydro.gpkg|layername=rivers' burned.tif --buffer 2")]))
 
     @Argument(help: "Input DEM.") var dem: String
     @Argument(help: "River lines (any OGR source), reprojected to the DEM's CRS.") var rivers: String
@@ -61,7 +63,8 @@ struct BurnCommand: ParsableCommand {
 struct FillCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fill",
-        abstract: "Fill depressions by Priority-Flood (Barnes et al. 2014, with Zhou et al. 2016's slope tracing).")
+        abstract: "Fill depressions by Priority-Flood (Barnes et al. 2014, with Zhou et al. 2016's slope tracing).",
+        discussion: Examples.text([("Fill every depression, writing a tiled DEFLATE GeoTIFF", "hydrotool fill dem.tif filled.tif"), ("Keep depressions deeper than 5 m as real sinks and write a Cloud Optimized GeoTIFF", "hydrotool fill dem.tif filled.tif --max-depth 5 --of COG --co COMPRESS=ZSTD")]))
 
     @Argument(help: "Input DEM (any GDAL raster).") var dem: String
     @Argument(help: "Output filled DEM.") var output: String
@@ -103,7 +106,8 @@ func rewriteDEM(_ dem: String, band: Int, to output: String, extraInputs: [Strin
 struct FlowDirectionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flowdir",
-        abstract: "D8 flow directions by steepest distance-weighted drop, flats drained (Barnes et al. 2014).")
+        abstract: "D8 flow directions by steepest distance-weighted drop, flats drained (Barnes et al. 2014).",
+        discussion: Examples.text([("D8 directions in the ESRI encoding", "hydrotool flowdir filled.tif flowdir.tif"), ("D-infinity angles as a COG, with LZW compression", "hydrotool flowdir filled.tif dinf.tif --method dinf --of COG --co COMPRESS=LZW")]))
 
     @Argument(help: "Depression-filled DEM.") var dem: String
     @Argument(help: "Output direction raster (UInt8).") var output: String
@@ -203,7 +207,8 @@ struct AccumulateCommand: ParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "accumulate",
-        abstract: "Flow accumulation over D8 directions: upstream cells, area (km²) or a weighted sum.")
+        abstract: "Flow accumulation over D8 directions: upstream cells, area (km²) or a weighted sum.",
+        discussion: Examples.text([("Upstream area in km² from true cell areas", "hydrotool accumulate flowdir.tif area.tif --units km2"), ("Upstream cells, with a mask of cells that may receive water from beyond the grid", "hydrotool accumulate flowdir.tif cells.tif --incomplete-mask incomplete.tif")]))
 
     @Argument(help: "D8 direction raster.") var flowdir: String
     @Argument(help: "Output accumulation raster.") var output: String

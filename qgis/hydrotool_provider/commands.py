@@ -16,8 +16,8 @@ ENCODING_LABELS = ["ESRI (1=E … 128=NE)", "WhiteboxTools", "TauDEM (1…8 from
 POLLUTANTS = ["CODMn", "NH3-N", "TP", "TN", "COD", "BOD5", "DO"]
 
 #: Commands that are not Processing algorithms: they write no layer (info prints a summary),
-#: build a whole demonstration (demo) or measure speed (bench).
-NOT_ALGORITHMS = {"info", "demo", "bench", "help"}
+#: build a whole demonstration (demo), measure speed (bench) or run the shared web platform (serve).
+NOT_ALGORITHMS = {"info", "demo", "bench", "serve", "help"}
 
 
 class Command:
@@ -55,7 +55,9 @@ def _placement(points):
 def _project():
     return [File("PROJECT", None, "Project file", ["toml", "json"]),
             FolderOutput("OUTPUT", "--output", "Output folder (empty: the project file's)"),
-            Repeated("SET", "--set", "Override project parameters, KEY=VALUE in TOML, one a line (e.g. decay.TP=0.05)")]
+            Repeated("SET", "--set", "Override project parameters, KEY=VALUE in TOML, one a line (e.g. decay.TP=0.05)"),
+            Choice("CSV_BOM", "--csv-bom", "CSV files start with a UTF-8 byte order mark (for Excel)", ["true", "false"],
+                   default="true", advanced=True)]
 
 
 def _scenario():

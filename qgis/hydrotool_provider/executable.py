@@ -60,7 +60,8 @@ def _run_quick(executable, args, timeout=30):
 def version(executable):
     """hydrotool's version as a tuple of ints, from ``hydrotool --version``."""
     code, out, err = _run_quick(executable, ["--version"])
-    match = re.match(r"\s*(\d+)\.(\d+)(?:\.(\d+))?", out)
+    # "hydrotool 0.1.0 (GDAL 3.6.2, PROJ 9.1.1)"; older executables printed the number alone.
+    match = re.match(r"\s*(?:hydrotool\s+)?(\d+)\.(\d+)(?:\.(\d+))?", out)
     if code != 0 or not match:
         raise HydrotoolError("{} --version did not print a version: {}".format(executable, (err or out).strip()))
     return tuple(int(part or 0) for part in match.groups())

@@ -13,7 +13,10 @@ def help_html(text):
     overview = re.search(r"OVERVIEW:\s*(.*?)(?:\n\n|$)", text, re.S)
     if overview:
         parts.append("<p>{}</p>".format(html.escape(" ".join(overview.group(1).split()))))
-    discussion = re.search(r"\n\n((?:(?![A-Z]+:).+\n?)+)\n*USAGE:", text)
+    # Each line matched once ([^\n]+\n): a pattern like (.+\n?)+ backtracks exponentially on a long
+    # line that is not followed by USAGE (the examples at the end of the help).
+    head = text.split("\nUSAGE:", 1)[0] + "\nUSAGE:"
+    discussion = re.search(r"\n\n((?:(?![A-Z]+:)[^\n]+\n)+)\n*USAGE:", head)
     if discussion:
         parts.append("<p>{}</p>".format(html.escape(" ".join(discussion.group(1).split()))))
     usage = re.search(r"USAGE:\s*(.*?)(?:\n\n|$)", text, re.S)
@@ -24,4 +27,10 @@ def help_html(text):
         if entries:
             parts.append("<h3>{}</h3><dl>{}</dl>".format(section.capitalize(), "".join(
                 "<dt><b>{}</b></dt><dd>{}</dd>".format(html.escape(n), html.escape(d)) for n, d in entries)))
+    examples = re.search(r"\nEXAMPLES:\n(.*)$", text, re.S)
+    if examples:
+        items = re.findall(r"^  (\S[^\n]*)\n    \$ ([^\n]+)$", examples.group(1), re.M)
+        if items:
+            parts.append("<h3>Examples</h3><dl>{}</dl>".format("".join(
+                "<dt>{}</dt><dd><code>$ {}</code></dd>".format(html.escape(d), html.escape(c)) for d, c in items)))
     return "\n".join(parts) if parts else "<pre>{}</pre>".format(html.escape(text))

@@ -32,7 +32,7 @@ class AlgorithmsMatchCommandLine(unittest.TestCase):
         # A GeoPackage of two layers, the rivers second, so burn must name its layer.
         cls.layers = os.path.join(cls.out, "two_layers.gpkg")
         subprocess.run(["ogr2ogr", "-f", "GPKG", cls.layers, demo("inputs", "counties.gpkg")], check=True)
-        subprocess.run(["ogr2ogr", "-update", "-nln", "rivers", cls.layers, demo("output", "streams.gpkg")], check=True)
+        subprocess.run(["ogr2ogr", "-update", "-nln", "rivers", cls.layers, demo("output", "streams.gpkg"), "streams"], check=True)
         subprocess.run(["ogr2ogr", "-update", "-nln", "outlets", cls.layers, demo("inputs", "sections.gpkg")], check=True)
 
     def path(self, name):

@@ -9,7 +9,7 @@ import unittest
 from osgeo import gdal
 from qgis.core import (QgsCategorizedSymbolRenderer, QgsGraduatedSymbolRenderer, QgsProject, QgsRasterLayer,
                        QgsRendererCategory, QgsSingleBandGrayRenderer, QgsSingleBandPseudoColorRenderer,
-                       QgsSingleSymbolRenderer, QgsSymbol, QgsSymbolLayer, QgsVectorLayer, QgsWkbTypes)
+                       QgsSingleSymbolRenderer, QgsSymbol, QgsVectorLayer, QgsWkbTypes)
 
 import support
 from hydrotool_provider import styles
@@ -112,10 +112,8 @@ class StyleTests(unittest.TestCase):
         self.assertIsInstance(names["loads"].renderer(), QgsSingleBandPseudoColorRenderer)
         self.assertIsInstance(names["upstream_area_km2"].renderer(), QgsSingleBandPseudoColorRenderer)
         self.assertIsInstance(names["streams"].renderer(), QgsGraduatedSymbolRenderer)
-        # Loads: line width and colour from the first routed load field.
-        symbol_layer = names["stream_loads"].renderer().symbol().symbolLayer(0)
-        width = symbol_layer.dataDefinedProperties().property(QgsSymbolLayer.PropertyStrokeWidth)
-        self.assertTrue(width.isActive())
-        self.assertIn('"CODMn_kg_yr"', width.expressionString())
-        self.assertNotIn("@LOAD_FIELD@", width.expressionString())
+        # Loads: the run's stream_loads.gpkg carries its own default style (load classes of the
+        # first pollutant) in layer_styles, and a GeoPackage's style wins over the plugin's.
+        self.assertIsInstance(names["stream_loads"].renderer(), QgsGraduatedSymbolRenderer)
+        self.assertEqual(names["stream_loads"].renderer().classAttribute(), "CODMn_kg_yr")
         self.assertEqual(loaded(os.path.join(out, "loads.tif")).name(), "loads")

@@ -102,4 +102,17 @@ public struct JurisdictionMap: Sendable {
         for l in labels { if l >= 0 { counts[Int(l)] += 1 } else { outside += 1 } }
         return (counts, outside)
     }
+
+    /// Pairs of units that share a border on the grid (4-neighbours), each once, smaller index first.
+    public func adjacentPairs() -> [(Int, Int)] {
+        var pairs = Set<Int>()
+        let w = geometry.width, k = units.count
+        for (i, a) in labels.enumerated() where a >= 0 {
+            for j in [i % w + 1 < w ? i + 1 : -1, i + w < labels.count ? i + w : -1] where j >= 0 {
+                let b = labels[j]
+                if b >= 0 && b != a { pairs.insert(Int(min(a, b)) * k + Int(max(a, b))) }
+            }
+        }
+        return pairs.sorted().map { ($0 / k, $0 % k) }
+    }
 }

@@ -108,6 +108,30 @@ public struct Settlement: Sendable {
     public var totalPaid: Double { Money.yuan(totalPaidFen) }
     public var fundIntake: Double { Money.yuan(fundIntakeFen) }
     public var fundPayout: Double { Money.yuan(fundPayoutFen) }
+
+    /// What one party paid and received over the year, and the difference, in yuan (exact to the fen).
+    public struct PartyTotal: Sendable, Equatable {
+        public var party: String
+        public var paidFen: Int64
+        public var receivedFen: Int64
+        public var paid: Double { Money.yuan(paidFen) }
+        public var received: Double { Money.yuan(receivedFen) }
+        public var net: Double { Money.yuan(receivedFen - paidFen) }
+        public init(party: String, paidFen: Int64, receivedFen: Int64) {
+            self.party = party
+            self.paidFen = paidFen
+            self.receivedFen = receivedFen
+        }
+    }
+
+    /// Paid and received per party, in party order (the rows of balances.csv).
+    public var partyTotals: [PartyTotal] { Settlement.partyTotals(entries) }
+
+    public static func partyTotals(_ entries: [LedgerEntry]) -> [PartyTotal] {
+        var paid: [String: Int64] = [:], received: [String: Int64] = [:]
+        for e in entries { paid[e.payer, default: 0] += e.fen; received[e.payee, default: 0] += e.fen }
+        return Set(paid.keys).union(received.keys).sorted().map { PartyTotal(party: $0, paidFen: paid[$0] ?? 0, receivedFen: received[$0] ?? 0) }
+    }
     public static let fund = "fund"
 
     public static func compute(_ scheme: Scheme, monitoring: MonitoringData, attributed: AttributedLoads?) throws -> Settlement {

@@ -11,7 +11,8 @@ public enum LibraryVersions {
     }
 }
 
+/// PROJ's version number ("9.1.1"), as GDAL's `--version` prints its own.
 private func proj_info_release() -> String {
     let info = proj_info()
-    return info.release.map { String(cString: $0) } ?? "unknown"
+    return info.version.map { String(cString: $0) } ?? "unknown"
 }

@@ -47,6 +47,25 @@ public enum RasterReader {
         let dataset = try RasterDataset(opening: path)
         return try dataset.read(band: band, as: type, progress: progress)
     }
+
+    /// The raster attribute table of band 1 (class value, code and name per row), nil without one.
+    /// Reads the columns by usage (`GFU_MinMax` or `GFU_Generic` named VALUE, `GFU_Name`) and name.
+    public static func attributeTable(_ path: String) throws -> RasterAttributeTable? {
+        let dataset = try RasterDataset(opening: path)
+        guard let band = GDALGetRasterBand(dataset.handle, 1), let rat = GDALGetDefaultRAT(band) else { return nil }
+        let columns = Int32(GDALRATGetColumnCount(rat))
+        func column(_ name: String) -> Int32? {
+            (0..<columns).first { String(cString: GDALRATGetNameOfCol(rat, $0)).uppercased() == name }
+        }
+        guard let value = column("VALUE") else { return nil }
+        let code = column("CODE"), name = column("NAME") ?? Int32(GDALRATGetColOfUsage(rat, GFU_Name))
+        let rows = (0..<GDALRATGetRowCount(rat)).map { r -> RasterAttributeTable.Row in
+            RasterAttributeTable.Row(value: Int(GDALRATGetValueAsInt(rat, r, value)),
+                                     code: code.map { String(cString: GDALRATGetValueAsString(rat, r, $0)) } ?? "",
+                                     name: name >= 0 ? String(cString: GDALRATGetValueAsString(rat, r, name)) : "")
+        }
+        return RasterAttributeTable(rows: rows)
+    }
 }
 
 /// An open GDAL raster dataset.

@@ -14,16 +14,41 @@ public struct RasterWriteOptions: Sendable {
     public var bandDescriptions: [String]
     /// Input files the output must never replace.
     public var inputs: [String]
+    /// One GDAL unit type per band ("m", "km2", "kg/yr"); QGIS and `gdalinfo` show it.
+    public var bandUnits: [String]
+    /// A raster attribute table for the first band (category values with their codes and names).
+    public var attributeTable: RasterAttributeTable?
 
     public init(format: String = "GTiff", creationOptions: [String] = [], overwrite: Bool = false,
-                metadata: [String: String] = [:], bandDescriptions: [String] = [], inputs: [String] = []) {
+                metadata: [String: String] = [:], bandDescriptions: [String] = [], inputs: [String] = [],
+                bandUnits: [String] = [], attributeTable: RasterAttributeTable? = nil) {
         self.format = format
         self.creationOptions = creationOptions
         self.overwrite = overwrite
         self.metadata = metadata
         self.bandDescriptions = bandDescriptions
         self.inputs = inputs
+        self.bandUnits = bandUnits
+        self.attributeTable = attributeTable
     }
+}
+
+/// A thematic raster's legend, written as GDAL's raster attribute table: one row per class value,
+/// with a code and a name column (GDAL's `GFU_Name` usage, which QGIS shows as the class label).
+public struct RasterAttributeTable: Sendable, Equatable {
+    public struct Row: Sendable, Equatable {
+        public var value: Int
+        public var code: String
+        public var name: String
+        public init(value: Int, code: String, name: String) {
+            self.value = value
+            self.code = code
+            self.name = name
+        }
+    }
+
+    public var rows: [Row]
+    public init(rows: [Row]) { self.rows = rows }
 }
 
 /// Writes grids through GDAL, atomically (see `AtomicOutput`).
@@ -58,7 +83,8 @@ public enum RasterWriter {
             }
         }
         let canCreate = GDALGetMetadataItem(driver, GDAL_DCAP_CREATE, nil) != nil
-        let creation = creationOptionList(options, kind: Cell.kind)
+        let creation = creationOptionList(options, kind: Cell.kind, width: first.width, height: first.height)
+        try checkCreationOptions(driver, creation, format: options.format)
         try AtomicOutput.write(to: path, overwrite: options.overwrite, inputs: options.inputs) { temporary in
             CPLErrorReset()
             if canCreate {
@@ -93,9 +119,21 @@ public enum RasterWriter {
     }
 
     /// Checks the driver and creation options before any work: the driver exists and writes rasters,
-    /// and every option is NAME=VALUE.
+    /// every option is NAME=VALUE, and GDAL knows each option's name and accepts its value (as
+    /// `gdal_translate` warns for `-co COMPRESS=BOGUS`, but here it is an error: GDAL would ignore
+    /// the option and write something else than asked).
     public static func validate(_ options: RasterWriteOptions) throws {
-        _ = try driver(options)
+        let driver = try driver(options)
+        for kind in [CellKind.float32, .uint8] {
+            try checkCreationOptions(driver, creationOptionList(options, kind: kind), format: options.format)
+        }
+    }
+
+    static func checkCreationOptions(_ driver: GDALDriverH, _ list: StringList, format: String) throws {
+        CPLErrorReset()
+        guard GDALValidateCreationOptions(driver, list.pointer) == 0 else { return }
+        let message = GDALRuntime.lastError(or: "GDAL's \(format) driver rejects the creation options")
+        throw HydroError(.invalidParameter, "--co", "\(message) (see `gdalinfo --format \(format)`)")
     }
 
     static func driver(_ options: RasterWriteOptions) throws -> GDALDriverH {
@@ -132,7 +170,11 @@ public enum RasterWriter {
     }
 
     /// The defaults for the driver, overridden by the user's options of the same name.
-    static func creationOptionList(_ options: RasterWriteOptions, kind: CellKind) -> StringList {
+    ///
+    /// A COG gets overviews even when it fits in one tile (`OVERVIEW_COUNT=1`; GDAL's AUTO would
+    /// make none), resampled by nearest neighbour for integer rasters (directions, labels, link IDs,
+    /// where an average means nothing) and by average for measurements.
+    static func creationOptionList(_ options: RasterWriteOptions, kind: CellKind, width: Int = 0, height: Int = 0) -> StringList {
         let list = StringList()
         let predictor = kind.isFloatingPoint ? "3" : "2"
         switch options.format.uppercased() {
@@ -157,6 +199,16 @@ public enum RasterWriter {
             guard let eq = option.firstIndex(of: "=") else { continue }
             list.set(String(option[..<eq]), String(option[option.index(after: eq)...]))
         }
+        if options.format.uppercased() == "COG" {
+            if list.value("OVERVIEW_RESAMPLING") == nil && list.value("RESAMPLING") == nil {
+                list.set("OVERVIEW_RESAMPLING", kind.isFloatingPoint ? "AVERAGE" : "NEAREST")
+            }
+            let block = list.value("BLOCKSIZE").flatMap { Int($0) } ?? 512
+            if list.value("OVERVIEW_COUNT") == nil && (list.value("OVERVIEWS") ?? "AUTO").uppercased() == "AUTO"
+                && max(width, height) <= block && max(width, height) >= 2 {
+                list.set("OVERVIEW_COUNT", "1")
+            }
+        }
         return list
     }
 
@@ -178,6 +230,8 @@ public enum RasterWriter {
             }
             if let nodata = grid.nodata { GDALSetRasterNoDataValue(band, nodata.doubleValue) }
             if i < options.bandDescriptions.count { GDALSetDescription(band, options.bandDescriptions[i]) }
+            if i < options.bandUnits.count { GDALSetRasterUnitType(band, options.bandUnits[i]) }
+            if i == 0, let table = options.attributeTable { try setAttributeTable(table, on: band, path: path) }
             let bridge = GDALProgressBridge(progress.scaled(from: Double(i) / Double(bands.count), to: Double(i + 1) / Double(bands.count)))
             var result: CPLErr = CE_None
             grid.cells.withUnsafeBufferPointer { buffer in
@@ -191,6 +245,26 @@ public enum RasterWriter {
             guard result == CE_None else {
                 throw HydroError(.io, path, "cannot write band \(i + 1): \(GDALRuntime.lastError(or: "cancelled"))")
             }
+        }
+    }
+
+    /// Writes the table as the band's default RAT (GeoTIFF keeps it in the `.aux.xml` beside the file).
+    private static func setAttributeTable(_ table: RasterAttributeTable, on band: GDALRasterBandH, path: String) throws {
+        guard let rat = GDALCreateRasterAttributeTable() else { throw HydroError(.io, path, "cannot create a raster attribute table") }
+        defer { GDALDestroyRasterAttributeTable(rat) }
+        guard GDALRATCreateColumn(rat, "VALUE", GFT_Integer, GFU_MinMax) == CE_None,
+              GDALRATCreateColumn(rat, "CODE", GFT_String, GFU_Generic) == CE_None,
+              GDALRATCreateColumn(rat, "NAME", GFT_String, GFU_Name) == CE_None else {
+            throw HydroError(.io, path, "cannot create the attribute table's columns: \(GDALRuntime.lastError(or: "refused"))")
+        }
+        GDALRATSetRowCount(rat, Int32(table.rows.count))
+        for (i, row) in table.rows.enumerated() {
+            GDALRATSetValueAsInt(rat, Int32(i), 0, Int32(clamping: row.value))
+            GDALRATSetValueAsString(rat, Int32(i), 1, row.code)
+            GDALRATSetValueAsString(rat, Int32(i), 2, row.name)
+        }
+        guard GDALSetDefaultRAT(band, rat) == CE_None else {
+            throw HydroError(.io, path, "cannot attach the attribute table: \(GDALRuntime.lastError(or: "refused by the driver"))")
         }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 extension ProjectRun {
-    public static let attributionOutputs = ["jurisdictions.tif", "attribution.csv", "attribution.json", "crossings.geojson",
+    public static let attributionOutputs = ["jurisdictions.tif", "jurisdictions.qml", "attribution.csv", "attribution.json", "crossings.geojson",
                                             "flux.csv", "flux.geojson", "jurisdiction_budget.csv"]
 
     /// The county map, read and rasterised once.
@@ -164,19 +164,27 @@ extension ProjectRun {
                 }
             }
             let labels = Grid(geometry: geometry, trustedCells: counties.labels.map { $0 + 1 }, nodata: 0)
+            // The attribute table gives every class value its code and name; the QML beside it colours them in QGIS.
+            let table = RasterAttributeTable(rows: counties.units.enumerated().map { .init(value: $0.offset + 1, code: $0.element.id, name: $0.element.name) })
             try RasterWriter.write(labels, to: path("jurisdictions.tif"),
-                                   options: rasterOptions([file], bands: ["jurisdiction number (1-based, order of \((file as NSString).lastPathComponent))"]))
-            try AtomicOutput.write(CSVWriter.text(header: ["level", "section_id", "section_name", "pollutant", "origin_id", "origin_name",
-                                                           "load_kg_yr", "share", "origin_role", "upstream_incomplete"], rows: csv),
+                                   options: rasterOptions([file], bands: ["jurisdiction number (1-based, order of \((file as NSString).lastPathComponent))"],
+                                                          attributeTable: table))
+            let swatches = Palette.assign(counties.adjacentPairs().map { [counties.units[$0.0].id, counties.units[$0.1].id] })
+            let palette = counties.units.enumerated().map { k, unit in
+                (value: k + 1, colour: swatches[unit.id]?.colour ?? "#999999", label: "\(unit.name) \(unit.id)")
+            }
+            try AtomicOutput.write(QGISStyle.palettedRaster(palette), to: path("jurisdictions.qml"), overwrite: true)
+            try AtomicOutput.write(self.csv(["level", "section_id", "section_name", "pollutant", "origin_id", "origin_name",
+                                             "load_kg_yr", "share", "origin_role", "upstream_incomplete"], csv),
                                    to: path("attribution.csv"), overwrite: true)
             let result = AttributionResult(levels: levels.map(\.rawValue), parameters: loadParameters, inputSha256: allInputChecksums,
                                            sections: sectionRecords, crossings: crossingRecords, flux: fluxRecords, budgets: budgetRecords, warnings: warnings)
             try StepResultFile.write(result, to: path("attribution.json"))
             _attributionResult = result
-            try AtomicOutput.write(CSVWriter.text(header: ["level", "unit_id", "unit_name", "pollutant", "generated_kg_yr", "received_kg_yr",
-                                                           "handed_over_kg_yr", "delivered_out_kg_yr", "lost_kg_yr", "imbalance_kg_yr"], rows: budgetRows),
+            try AtomicOutput.write(self.csv(["level", "unit_id", "unit_name", "pollutant", "generated_kg_yr", "received_kg_yr",
+                                             "handed_over_kg_yr", "delivered_out_kg_yr", "lost_kg_yr", "imbalance_kg_yr"], budgetRows),
                                    to: path("jurisdiction_budget.csv"), overwrite: true)
-            try AtomicOutput.write(CSVWriter.text(header: ["level", "from_id", "from_name", "to_id", "to_name", "pollutant", "load_kg_yr"], rows: fluxRows),
+            try AtomicOutput.write(self.csv(["level", "from_id", "from_name", "to_id", "to_name", "pollutant", "load_kg_yr"], fluxRows),
                                    to: path("flux.csv"), overwrite: true)
             let crossingFields = crossingFeatures.first.map { f in f.attributes.keys.sorted().map { k -> FieldDefinition in
                 if case .string = f.attributes[k] { return FieldDefinition(k, .string) }

@@ -19,7 +19,7 @@ public struct SourceScaling: Sendable, Equatable {
 }
 
 extension ProjectRun {
-    public static let compensationOutputs = ["ledger.csv", "ledger.json", "balances.csv", "monitoring_gaps.csv"]
+    public static let compensationOutputs = ["ledger.csv", "ledger.json", "balances.csv", "monitoring_gaps.csv", "ledger_details.csv", "settlement.xlsx"]
 
     /// Whether unit `id` (a county code) belongs to `party`: the same ID, or the party is its
     /// prefecture or province code, or a scheme group holding either.
@@ -197,25 +197,31 @@ extension ProjectRun {
             named.entries[i].payerName = names[named.entries[i].payer] ?? ""
             named.entries[i].payeeName = names[named.entries[i].payee] ?? ""
         }
+        let directory = PartyDirectory(names: names)
         let rows = s.entries.map { e in
             [e.period, e.section, e.payer, names[e.payer] ?? "", e.payee, names[e.payee] ?? "", Money.text(e.fen), s.currency,
              e.rule, e.measured, e.target, e.excess, e.shares]
         }
-        try AtomicOutput.write(CSVWriter.text(header: ["period", "section", "payer", "payer_name", "payee", "payee_name", "amount", "currency",
-                                                       "rule", "measured", "target", "excess", "shares"], rows: rows),
+        try AtomicOutput.write(csv(["period", "section", "payer", "payer_name", "payee", "payee_name", "amount", "currency",
+                                    "rule", "measured", "target", "excess", "shares"], rows),
                                to: path("\(prefix)ledger.csv"), overwrite: true)
         let result = SettlementResult(scheme: scheme.name, year: scheme.year, settlement: named)
         try StepResultFile.write(result, to: path("\(prefix)ledger.json"))
         if prefix.isEmpty { _settlementResult = result }
-        var paid: [String: Int64] = [:], received: [String: Int64] = [:]
-        for e in s.entries { paid[e.payer, default: 0] += e.fen; received[e.payee, default: 0] += e.fen }
-        let parties = Set(paid.keys).union(received.keys).sorted()
-        try AtomicOutput.write(CSVWriter.text(header: ["party", "party_name", "year", "paid", "received", "net", "currency"],
-                                              rows: parties.map { [$0, names[$0] ?? "", String(scheme.year), Money.text(paid[$0] ?? 0),
-                                                                   Money.text(received[$0] ?? 0),
-                                                                   Money.text((received[$0] ?? 0) - (paid[$0] ?? 0)), s.currency] }),
+        let totals = s.partyTotals
+        try AtomicOutput.write(csv(["party", "party_name", "year", "paid", "received", "net", "currency"],
+                                   totals.map { [$0.party, names[$0.party] ?? "", String(scheme.year), Money.text($0.paidFen),
+                                                 Money.text($0.receivedFen), Money.text($0.receivedFen - $0.paidFen), s.currency] }),
                                to: path("\(prefix)balances.csv"), overwrite: true)
-        try AtomicOutput.write(CSVWriter.text(header: ["gap"], rows: s.gaps.map { [$0] }), to: path("\(prefix)monitoring_gaps.csv"), overwrite: true)
+        // The figures packed into the ledger's text columns, one value per row.
+        try AtomicOutput.write(csv(SettlementTables.detailsHeader, SettlementTables.detailRows(s.entries, directory: directory)),
+                               to: path("\(prefix)ledger_details.csv"), overwrite: true)
+        try AtomicOutput.write(csv(["gap"], s.gaps.map { [$0] }), to: path("\(prefix)monitoring_gaps.csv"), overwrite: true)
+        // The same tables, and the attribution, as one Excel workbook written by GDAL's XLSX driver.
+        let shares = (try attributionResult()?.sections ?? []).map(SectionShares.init)
+        try VectorWriter.write(layers: SettlementTables.workbook(entries: s.entries, totals: totals, shares: shares, year: scheme.year,
+                                                                 currency: s.currency, directory: directory),
+                               to: path("\(prefix)settlement.xlsx"), format: "XLSX", overwrite: true)
         for gap in s.gaps.prefix(5) { log("compensation: \(gap)") }
         if s.gaps.count > 5 { log("compensation: … \(s.gaps.count - 5) more gaps in \(prefix)monitoring_gaps.csv") }
     }

@@ -15,9 +15,32 @@ public final class ProjectRun {
 
     /// Set by the benchmark: each step then resets the process's peak-memory mark and reads it when done.
     public var measuresPeakMemory = false
+    /// How the run writes its rasters: GeoTIFF (tiled, DEFLATE) by default, or a Cloud Optimized
+    /// GeoTIFF with overviews; creation options as `-co` gives them. The fixed output names end in
+    /// `.tif`, so only the two GeoTIFF drivers are offered.
+    public struct RasterOutput: Sendable, Equatable {
+        public var format: String
+        public var creationOptions: [String]
+
+        public init(format: String = "GTiff", creationOptions: [String] = []) throws {
+            guard ["GTIFF", "COG"].contains(format.uppercased()) else {
+                throw HydroError(.invalidParameter, "--of", "'\(format)': a project run writes GeoTIFF outputs (.tif); use GTiff or COG")
+            }
+            self.format = format.uppercased() == "COG" ? "COG" : "GTiff"
+            self.creationOptions = creationOptions
+            try RasterWriter.validate(RasterWriteOptions(format: self.format, creationOptions: creationOptions))
+        }
+
+        /// What a step's cache key must include: a change of format or options rewrites the rasters.
+        var cacheKey: String { format == "GTiff" && creationOptions.isEmpty ? "" : "raster=\(format) \(creationOptions.joined(separator: " "))\n" }
+    }
 
     public let config: ProjectConfig
     public let folder: String
+    /// The format and creation options of every raster the run writes.
+    public let rasterOutput: RasterOutput
+    /// Whether CSV outputs start with a UTF-8 byte order mark (for Excel); on by default.
+    public let csvByteOrderMark: Bool
     public let started = Date()
     public private(set) var steps: [StepReport] = []
     public private(set) var warnings: [String] = []
@@ -29,8 +52,11 @@ public final class ProjectRun {
     private var inputChecksums: [String: String] = [:]
     private var stepKeys: [String: String] = [:]
 
-    public init(_ config: ProjectConfig, progress: TaskProgress = .silent, log: @escaping (String) -> Void = { _ in }) throws {
+    public init(_ config: ProjectConfig, progress: TaskProgress = .silent, rasterOutput: RasterOutput? = nil, csvByteOrderMark: Bool = true,
+                log: @escaping (String) -> Void = { _ in }) throws {
         self.config = config
+        self.rasterOutput = try rasterOutput ?? RasterOutput()
+        self.csvByteOrderMark = csvByteOrderMark
         folder = config.output
         guard !folder.isEmpty else { throw HydroError(.invalidParameter, "output", "must name a folder (it is empty)") }
         // The folder is made when the steps start (`lockFolder`), after the project passed its checks.
@@ -79,7 +105,7 @@ public final class ProjectRun {
     func step(_ name: String, after: [String], inputs: [String], parameters: String, outputs: [String],
               progress part: TaskProgress, _ body: () throws -> Void) throws {
         var key = SHA256()
-        key.update("\(name)\n\(Provenance.version)\n\(parameters)\n")
+        key.update("\(name)\n\(Provenance.version)\n\(parameters)\n\(rasterOutput.cacheKey)\(csvByteOrderMark ? "" : "csv_bom=false\n")")
         for file in inputs.sorted() { key.update("\(file)=\(try checksum(file))\n") }
         for previous in after { key.update("\(previous)=\(stepKeys[previous] ?? "")\n") }
         let digest = key.finalize()
@@ -152,7 +178,6 @@ public final class ProjectRun {
     private var _sections: [PlacedPoint]?
     var _jurisdictionMap: JurisdictionMap?
     var _aggregatedMaps: [JurisdictionMap.Level: JurisdictionMap] = [:]
-    var _partyNames: [String: String]?
     /// Where each point source was placed: file, id, original x/y, stream cell x/y, distance (m), loads (kg/yr).
     var pointSourceRows: [[String]] = []
 

@@ -37,9 +37,18 @@ extension ProjectRun {
         try progress.report(1)
     }
 
-    func rasterOptions(_ inputs: [String], metadata: [String: String] = [:], bands: [String] = []) -> RasterWriteOptions {
-        RasterWriteOptions(overwrite: true, metadata: metadata.merging(["HYDROTOOL_PROJECT": config.name]) { a, _ in a },
-                           bandDescriptions: bands, inputs: inputs)
+    /// How the run writes a raster: the run's format and creation options (`--of`, `--co`), the
+    /// band descriptions and GDAL unit types, and the project's name in the metadata.
+    func rasterOptions(_ inputs: [String], metadata: [String: String] = [:], bands: [String] = [], units: [String] = [],
+                       attributeTable: RasterAttributeTable? = nil) -> RasterWriteOptions {
+        RasterWriteOptions(format: rasterOutput.format, creationOptions: rasterOutput.creationOptions, overwrite: true,
+                           metadata: metadata.merging(["HYDROTOOL_PROJECT": config.name]) { a, _ in a },
+                           bandDescriptions: bands, inputs: inputs, bandUnits: units, attributeTable: attributeTable)
+    }
+
+    /// CSV text with the run's byte-order-mark setting (`--csv-bom`).
+    func csv(_ header: [String], _ rows: [[String]]) -> String {
+        CSVWriter.text(header: header, rows: rows, bom: csvByteOrderMark)
     }
 
     /// Burn mapped rivers (when given), condition (fill or breach), D8 directions, upstream area.
@@ -70,11 +79,11 @@ extension ProjectRun {
             let directions = try D8FlowDirection.compute(dem, threads: config.threads, progress: part.scaled(from: 0.5, to: 0.7))
             setTerrain(conditioned: dem, directions: directions)
             let area = try upstream()
-            try RasterWriter.write(dem, to: path(Outputs.conditionedDEM), options: rasterOptions(inputs, bands: ["conditioned elevation (m)"]))
+            try RasterWriter.write(dem, to: path(Outputs.conditionedDEM), options: rasterOptions(inputs, bands: ["conditioned elevation (m)"], units: ["m"]))
             try RasterWriter.write(directions.encoded(.esri), to: path(Outputs.flowDirections),
                                    options: rasterOptions(inputs, metadata: [D8Encoding.metadataKey: "esri", FlowProportions.methodMetadataKey: "d8"],
                                                           bands: ["D8 flow direction (esri encoding)"]))
-            try RasterWriter.write(area.values, to: path(Outputs.upstreamArea), options: rasterOptions(inputs, bands: ["upstream area (km2)"]))
+            try RasterWriter.write(area.values, to: path(Outputs.upstreamArea), options: rasterOptions(inputs, bands: ["upstream area (km2)"], units: ["km2"]))
             let incomplete = area.incomplete.filter { $0 }.count
             if incomplete > 0 { log("terrain: \(incomplete) cells may receive inflow from outside the DEM") }
         }
@@ -86,7 +95,10 @@ extension ProjectRun {
                  outputs: [Outputs.streamRaster, Outputs.streamLines], progress: part) {
             let network = try network()
             try RasterWriter.write(network.raster, to: path(Outputs.streamRaster), options: rasterOptions([], bands: ["stream link ID"]))
-            try VectorWriter.write(network.layer(), to: path(Outputs.streamLines), overwrite: true)
+            let order = QGISStyle.streamsByOrder(maxOrder: Int(network.links.map(\.strahler).max() ?? 1))
+            try VectorWriter.write(network.layer(), to: path(Outputs.streamLines), overwrite: true,
+                                   styles: [LayerStyle(table: "streams", name: "streams by Strahler order", qml: order,
+                                                       description: "line width and colour by Strahler order")])
             log("network: \(network.links.count) links")
         }
     }
@@ -150,7 +162,8 @@ extension ProjectRun {
             Grid(geometry: geometry, trustedCells: (routed.outflow[p] ?? []).map { Float($0) }, nodata: Float.nan)
         }
         try RasterWriter.write(bands: bands, to: path(Outputs.loadRaster),
-                               options: rasterOptions(loadInputs, bands: routed.pollutants.map { "\($0.name) load leaving each cell (kg/yr)" }))
+                               options: rasterOptions(loadInputs, bands: routed.pollutants.map { "\($0.name) load leaving each cell (kg/yr)" },
+                                                      units: routed.pollutants.map { _ in "kg/yr" }))
         let network = try network()
         let fields = routed.pollutants.flatMap { p in
             [FieldDefinition("\(p.name)_kg_yr", .real), FieldDefinition("\(p.name)_local_kg_yr", .real)]
@@ -174,7 +187,14 @@ extension ProjectRun {
             }
             return values
         }
-        try VectorWriter.write(layer, to: path(Outputs.streamLoads), overwrite: true)
+        // One QGIS style per pollutant (load classes as in the report's maps), the first the default.
+        let styles = routed.pollutants.enumerated().map { k, p -> LayerStyle in
+            let maximum = linkLoads.compactMap { $0.loadsKgPerYr[p.name] }.filter(\.isFinite).max() ?? 0
+            let breaks = [0] + MapRenderer.classes(maximum: maximum)
+            return LayerStyle(table: layer.name, name: "\(p.name) load (kg/yr)", qml: QGISStyle.loads(field: "\(p.name)_kg_yr", breaks: breaks),
+                              description: "links by the \(p.name) load leaving them, kg/yr", isDefault: k == 0)
+        }
+        try VectorWriter.write(layer, to: path(Outputs.streamLoads), overwrite: true, styles: styles)
         let sections = try sections()
         var rows: [[String]] = []
         var sectionLoads: [SectionLoad] = []
@@ -190,7 +210,7 @@ extension ProjectRun {
                                             snapDistanceM: s.snapDistance.isNaN ? nil : s.snapDistance, warnings: s.warnings,
                                             loadsKgPerYr: loads))
         }
-        try AtomicOutput.write(CSVWriter.text(header: ["section_id", "section_name", "pollutant", "load", "unit", "upstream_area_km2"], rows: rows),
+        try AtomicOutput.write(csv(["section_id", "section_name", "pollutant", "load", "unit", "upstream_area_km2"], rows),
                                to: path(Outputs.sectionLoadsCSV), overwrite: true)
         var budgets: [BudgetSummary] = []
         for p in routed.pollutants {
@@ -208,8 +228,14 @@ extension ProjectRun {
         try StepResultFile.write(SectionLoadsDocument(unit: result.unit, sections: result.sections), to: path(Outputs.sectionLoadsJSON))
         try StepResultFile.write(BudgetsDocument(budgets: result.budgets), to: path(Outputs.massBudget))
         _loadsResult = result
-        try AtomicOutput.write(CSVWriter.text(header: ["file", "source_id", "x", "y", "stream_x", "stream_y", "snap_distance_m", "loads_kg_yr"],
-                                              rows: pointSourceRows.map { Array($0.prefix(7)) + [$0.dropFirst(7).joined(separator: "; ")] }),
+        // One row per source and pollutant (long format): one value per cell.
+        let sourceRows = pointSourceRows.flatMap { row in
+            row.dropFirst(7).map { item -> [String] in
+                let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+                return Array(row.prefix(7)) + [parts.first ?? "", parts.count > 1 ? parts[1] : ""]
+            }
+        }
+        try AtomicOutput.write(csv(["file", "source_id", "x", "y", "stream_x", "stream_y", "snap_distance_m", "pollutant", "load_kg_yr"], sourceRows),
                                to: path(Outputs.pointSources), overwrite: true)
     }
 }

@@ -1,18 +1,29 @@
 import Foundation
 
-/// Draws the basin map for the report: a hillshade PNG with SVG layers for jurisdiction borders,
-/// streams (width by load), sections and border crossings, all in the DEM's own coordinates.
+/// Draws the basin map for the report: a hillshade PNG with SVG layers for section catchments,
+/// jurisdiction borders (provincial borders heavier than county borders, with labels), streams
+/// (width and colour by load class), sections and border crossings, all in the DEM's own
+/// coordinates; with a scale bar, a north arrow and a legend band below the map. Labels are kept
+/// inside the frame.
 struct MapRenderer {
     let run: ProjectRun
     let geometry: GridGeometry
     let width: Int
     let height: Int
     let backgroundPNG: String?
-    let borders: String
+    /// Border paths by level, finest first (county, prefecture, province).
+    let borders: [(level: JurisdictionMap.Level, paths: String)]
     /// Unit names and centres for the map labels (county level).
     let unitLabels: [(name: String, centre: Coordinate)]
+    /// Province names and centres, drawn larger.
+    let provinceLabels: [(name: String, centre: Coordinate)]
     /// The county map, for centres at other levels.
     let units: JurisdictionMap?
+    /// Incremental catchment of each section (section ID, outline path).
+    let catchments: [(id: String, paths: String)]
+    /// Metres on the ground per map pixel, at the map's centre.
+    let metresPerPixel: Double
+
 
     init(run: ProjectRun, dem: Grid<Float>) throws {
         self.run = run
@@ -35,21 +46,80 @@ struct MapRenderer {
             }
         }
         backgroundPNG = try? PNGEncoder.encode(red: r, green: g, blue: b, width: width, height: height).base64EncodedString()
-        var borderPaths = ""
+        let metrics = try CellMetrics(dem.geometry)
+        metresPerPixel = (metrics.width.isEmpty ? abs(dem.geometry.transform.pixelWidth) : metrics.width[metrics.width.count / 2]) / scale
+        var borderLayers: [(JurisdictionMap.Level, String)] = []
         var labels: [(name: String, centre: Coordinate)] = []
+        var provinces: [(name: String, centre: Coordinate)] = []
         let map = try run.jurisdictionMap()
         if let map {
-            let grid = Grid(geometry: geometry, trustedCells: map.labels.map { $0 + 1 }, nodata: 0)
-            for (_, polygon) in try Polygonizer.polygons(grid).sorted(by: { $0.key < $1.key }) {
-                for rings in polygon.polygonParts {
-                    for ring in rings { borderPaths += "<path d=\"" + Self.path(ring, geometry, width, height) + "Z\"/>" }
+            for level in JurisdictionMap.Level.allCases {
+                let m = level == map.level ? map : ((try? run.jurisdictionMap(at: level)) ?? map.aggregated(to: level))
+                // A coarser level that groups nothing draws the same lines again: skip it.
+                if level != map.level && m.units.count == map.units.count { continue }
+                borderLayers.append((level, try Self.outlines(m.labels, geometry, width, height)))
+                if level == .province && level != map.level {
+                    provinces = Self.provinceLabelPoints(counties: map, provinces: m)
                 }
             }
-            labels = zip(map.units, map.centres()).compactMap { unit, centre in centre.map { (unit.name, $0) } }
+            // Larger units first, so that when names collide the larger unit keeps its name.
+            let counts = map.cellCounts().perUnit
+            labels = zip(zip(map.units, map.centres()), counts).sorted { ($0.1, $1.0.0.id) > ($1.1, $0.0.0.id) }
+                .compactMap { pair, _ in pair.1.map { (pair.0.name, $0) } }
         }
-        borders = borderPaths
+        borders = borderLayers
         unitLabels = labels
+        provinceLabels = provinces
         units = map
+        // Section catchments (incremental: the area draining to a section and no section above it).
+        let sections = try run.sections()
+        let placed = sections.compactMap { s in s.cell.map { (s.id, $0) } }
+        var catchmentPaths: [(String, String)] = []
+        if !placed.isEmpty {
+            let sheds = try Watersheds(graph: try run.graph(), outlets: placed.map(\.1))
+            let labelsByOutlet = Grid(geometry: geometry, trustedCells: sheds.incrementalLabel.map { $0 + 1 }, nodata: 0)
+            let polygons = try Polygonizer.polygons(labelsByOutlet)
+            for (k, (id, _)) in placed.enumerated() {
+                guard let polygon = polygons[Int32(k + 1)] else { continue }
+                var d = ""
+                for rings in polygon.polygonParts { for ring in rings { d += Self.path(ring, geometry, width, height) + "Z" } }
+                catchmentPaths.append((id, d))
+            }
+        }
+        catchments = catchmentPaths
+    }
+
+    /// Where to write each province's name: in its largest county, below that county's name. (The
+    /// mean of a province's cells can fall outside it when the province has separate parts.)
+    static func provinceLabelPoints(counties: JurisdictionMap, provinces: JurisdictionMap) -> [(name: String, centre: Coordinate)] {
+        let counts = counties.cellCounts().perUnit
+        let centres = counties.centres()
+        var best: [Int: Int] = [:]  // province → county with most cells
+        var provinceOf = [Int](repeating: -1, count: counties.units.count)
+        for (cell, label) in counties.labels.enumerated() where label >= 0 {
+            let p = provinces.labels[cell]
+            if p >= 0 { provinceOf[Int(label)] = Int(p) }
+        }
+        for (county, p) in provinceOf.enumerated() where p >= 0 {
+            if let b = best[p], counts[b] >= counts[county] { continue }
+            best[p] = county
+        }
+        return best.keys.sorted().compactMap { p in
+            guard let county = best[p], let centre = centres[county] else { return nil }
+            return (provinces.units[p].name, centre)
+        }
+    }
+
+    /// Outlines of every labelled region, as SVG path data.
+    static func outlines(_ labels: [Int32], _ geometry: GridGeometry, _ width: Int, _ height: Int) throws -> String {
+        let grid = Grid(geometry: geometry, trustedCells: labels.map { $0 + 1 }, nodata: 0)
+        var paths = ""
+        for (_, polygon) in try Polygonizer.polygons(grid).sorted(by: { $0.key < $1.key }) {
+            for rings in polygon.polygonParts {
+                for ring in rings { paths += "<path d=\"" + Self.path(ring, geometry, width, height) + "Z\"/>" }
+            }
+        }
+        return paths
     }
 
     static func pixel(_ p: Coordinate, _ geometry: GridGeometry, _ width: Int, _ height: Int) -> (Double, Double) {
@@ -64,13 +134,81 @@ struct MapRenderer {
         }.joined(separator: " ")
     }
 
+    static func f1(_ v: Double) -> String { String(format: "%.1f", v) }
+
+    // MARK: labels inside the frame
+
+    /// Approximate width of a label in pixels: CJK characters are square, Latin ones about 0.6 em.
+    static func textWidth(_ text: String, fontSize: Double) -> Double {
+        text.unicodeScalars.reduce(0.0) { sum, u in sum + (u.value >= 0x2E80 ? 1.0 : u.value == 32 ? 0.3 : 0.62) } * fontSize
+    }
+
+    /// A text element placed so that the whole label stays inside the `width` × `height` frame:
+    /// centred labels slide in from the edges; labels that would run out on the right flip to the left.
+    static func label(_ text: String, x: Double, y: Double, fontSize: Double, anchor: String, frame: (Double, Double),
+                      attributes: String = "", title: String? = nil) -> String {
+        let box = labelBox(text, x: x, y: y, fontSize: fontSize, anchor: anchor, frame: frame)
+        let tip = title.map { "<title>\(HTML.escape($0))</title>" } ?? ""
+        return "<text x=\"\(f1(box.x))\" y=\"\(f1(box.y + box.h))\" font-size=\"\(f1(fontSize))\" text-anchor=\"start\"\(attributes)>\(HTML.escape(text))\(tip)</text>"
+    }
+
+    /// Where `label` puts the text: left, top, width and height (baseline = top + height), inside the frame.
+    static func labelBox(_ text: String, x: Double, y: Double, fontSize: Double, anchor: String,
+                         frame: (Double, Double)) -> (x: Double, y: Double, w: Double, h: Double) {
+        let w = textWidth(text, fontSize: fontSize), margin = 3.0
+        var left: Double
+        switch anchor {
+        case "start": left = x + w > frame.0 - margin ? x - w - 14 : x
+        case "end": left = x - w
+        default: left = x - w / 2
+        }
+        left = min(max(left, margin), max(margin, frame.0 - margin - w))
+        let baseline = min(max(y, fontSize + margin), frame.1 - margin)
+        return (left, baseline - fontSize, w, fontSize)
+    }
+
+    /// The box the scale bar occupies (bottom left), so labels keep clear of it.
+    var scaleBarBox: (x: Double, y: Double, w: Double, h: Double) { (0, Double(height) - 40, Double(width) / 5 + 90, 40) }
+
+    // MARK: the map
+
+    /// Load classes for streams: upper bounds at nice round numbers (1-2-5) of about 1/100, 1/10,
+    /// 1/3 of the largest value, and the largest value.
+    static func classes(maximum: Double) -> [Double] {
+        guard maximum > 0 else { return [1] }
+        func nice(_ v: Double) -> Double {
+            let p = pow(10, floor(log10(v)))
+            let m = v / p
+            return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p
+        }
+        var bounds = [nice(maximum / 100), nice(maximum / 10), nice(maximum / 3)].filter { $0 < maximum }
+        bounds = bounds.reduce(into: [Double]()) { out, b in if out.last != b { out.append(b) } }
+        return bounds + [maximum]
+    }
+
+    static let classColours = ["#9ecae1", "#4292c6", "#2171b5", "#08519c", "#08306b"]
+    static let catchmentColours = Palette.colours
+
     func svg(pollutant: String?) throws -> String {
+        let frame = (Double(width), Double(height))
         var s = "<svg viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"basin map\">"
         if let png = backgroundPNG {
             s += "<image href=\"data:image/png;base64,\(png)\" x=\"0\" y=\"0\" width=\"\(width)\" height=\"\(height)\"/>"
         }
-        s += "<g fill=\"none\" stroke=\"#555\" stroke-width=\"0.8\" stroke-dasharray=\"3 2\">\(borders)</g>"
-        // Streams: width by the load leaving each link (or by upstream area without loads).
+        // Section catchments, tinted.
+        for (k, c) in catchments.enumerated() {
+            let colour = Self.catchmentColours[k % Self.catchmentColours.count]
+            s += "<path d=\"\(c.paths)\" fill=\"\(colour)\" fill-opacity=\"0.16\" stroke=\"\(colour)\" stroke-width=\"1.2\" stroke-opacity=\"0.8\" fill-rule=\"evenodd\"><title>\(HTML.escape(c.id)) catchment</title></path>"
+        }
+        // Borders: county thin and dashed, prefecture medium, province heavy.
+        for (level, paths) in borders {
+            switch level {
+            case .county: s += "<g fill=\"none\" stroke=\"#666\" stroke-width=\"0.7\" stroke-dasharray=\"3 2\">\(paths)</g>"
+            case .prefecture: s += "<g fill=\"none\" stroke=\"#555\" stroke-width=\"1.3\" stroke-dasharray=\"7 3\">\(paths)</g>"
+            case .province: s += "<g fill=\"none\" stroke=\"#222\" stroke-width=\"2.6\" stroke-linejoin=\"round\" stroke-opacity=\"0.85\">\(paths)</g>"
+            }
+        }
+        // Streams: width by the load leaving each link (or by upstream area without loads), colour by class.
         let network = try run.network()
         let links = pollutant == nil ? [] : try run.loadsResult().links
         let valueOf: (StreamLink) -> Double = { link in
@@ -78,72 +216,190 @@ struct MapRenderer {
             return link.upstreamArea
         }
         let maxValue = max(network.links.map(valueOf).max() ?? 1, 1e-12)
-        s += "<g fill=\"none\" stroke=\"#1565c0\" stroke-linecap=\"round\" stroke-linejoin=\"round\">"
-        for link in network.links {
+        let bounds = Self.classes(maximum: maxValue)
+        func widthFor(_ v: Double) -> Double { 0.6 + 7 * (max(v, 0) / maxValue).squareRoot() }
+        func classOf(_ v: Double) -> Int { bounds.firstIndex { v <= $0 } ?? (bounds.count - 1) }
+        let unit = pollutant == nil ? "km²" : "t/yr"
+        let shown: (Double) -> String = { v in ReportNumber.short(pollutant == nil ? v : v / 1000) }
+        s += "<g fill=\"none\" stroke-linecap=\"round\" stroke-linejoin=\"round\">"
+        for link in network.links.sorted(by: { valueOf($0) < valueOf($1) }) {
             let v = valueOf(link)
-            let w = 0.6 + 7 * (v / maxValue).squareRoot()
-            s += "<path d=\"\(Self.path(network.line(of: link), geometry, width, height))\" stroke-width=\"\(String(format: "%.2f", w))\"><title>link \(link.id): \(HTML.number(v)) \(pollutant == nil ? "km²" : "kg/yr")</title></path>"
+            let colour = Self.classColours[min(classOf(v) + (5 - bounds.count), Self.classColours.count - 1)]
+            s += "<path d=\"\(Self.path(network.line(of: link), geometry, width, height))\" stroke=\"\(colour)\" stroke-width=\"\(String(format: "%.2f", widthFor(v)))\"><title>link \(link.id): \(shown(v)) \(unit)</title></path>"
         }
         s += "</g>"
-        // Unit names.
-        s += "<g font-size=\"11\" fill=\"#333\" text-anchor=\"middle\" style=\"paint-order:stroke\" stroke=\"#fff\" stroke-width=\"3\">"
+        // Unit names (larger units first; a name that would overlap one already placed, the scale
+        // bar or the north arrow is left out), then province names larger.
+        var taken = [scaleBarBox, (x: Double(width) - 44, y: 0.0, w: 44.0, h: 50.0)]
+        func free(_ box: (x: Double, y: Double, w: Double, h: Double)) -> Bool {
+            !taken.contains { box.x < $0.x + $0.w && $0.x < box.x + box.w && box.y < $0.y + $0.h && $0.y < box.y + box.h }
+        }
+        s += "<g fill=\"#333\" style=\"paint-order:stroke\" stroke=\"#fff\" stroke-width=\"3\">"
         for (name, centre) in unitLabels {
             let (x, y) = Self.pixel(centre, geometry, width, height)
-            s += "<text x=\"\(String(format: "%.1f", x))\" y=\"\(String(format: "%.1f", y))\">\(HTML.escape(name))</text>"
+            let box = Self.labelBox(name, x: x, y: y, fontSize: 11, anchor: "middle", frame: frame)
+            guard free(box) else { continue }
+            taken.append(box)
+            s += Self.label(name, x: x, y: y, fontSize: 11, anchor: "middle", frame: frame)
         }
         s += "</g>"
+        if !provinceLabels.isEmpty {
+            s += "<g fill=\"#111\" font-weight=\"bold\" letter-spacing=\"2\" style=\"paint-order:stroke\" stroke=\"#fff\" stroke-width=\"4\" opacity=\"0.85\">"
+            for (name, centre) in provinceLabels {
+                let (x, y) = Self.pixel(centre, geometry, width, height)
+                s += Self.label(name, x: x, y: y + 18, fontSize: 16, anchor: "middle", frame: frame)
+            }
+            s += "</g>"
+        }
         // Border crossings.
         if let crossings = try run.attributionResult()?.crossings {
-            s += "<g fill=\"#ff8f00\" stroke=\"#5d4037\" stroke-width=\"0.8\">"
+            s += "<g fill=\"#E69F00\" stroke=\"#5d4037\" stroke-width=\"0.8\">"
             for crossing in crossings {
                 let (x, y) = Self.pixel(Coordinate(crossing.x, crossing.y), geometry, width, height)
-                s += "<path d=\"M\(String(format: "%.1f", x)) \(String(format: "%.1f", y - 5)) l4.5 8 h-9 z\"><title>\(HTML.escape(crossing.fromName)) → \(HTML.escape(crossing.toName))</title></path>"
+                s += "<path d=\"M\(Self.f1(x)) \(Self.f1(y - 5)) l4.5 8 h-9 z\"><title>\(HTML.escape(crossing.fromName)) → \(HTML.escape(crossing.toName))</title></path>"
             }
             s += "</g>"
         }
         // Sections.
-        s += "<g font-size=\"12\" font-weight=\"bold\">"
+        s += "<g font-weight=\"bold\">"
         for section in try run.sections() {
             guard let p = section.placed else { continue }
             let (x, y) = Self.pixel(p, geometry, width, height)
-            s += "<circle cx=\"\(String(format: "%.1f", x))\" cy=\"\(String(format: "%.1f", y))\" r=\"5\" fill=\"#c62828\" stroke=\"#fff\" stroke-width=\"1.5\"/>"
-            s += "<text x=\"\(String(format: "%.1f", x + 7))\" y=\"\(String(format: "%.1f", y - 6))\" fill=\"#b71c1c\" style=\"paint-order:stroke\" stroke=\"#fff\" stroke-width=\"3\">\(HTML.escape(section.id))<title>\(HTML.escape(section.name))</title></text>"
+            s += "<circle cx=\"\(Self.f1(x))\" cy=\"\(Self.f1(y))\" r=\"5\" fill=\"#c62828\" stroke=\"#fff\" stroke-width=\"1.5\"/>"
+            s += Self.label(section.id, x: x + 7, y: y - 6, fontSize: 12, anchor: "start", frame: frame,
+                            attributes: " fill=\"#b71c1c\" style=\"paint-order:stroke\" stroke=\"#fff\" stroke-width=\"3\"", title: section.name)
         }
-        s += "</g></svg>"
-        return s
+        s += "</g>"
+        s += scaleBar() + northArrow()
+        s += "<rect x=\"0.5\" y=\"0.5\" width=\"\(width - 1)\" height=\"\(height - 1)\" fill=\"none\" stroke=\"#333\"/>"
+        s += "</svg>"
+        return s + legend(bounds: bounds, widthFor: widthFor, shown: shown, unit: unit, byLoad: pollutant != nil)
     }
 
-    /// Centre of every unit at a level, keyed by unit ID.
+    /// A scale bar of a round length (1, 2 or 5 × 10ⁿ km or m) near a fifth of the map's width,
+    /// measured at the map's centre (on a geographic grid the scale changes with latitude).
+    func scaleBar() -> String {
+        guard metresPerPixel > 0, metresPerPixel.isFinite else { return "" }
+        let target = metresPerPixel * Double(width) / 5
+        let p = pow(10, floor(log10(target)))
+        let m = target / p
+        let length = (m < 2 ? 1 : m < 5 ? 2 : 5) * p
+        let px = length / metresPerPixel
+        let text = length >= 1000 ? "\(ReportNumber.short(length / 1000)) km" : "\(ReportNumber.short(length)) m"
+        let x = 14.0, y = Double(height) - 16
+        var s = "<g font-size=\"11\" fill=\"#222\">"
+        s += "<rect x=\"\(Self.f1(x - 6))\" y=\"\(Self.f1(y - 18))\" width=\"\(Self.f1(px + 12 + Self.textWidth(text, fontSize: 11) + 8))\" height=\"28\" fill=\"#fff\" fill-opacity=\"0.8\" rx=\"3\"/>"
+        s += "<rect x=\"\(Self.f1(x))\" y=\"\(Self.f1(y - 4))\" width=\"\(Self.f1(px / 2))\" height=\"5\" fill=\"#222\"/>"
+        s += "<rect x=\"\(Self.f1(x + px / 2))\" y=\"\(Self.f1(y - 4))\" width=\"\(Self.f1(px / 2))\" height=\"5\" fill=\"#fff\" stroke=\"#222\" stroke-width=\"0.8\"/>"
+        s += "<text x=\"\(Self.f1(x))\" y=\"\(Self.f1(y - 7))\">0</text>"
+        s += "<text x=\"\(Self.f1(x + px + 4))\" y=\"\(Self.f1(y + 2))\">\(text)</text>"
+        return s + "</g>"
+    }
+
+    /// A north arrow in the top right corner (the grids are north-up).
+    func northArrow() -> String {
+        let x = Double(width) - 26, y = 14.0
+        return "<g><circle cx=\"\(Self.f1(x))\" cy=\"\(Self.f1(y + 16))\" r=\"15\" fill=\"#fff\" fill-opacity=\"0.8\"/>"
+            + "<path d=\"M\(Self.f1(x)) \(Self.f1(y + 4)) l7 22 l-7 -6 l-7 6 z\" fill=\"#222\"/>"
+            + "<text x=\"\(Self.f1(x))\" y=\"\(Self.f1(y + 2))\" font-size=\"12\" font-weight=\"bold\" text-anchor=\"middle\" fill=\"#222\" style=\"paint-order:stroke\" stroke=\"#fff\" stroke-width=\"3\">N</text></g>"
+    }
+
+    /// The map's legend, as HTML under the map (it stays readable however small the map is drawn):
+    /// stream classes by width and colour, border levels, sections, crossings, section catchments.
+    func legend(bounds: [Double], widthFor: (Double) -> Double, shown: (Double) -> String, unit: String, byLoad: Bool) -> String {
+        func symbol(_ inner: String) -> String {
+            "<svg class=\"sym\" viewBox=\"0 -8 28 16\" width=\"28\" height=\"16\">\(inner)</svg>"
+        }
+        var items: [String] = []
+        var lower = 0.0
+        for (k, upper) in bounds.enumerated() {
+            let colour = Self.classColours[min(k + (5 - bounds.count), Self.classColours.count - 1)]
+            let text = k == 0 ? "≤ \(shown(upper))" : "\(shown(lower)) – \(shown(upper))"
+            items.append(symbol("<line x1=\"3\" y1=\"0\" x2=\"25\" y2=\"0\" stroke=\"\(colour)\" stroke-width=\"\(String(format: "%.2f", widthFor(upper)))\" stroke-linecap=\"round\"/>") + HTML.escape(text))
+            lower = upper
+        }
+        let title = byLoad ? "河流负荷 Stream load (\(unit))" : "集水面积 Upstream area (\(unit))"
+        var s = "<div class=\"maplegend\"><span class=\"lt\">\(HTML.escape(title))</span> " + items.map { "<span class=\"key\">\($0)</span>" }.joined(separator: " ")
+        var symbols: [(String, String)] = [
+            ("<line x1=\"2\" y1=\"0\" x2=\"26\" y2=\"0\" stroke=\"#222\" stroke-width=\"2.6\"/>", "省界 Provincial border"),
+            ("<line x1=\"2\" y1=\"0\" x2=\"26\" y2=\"0\" stroke=\"#666\" stroke-width=\"0.9\" stroke-dasharray=\"3 2\"/>", "县界 County border"),
+            ("<circle cx=\"14\" cy=\"0\" r=\"5\" fill=\"#c62828\" stroke=\"#fff\" stroke-width=\"1.5\"/>", "断面 Section"),
+            ("<path d=\"M14 -5 l4.5 8 h-9 z\" fill=\"#E69F00\" stroke=\"#5d4037\" stroke-width=\"0.8\"/>", "跨界点 Border crossing"),
+        ]
+        if borders.contains(where: { $0.level == .prefecture }) {
+            symbols.insert(("<line x1=\"2\" y1=\"0\" x2=\"26\" y2=\"0\" stroke=\"#555\" stroke-width=\"1.3\" stroke-dasharray=\"7 3\"/>", "市界 Prefecture border"), at: 1)
+        }
+        s += "<br/><span class=\"lt\">图例 Legend</span> " + symbols.map { "<span class=\"key\">\(symbol($0.0))\(HTML.escape($0.1))</span>" }.joined(separator: " ")
+        if !catchments.isEmpty {
+            s += "<br/><span class=\"lt\">断面集水区 Section catchments</span> " + catchments.enumerated().map { k, c in
+                let colour = Self.catchmentColours[k % Self.catchmentColours.count]
+                return "<span class=\"key\">" + symbol("<rect x=\"3\" y=\"-6\" width=\"22\" height=\"12\" fill=\"\(colour)\" fill-opacity=\"0.25\" stroke=\"\(colour)\"/>") + HTML.escape(c.id) + "</span>"
+            }.joined(separator: " ")
+        }
+        return s + "</div>"
+    }
+
+    /// Where to draw each unit of a level, keyed by unit ID: the centre of its cells for counties;
+    /// for coarser levels the centre of its largest county, which lies inside it even when the unit
+    /// has separate parts.
     func centres(level: String) -> [String: Coordinate] {
-        guard units != nil, let l = JurisdictionMap.Level(rawValue: level), let map = try? run.jurisdictionMap(at: l) else { return [:] }
+        guard let counties = units, let l = JurisdictionMap.Level(rawValue: level) else { return [:] }
         var result: [String: Coordinate] = [:]
-        for (unit, centre) in zip(map.units, map.centres()) { if let centre { result[unit.id] = centre } }
+        if l == counties.level {
+            for (unit, centre) in zip(counties.units, counties.centres()) { if let centre { result[unit.id] = centre } }
+            return result
+        }
+        let map = (try? run.jurisdictionMap(at: l)) ?? counties.aggregated(to: l)
+        let names = Dictionary(map.units.map { ($0.name, $0.id) }, uniquingKeysWith: { a, _ in a })
+        for (name, centre) in Self.provinceLabelPoints(counties: counties, provinces: map) { if let id = names[name] { result[id] = centre } }
         return result
     }
 
-    /// The flux graph drawn over the unit centres (rows of flux.csv at one level): arrows with width by load.
+    /// The flux graph from the attribution's unit flux at one level.
     func fluxDiagram(_ flux: [UnitFlux]) throws -> String {
-        guard let level = flux.first?.level else { return "" }
+        fluxDiagram(pairs: FluxSummary.pairs(flux.map(FluxEdge.init)))
+    }
+
+    /// The flux graph drawn over the unit centres: one arrow per pair of units in the direction of
+    /// the net flux, its width by the net load (gross flux counts re-crossings; see `FluxPair`).
+    func fluxDiagram(pairs: [FluxPair], pollutant: String? = nil) -> String {
+        guard let level = pairs.first?.level else { return "" }
+        let chosen = pollutant ?? pairs.first?.pollutant
+        // Arrows under 0.5 % of the largest net flux would only clutter the graph (the tables list them all).
+        let largest = pairs.filter { $0.pollutant == chosen }.map(\.net).max() ?? 0
+        let shown = pairs.filter { $0.pollutant == chosen && $0.net > 0 && $0.net >= 0.005 * largest }
         let centresByID = centres(level: level)
-        let maxLoad = max(flux.map(\.loadKgPerYr).max() ?? 1, 1e-12)
+        let maxLoad = max(shown.map(\.net).max() ?? 1, 1e-12)
+        let frame = (Double(width), Double(height))
         var s = "<svg viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" role=\"img\" aria-label=\"flux graph\">"
-        s += "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"5\" markerHeight=\"5\" orient=\"auto\"><path d=\"M0 0 L10 5 L0 10 z\" fill=\"#6a1b9a\"/></marker></defs>"
-        s += "<rect width=\"\(width)\" height=\"\(height)\" fill=\"#fafafa\"/><g fill=\"none\" stroke=\"#bbb\" stroke-width=\"0.8\">\(borders)</g>"
-        var drawn = Set<String>()
-        for row in flux {
-            guard let a = centresByID[row.fromId], let b = centresByID[row.toId], drawn.insert(row.fromId + "→" + row.toId).inserted else { continue }
-            let (x1, y1) = Self.pixel(a, geometry, width, height)
-            let (x2, y2) = Self.pixel(b, geometry, width, height)
-            let w = 1 + 8 * (row.loadKgPerYr / maxLoad).squareRoot()
-            s += "<line x1=\"\(String(format: "%.1f", x1))\" y1=\"\(String(format: "%.1f", y1))\" x2=\"\(String(format: "%.1f", x2))\" y2=\"\(String(format: "%.1f", y2))\" stroke=\"#6a1b9a\" stroke-opacity=\"0.7\" stroke-width=\"\(String(format: "%.1f", w))\" marker-end=\"url(#arrow)\"><title>\(HTML.escape(row.fromName)) → \(HTML.escape(row.toName)): \(HTML.number(row.loadKgPerYr)) kg/yr \(HTML.escape(row.pollutant))</title></line>"
+        s += "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"16\" markerHeight=\"16\" orient=\"auto\"><path d=\"M0 0 L10 5 L0 10 z\" fill=\"#6a1b9a\"/></marker></defs>"
+        s += "<rect width=\"\(width)\" height=\"\(height)\" fill=\"#fafafa\"/>"
+        for (level, paths) in borders {
+            s += "<g fill=\"none\" stroke=\"\(level == .province ? "#777" : "#bbb")\" stroke-width=\"\(level == .province ? "2" : "0.8")\">\(paths)</g>"
         }
-        s += "<g font-size=\"11\" text-anchor=\"middle\" fill=\"#222\">"
         var names: [String: String] = [:]
-        for row in flux { names[row.fromId] = row.fromName; names[row.toId] = row.toName }
+        for p in shown {
+            guard let a = centresByID[p.upstream.id], let b = centresByID[p.downstream.id] else { continue }
+            names[p.upstream.id] = p.upstream.name
+            names[p.downstream.id] = p.downstream.name
+            let (x1, y1) = Self.pixel(a, geometry, width, height)
+            var (x2, y2) = Self.pixel(b, geometry, width, height)
+            // Stop short of the receiving unit's name.
+            let length = ((x2 - x1) * (x2 - x1) + (y2 - y1) * (y2 - y1)).squareRoot()
+            if length > 40 { x2 -= (x2 - x1) / length * 18; y2 -= (y2 - y1) / length * 18 }
+            let w = 1.5 + 7 * (p.net / maxLoad).squareRoot()
+            s += "<line x1=\"\(Self.f1(x1))\" y1=\"\(Self.f1(y1))\" x2=\"\(Self.f1(x2))\" y2=\"\(Self.f1(y2))\" stroke=\"#6a1b9a\" stroke-opacity=\"0.7\" stroke-width=\"\(Self.f1(w))\" marker-end=\"url(#arrow)\"><title>\(HTML.escape(p.upstream.name)) → \(HTML.escape(p.downstream.name)): net \(ReportNumber.plain(p.net)) kg/yr \(HTML.escape(p.pollutant)) (gross \(ReportNumber.plain(p.grossForward)) / \(ReportNumber.plain(p.grossBack)))</title></line>"
+            let mx = (x1 + x2) / 2, my = (y1 + y2) / 2
+            if p.net >= 0.05 * maxLoad {
+            s += Self.label(ReportNumber.tonnes(p.net) + " t", x: mx, y: my - 6, fontSize: 12, anchor: "middle", frame: frame,
+                            attributes: " fill=\"#4a148c\" style=\"paint-order:stroke\" stroke=\"#fafafa\" stroke-width=\"3\"")
+            }
+        }
+        s += "<g fill=\"#222\">"
         for (id, c) in centresByID.sorted(by: { $0.key < $1.key }) where names[id] != nil {
-            let name = names[id] ?? id
             let (x, y) = Self.pixel(c, geometry, width, height)
-            s += "<text x=\"\(String(format: "%.1f", x))\" y=\"\(String(format: "%.1f", y))\">\(HTML.escape(name))</text>"
+            s += Self.label(names[id] ?? id, x: x, y: y + 20, fontSize: 13, anchor: "middle", frame: frame,
+                            attributes: " style=\"paint-order:stroke\" stroke=\"#fafafa\" stroke-width=\"3\"")
         }
         return s + "</g></svg>"
     }

@@ -98,7 +98,8 @@ final class PipelineTests: XCTestCase {
     func testSameSeedGivesByteIdenticalOutputs() throws {
         let a = try TestPaths.temporaryFolder(self), b = try TestPaths.temporaryFolder(self)
         let (runA, _) = try demo(a), (runB, _) = try demo(b)
-        for name in ["loads.tif", "attribution.csv", "ledger.csv", "flux.csv", "conditioned_dem.tif", Outputs.report] {
+        for name in ["loads.tif", "attribution.csv", "ledger.csv", "flux.csv", "conditioned_dem.tif", Outputs.report, "settlement.xlsx",
+                     "ledger_details.csv", "jurisdictions.tif.aux.xml", "jurisdictions.qml", Outputs.streamLines, Outputs.streamLoads] {
             XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: runA.path(name))),
                            try Data(contentsOf: URL(fileURLWithPath: runB.path(name))), name)
         }
@@ -122,7 +123,7 @@ final class PipelineTests: XCTestCase {
             XCTAssertNotNil(Data(base64Encoded: String(reference.dropFirst("data:image/png;base64,".count))))
         }
         XCTAssertFalse(html.contains("src=\"http"))
-        for label in ["来源分担", "Attributed shares", "赤水市", "Settlement", "Mass budget", "manifest.json"] {
+        for label in ["来源分担", "Shares of the load", "赤水市", "Settlement summary", "Who pays whom", "Mass budget", "manifest.json"] {
             XCTAssertTrue(html.contains(label), label)
         }
     }
