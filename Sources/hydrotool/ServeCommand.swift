@@ -7,11 +7,13 @@ struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve the project's latest run to the parties of a basin: OGC API – Features collections, a web map, accounts and monitoring uploads.",
-        discussion: """
+        discussion: Examples.text("""
         State (accounts, uploads, settlement versions, audit log) is kept in OUTPUT-serve/hydroserve.sqlite beside the output folder. \
         Add accounts first: `hydrotool serve PROJECT --add-user NAME --jurisdiction CODE` (or --admin); the password is read from \
         HYDROTOOL_PASSWORD or standard input. Stops on SIGINT or SIGTERM.
-        """)
+        """, [("An account for the county 七星关区 (the password is read from standard input or HYDROTOOL_PASSWORD)",
+               "hydrotool serve hydrotool-demo/project.toml --add-user qixingguan --jurisdiction 520502"),
+              ("Serve the demo's latest run on port 8080 (loopback)", "hydrotool serve hydrotool-demo/project.toml --port 8080")]))
 
     @OptionGroup var options: ProjectOptions
     @Option(help: "Port to listen on.") var port = 8080

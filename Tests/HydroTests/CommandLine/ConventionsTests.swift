@@ -36,7 +36,7 @@ final class ConventionsTests: XCTestCase {
 
     func testEveryCommandsHelpEndsWithTwoWorkedExamples() throws {
         let commands = [["info"], ["fill"], ["breach"], ["burn"], ["flowdir"], ["accumulate"], ["streams"], ["snap"], ["watershed"],
-                        ["run"], ["loads"], ["attribute"], ["compensate"], ["spill"], ["demo"], ["bench"], ["bench", "terrain"],
+                        ["run"], ["loads"], ["attribute"], ["compensate"], ["spill"], ["demo"], ["serve"], ["bench"], ["bench", "terrain"],
                         ["bench", "io"], ["bench", "routing"], ["bench", "run"], []]
         for command in commands {
             let r = try runTool(command + ["--help"])
