@@ -27,17 +27,9 @@ extension AccumulationWeight {
 
     /// Each valid cell's own weight (NaN on nodata): what accumulation starts from.
     func initialValues(_ geometry: GridGeometry, isValid: (Int) -> Bool) throws -> [Double] {
-        let n = geometry.cellCount, width = geometry.width
-        var values = [Double](repeating: .nan, count: n)
-        switch self {
-        case .cells:
-            for i in 0..<n where isValid(i) { values[i] = 1 }
-        case .areaSquareKilometres:
-            let area = try CellMetrics(geometry).area
-            for i in 0..<n where isValid(i) { values[i] = area[i / width] / 1e6 }
-        case .grid(let w):
-            try geometry.requireSame(as: w.geometry, "weight grid")
-            for i in 0..<n where isValid(i) { values[i] = w.isValid(at: i) ? w.cells[i] : 0 }
+        var values = [Double](repeating: .nan, count: geometry.cellCount)
+        try withCellWeight(geometry) { weight in
+            for i in 0..<values.count where isValid(i) { values[i] = weight(i) }
         }
         return values
     }
