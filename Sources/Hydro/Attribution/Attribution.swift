@@ -41,97 +41,86 @@ public struct PollutantAttribution: Sendable {
     public var lost: [Double]
 }
 
-/// Attribution of routed loads to the jurisdictions they came from, exactly (the routing model is
-/// linear, so the share of unit J at a point equals the load arriving there when only J's sources
-/// are on) and in a cost that does not grow with the number of units.
-///
-/// Method, per pollutant (as SPARROW computes delivery fractions in one upstream pass):
-/// 1. Target cells: sections, stream border crossings and cells where flow splits (links).
-/// 2. One pass from downstream to upstream gives every cell its next target downstream and the
-///    fraction of load entering the cell that arrives at that target, P(x) = pass(x)·P(down(x)).
-/// 3. One pass over the cells adds each cell's generated load times own(x)·P(down(x)) to its next
-///    target's inflow, under the cell's jurisdiction.
-/// 4. The small graph of targets is then solved in topological order with vectors by origin.
-/// The jurisdiction budgets and the flux between jurisdictions need no origin and come from the
-/// routed outflows directly.
-public enum LoadAttribution {
-    public static func attribute(_ routed: RoutedLoads, sources: LoadSources, model: LoadModel, map: JurisdictionMap,
-                                 sectionCells: [Int?], streamCrossingsOnly: Bool = true,
-                                 progress: TaskProgress = .silent) throws -> (crossings: [BorderCrossing], results: [PollutantAttribution]) {
-        let graph = model.graph
-        let geometry = graph.geometry
-        try geometry.requireSame(as: map.geometry, "jurisdictions")
-        let n = geometry.cellCount
-        let k = map.units.count
-        let outside = k
-        @inline(__always) func unit(_ c: Int) -> Int { map.labels[c] < 0 ? outside : Int(map.labels[c]) }
-
-        // Stream crossings (D8 steps and links between different units).
+extension BorderCrossing {
+    /// Every place where water passes from one unit to another: along the stream network (D8 steps
+    /// between two channel cells) and along links, or at every cell when `streamOnly` is false.
+    /// In the flow graph's cell order.
+    public static func find(on graph: FlowGraph, map: JurisdictionMap, isChannel: [Bool], streamOnly: Bool = true) throws -> [BorderCrossing] {
+        try graph.geometry.requireSame(as: map.geometry, "jurisdictions")
         var crossings: [BorderCrossing] = []
         for c32 in graph.order {
             let c = Int(c32)
             graph.forEachReceiver(of: c) { j, s in
                 guard map.labels[c] != map.labels[j] else { return }
                 let isLink = j != graph.directions.downstream(of: c)
-                guard !streamCrossingsOnly || isLink || (model.isChannel[c] && model.isChannel[j]) else { return }
+                guard !streamOnly || isLink || (isChannel[c] && isChannel[j]) else { return }
                 crossings.append(BorderCrossing(cell: c, into: j, from: map.labels[c], to: map.labels[j], share: s))
             }
         }
-        // Targets: sections, crossing cells, split cells. Target number per cell, in topological order.
-        var isTarget = [Bool](repeating: false, count: n)
-        for cell in sectionCells { if let cell { isTarget[cell] = true } }
-        for x in crossings { isTarget[x.cell] = true }
-        for cell in graph.linksFrom.keys { isTarget[cell] = true }
-        var targetNumber = [Int32](repeating: -1, count: n)
-        var targets: [Int] = []
-        for c in graph.order where isTarget[Int(c)] {
-            targetNumber[Int(c)] = Int32(targets.count)
-            targets.append(Int(c))
+        return crossings
+    }
+}
+
+/// Attribution of routed loads to the jurisdictions they came from, exactly (the routing model is
+/// linear, so the share of unit J at a point equals the load arriving there when only J's sources
+/// are on) and in a cost that does not grow with the number of units.
+///
+/// Method, per pollutant, on the reach graph (as SPARROW computes delivery fractions in one
+/// upstream pass); sections and crossing cells end reaches:
+/// 1. One pass from downstream to upstream gives every cell the fraction of load entering it that
+///    arrives at its reach's outlet.
+/// 2. One pass over the cells adds each cell's generated load, so delivered, to its reach's inflow
+///    under the cell's jurisdiction (aggregated once).
+/// 3. The reach graph is then solved in topological order with vectors by origin, O(reaches).
+/// The jurisdiction budgets and the flux between jurisdictions need no origin and come from the
+/// routed outflows directly.
+public enum LoadAttribution {
+    public static func attribute(_ routed: RoutedLoads, sources: LoadSources, model: LoadModel, map: JurisdictionMap,
+                                 reaches: ReachGraph, sectionCells: [Int?], crossings: [BorderCrossing],
+                                 progress: TaskProgress = .silent) throws -> [PollutantAttribution] {
+        let graph = model.graph
+        let geometry = graph.geometry
+        try geometry.requireSame(as: map.geometry, "jurisdictions")
+        try geometry.requireSame(as: reaches.geometry, "reach graph")
+        let n = geometry.cellCount
+        let k = map.units.count
+        let outside = k
+        @inline(__always) func unit(_ c: Int) -> Int { map.labels[c] < 0 ? outside : Int(map.labels[c]) }
+        func reach(endingAt cell: Int, _ what: String) throws -> Int {
+            guard let r = reaches.reach(endingAt: cell) else {
+                throw HydroError(.invalidInput, "reach graph", "no reach ends at the \(what) cell \(cell % geometry.width),\(cell / geometry.width); build the reach graph with it as an outlet")
+            }
+            return r
         }
-        // Next target downstream of every cell (pollutant independent).
-        var next = [Int32](repeating: -1, count: n)
-        for c32 in graph.order.reversed() {
-            let c = Int(c32)
-            if isTarget[c] { next[c] = targetNumber[c]; continue }
-            if let d = graph.directions.downstream(of: c) { next[c] = next[d] }
-        }
+        let sectionReaches = try sectionCells.map { try $0.map { try reach(endingAt: $0, "section") } }
+        let crossingReaches = try crossings.map { try reach(endingAt: $0.cell, "crossing") }
+        // Reaches whose origin vectors are results (the others are dropped once passed on).
+        var kept = [Bool](repeating: false, count: reaches.count)
+        for r in sectionReaches { if let r { kept[r] = true } }
+        for r in crossingReaches { kept[r] = true }
 
         var results: [PollutantAttribution] = []
         // Whole-grid buffers shared by the pollutants (fresh pages cost more than rewriting them).
-        var reach = [Double](repeating: 0, count: n)
+        var toOutlet = [Double](repeating: 0, count: n)
         var entering = [Double](repeating: 0, count: n)
         for (index, p) in routed.pollutants.enumerated() {
             guard let generated = sources.generated[p], let outflow = routed.outflow[p] else { continue }
             let factors = model.cellFactors(for: p)
-            // Fraction of load entering a cell that reaches its next target as inflow (every valid
-            // cell rewritten for each pollutant).
-            for c32 in graph.order.reversed() {
-                let c = Int(c32)
-                if isTarget[c] { reach[c] = 1; continue }
-                if let d = graph.directions.downstream(of: c) { reach[c] = factors.pass(c) * reach[d] } else { reach[c] = 0 }
-            }
-            // Inflow at each target by origin, from non-target cells.
-            var inflow = [[Double]](repeating: [Double](repeating: 0, count: k + 1), count: targets.count)
-            for c32 in graph.order {
-                let c = Int(c32)
-                let g = generated[c]
-                guard g != 0, !isTarget[c], let d = graph.directions.downstream(of: c), next[d] >= 0 else { continue }
-                inflow[Int(next[d])][unit(c)] += g * factors.own(c) * reach[d]
-            }
-            // Solve the target graph, upstream first.
-            var out = [[Double]](repeating: [], count: targets.count)
-            for (t, cell) in targets.enumerated() {
-                var vector = inflow[t]
-                let passed = factors.pass(cell)
-                for j in 0...k { vector[j] *= passed }
-                vector[unit(cell)] += factors.own(cell) * generated[cell]
-                out[t] = vector
-                graph.forEachReceiver(of: cell) { j, s in
-                    guard next[j] >= 0 else { return }
-                    let factor = s * reach[j]
-                    let target = Int(next[j])
-                    for u in 0...k { inflow[target][u] += vector[u] * factor }
+            reaches.deliveryToOutlets(factors, into: &toOutlet)
+            var inflow = reaches.deliveredInflow(generated: generated, factors: factors, toOutlet: toOutlet) { Int32(unit($0)) }
+            let edgeFactor = reaches.edgeFactors(toOutlet: toOutlet)
+            // Solve the reach graph, upstream first.
+            var out = [OriginVector?](repeating: nil, count: reaches.count)
+            for r in 0..<reaches.count {
+                let cell = Int(reaches.outlet[r])
+                var vector = inflow[r]
+                inflow[r] = OriginVector()
+                vector.scale(factors.pass(cell))
+                vector.add(Int32(unit(cell)), factors.own(cell) * generated[cell])
+                for e in Int(reaches.edgeStart[r])..<Int(reaches.edgeStart[r + 1]) {
+                    inflow[reaches.edgeReceiver(e)].add(vector, times: edgeFactor[e])
                 }
+                if kept[r] { out[r] = vector }
             }
             // Budgets and flux need no origins: loss in a cell = what enters it + what it generates − what leaves.
             var flux = [[Double]](repeating: [Double](repeating: 0, count: k + 1), count: k + 1)
@@ -153,20 +142,34 @@ public enum LoadAttribution {
             }
             var received = [Double](repeating: 0, count: k + 1), handed = received
             for u in 0...k { for v in 0...k where u != v { handed[u] += flux[u][v]; received[v] += flux[u][v] } }
-            let sectionSplits = sectionCells.map { cell -> OriginSplit in
-                guard let cell, targetNumber[cell] >= 0 else { return OriginSplit(byOrigin: [Double](repeating: .nan, count: k + 1)) }
-                return OriginSplit(byOrigin: out[Int(targetNumber[cell])])
+            let sectionSplits = sectionReaches.map { r -> OriginSplit in
+                guard let r, let vector = out[r] else { return OriginSplit(byOrigin: [Double](repeating: .nan, count: k + 1)) }
+                return OriginSplit(byOrigin: vector.dense(count: k + 1))
             }
-            let crossingSplits = crossings.map { x in OriginSplit(byOrigin: out[Int(targetNumber[x.cell])].map { $0 * x.share }) }
+            let crossingSplits = zip(crossings, crossingReaches).map { x, r in
+                OriginSplit(byOrigin: (out[r] ?? OriginVector()).dense(count: k + 1).map { $0 * x.share })
+            }
             results.append(PollutantAttribution(pollutant: p, sections: sectionSplits, crossings: crossingSplits, flux: flux,
                                                 generated: gen, received: received, handedOver: handed, deliveredOut: delivered, lost: lost))
             try progress.report(Double(index + 1) / Double(routed.pollutants.count))
         }
-        return (crossings, results)
+        return results
     }
 }
 
 extension LoadAttribution {
+    /// Crossings found and a reach graph cut for these sections and crossings (and the network's
+    /// links, when given), then attributed: for a single attribution outside a project run.
+    public static func attribute(_ routed: RoutedLoads, sources: LoadSources, model: LoadModel, map: JurisdictionMap,
+                                 sectionCells: [Int?], network: StreamNetwork? = nil,
+                                 progress: TaskProgress = .silent) throws -> (crossings: [BorderCrossing], results: [PollutantAttribution]) {
+        let crossings = try BorderCrossing.find(on: model.graph, map: map, isChannel: model.isChannel)
+        let reaches = try ReachGraph(graph: model.graph, network: network, outlets: sectionCells.compactMap { $0 } + crossings.map(\.cell))
+        let results = try attribute(routed, sources: sources, model: model, map: map, reaches: reaches, sectionCells: sectionCells,
+                                    crossings: crossings, progress: progress)
+        return (crossings, results)
+    }
+
     /// The attribution at a coarser level from the finer one, with no pass over the cells: origins,
     /// flux and budgets are linear in the units, so a group's figures are its members' sums (the
     /// routing is the same; only the labels group). `mapping[u]` is the group of unit u, and the

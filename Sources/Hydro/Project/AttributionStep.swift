@@ -89,8 +89,11 @@ extension ProjectRun {
             var crossingFeatures: [Feature] = []
             var fluxFeatures: [Feature] = []
             // One pass over the cells at county level; coarser levels group its figures (no pass of their own).
-            let byCounty = try LoadAttribution.attribute(routed, sources: sources, model: model, map: counties,
-                                                         sectionCells: sections.map(\.cell), progress: part.scaled(from: 0, to: 0.8))
+            let countyCrossings = try crossings()
+            let countyResults = try LoadAttribution.attribute(routed, sources: sources, model: model, map: counties, reaches: try reachGraph(),
+                                                              sectionCells: sections.map(\.cell), crossings: countyCrossings,
+                                                              progress: part.scaled(from: 0, to: 0.8))
+            let byCounty = (crossings: countyCrossings, results: countyResults)
             for level in levels {
                 let grouping = counties.grouping(to: level)
                 let (crossings, results) = level == counties.level ? byCounty

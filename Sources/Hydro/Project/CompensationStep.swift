@@ -65,7 +65,8 @@ extension ProjectRun {
         let sections = try sections()
         let model = try model()
         let routed = try LoadRouting.route(sources, model: model)
-        let (_, results) = try LoadAttribution.attribute(routed, sources: sources, model: model, map: counties, sectionCells: sections.map(\.cell))
+        let results = try LoadAttribution.attribute(routed, sources: sources, model: model, map: counties, reaches: try reachGraph(),
+                                                    sectionCells: sections.map(\.cell), crossings: try crossings())
         let ids = counties.units.map(\.id) + ["outside"]
         var entries: [SectionAttribution] = []
         for result in results {

@@ -177,6 +177,8 @@ public final class ProjectRun {
     private var _sources: LoadSources?
     private var _sections: [PlacedPoint]?
     var _jurisdictionMap: JurisdictionMap?
+    var _crossings: [BorderCrossing]?
+    var _reachGraph: ReachGraph?
     var _aggregatedMaps: [JurisdictionMap.Level: JurisdictionMap] = [:]
     /// Where each point source was placed: file, id, original x/y, stream cell x/y, distance (m), loads (kg/yr).
     var pointSourceRows: [[String]] = []

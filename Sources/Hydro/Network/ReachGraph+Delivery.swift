@@ -1,0 +1,107 @@
+extension ReachGraph {
+    /// One pollutant's fraction of the load entering each cell that arrives at its reach's outlet
+    /// (as the outlet's inflow, before the outlet's own loss), in one pass from downstream up:
+    /// 1 at an outlet, pass(c) · fraction(receiver) elsewhere. Written into `fraction`, a
+    /// whole-grid buffer the caller reuses between pollutants.
+    public func deliveryToOutlets(_ factors: CellFactors, into fraction: inout [Double]) {
+        let n = geometry.cellCount
+        if fraction.count != n { fraction = [Double](repeating: 0, count: n) }
+        graph.downstream.withUnsafeBufferPointer { ds in
+            reachOfCell.withUnsafeBufferPointer { reach in
+                fraction.withUnsafeMutableBufferPointer { f in
+                    for c32 in graph.order.reversed() {
+                        let c = Int(c32)
+                        let r = Int(reach[c])
+                        if r >= 0 && Int(outlet[r]) == c { f[c] = 1; continue }
+                        let d = Int(ds[c])
+                        f[c] = d >= 0 ? factors.pass(c) * f[d] : 0
+                    }
+                }
+            }
+        }
+    }
+
+    /// The factor of each edge for one pollutant: the edge's share times the fraction of what
+    /// enters the receiving cell that reaches the receiving reach's outlet.
+    public func edgeFactors(toOutlet fraction: [Double]) -> [Double] {
+        (0..<edgeEntry.count).map { edgeShare[$0] * fraction[Int(edgeEntry[$0])] }
+    }
+
+    /// Load generated in each reach's incremental catchment (outlet excluded) that arrives at the
+    /// reach's outlet, by group: `generated(c)` times the cell's own loss `own(c)` times the
+    /// receiver's fraction. One pass over the cells, in the flow graph's order.
+    public func deliveredInflow(generated: [Double], factors: CellFactors, toOutlet fraction: [Double],
+                                group: (Int) -> Int32) -> [OriginVector] {
+        var inflow = [OriginVector](repeating: OriginVector(), count: count)
+        graph.downstream.withUnsafeBufferPointer { ds in
+            reachOfCell.withUnsafeBufferPointer { reach in
+                for c32 in graph.order {
+                    let c = Int(c32)
+                    let g = generated[c]
+                    guard g != 0 else { continue }
+                    let d = Int(ds[c])
+                    guard d >= 0 else { continue }
+                    let r = Int(reach[d])
+                    // An outlet's own load is the reach's, not its receiver's inflow.
+                    guard r >= 0, Int(reach[c]) == r, Int(outlet[r]) != c else { continue }
+                    inflow[r].add(group(c), g * factors.own(c) * fraction[d])
+                }
+            }
+        }
+        for r in inflow.indices { inflow[r].sortByGroup() }
+        return inflow
+    }
+}
+
+/// Load by origin as a short list of (group, value), most reaches drawing on one or two
+/// jurisdictions; kept sorted by group after it is built so that merges are linear.
+public struct OriginVector: Sendable, Equatable {
+    public private(set) var groups: [Int32] = []
+    public private(set) var values: [Double] = []
+
+    public init() {}
+
+    /// Adds to a group's value (appending the group when it is new).
+    @inline(__always) public mutating func add(_ group: Int32, _ value: Double) {
+        if let i = groups.firstIndex(of: group) { values[i] += value } else { groups.append(group); values.append(value) }
+    }
+
+    mutating func sortByGroup() {
+        guard groups.count > 1 else { return }
+        let order = groups.indices.sorted { groups[$0] < groups[$1] }
+        groups = order.map { groups[$0] }
+        values = order.map { values[$0] }
+    }
+
+    /// Every value times `factor`.
+    public mutating func scale(_ factor: Double) {
+        for i in values.indices { values[i] *= factor }
+    }
+
+    /// Adds `other · factor` group by group (both sorted by group; the result stays sorted).
+    public mutating func add(_ other: OriginVector, times factor: Double) {
+        guard !other.groups.isEmpty else { return }
+        var g: [Int32] = [], v: [Double] = []
+        g.reserveCapacity(groups.count + other.groups.count)
+        v.reserveCapacity(groups.count + other.groups.count)
+        var i = 0, j = 0
+        while i < groups.count || j < other.groups.count {
+            if j == other.groups.count || (i < groups.count && groups[i] < other.groups[j]) {
+                g.append(groups[i]); v.append(values[i]); i += 1
+            } else if i == groups.count || other.groups[j] < groups[i] {
+                g.append(other.groups[j]); v.append(0 + other.values[j] * factor); j += 1
+            } else {
+                g.append(groups[i]); v.append(values[i] + other.values[j] * factor); i += 1; j += 1
+            }
+        }
+        groups = g
+        values = v
+    }
+
+    /// The values as a dense array of `count` groups.
+    public func dense(count: Int) -> [Double] {
+        var out = [Double](repeating: 0, count: count)
+        for (g, v) in zip(groups, values) { out[Int(g)] += v }
+        return out
+    }
+}
