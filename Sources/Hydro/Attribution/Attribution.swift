@@ -106,22 +106,8 @@ public enum LoadAttribution {
         for (index, p) in routed.pollutants.enumerated() {
             guard let generated = sources.generated[p], let outflow = routed.outflow[p] else { continue }
             let factors = model.cellFactors(for: p)
-            reaches.deliveryToOutlets(factors, into: &toOutlet)
-            var inflow = reaches.deliveredInflow(generated: generated, factors: factors, toOutlet: toOutlet) { Int32(unit($0)) }
-            let edgeFactor = reaches.edgeFactors(toOutlet: toOutlet)
-            // Solve the reach graph, upstream first.
-            var out = [OriginVector?](repeating: nil, count: reaches.count)
-            for r in 0..<reaches.count {
-                let cell = Int(reaches.outlet[r])
-                var vector = inflow[r]
-                inflow[r] = OriginVector()
-                vector.scale(factors.pass(cell))
-                vector.add(Int32(unit(cell)), factors.own(cell) * generated[cell])
-                for e in Int(reaches.edgeStart[r])..<Int(reaches.edgeStart[r + 1]) {
-                    inflow[reaches.edgeReceiver(e)].add(vector, times: edgeFactor[e])
-                }
-                if kept[r] { out[r] = vector }
-            }
+            let aggregated = reaches.aggregate(generated: generated, factors: factors, origin: { Int32(unit($0)) }, toOutlet: &toOutlet)
+            let out = reaches.solve(aggregated, keep: kept)
             // Budgets and flux need no origins: loss in a cell = what enters it + what it generates − what leaves.
             var flux = [[Double]](repeating: [Double](repeating: 0, count: k + 1), count: k + 1)
             var gen = [Double](repeating: 0, count: k + 1), lost = gen, delivered = gen

@@ -29,6 +29,15 @@ public enum RoutingBenchmark {
         public var routingPerPollutantRatio: Double
         /// attribution / routing.
         public var attributionPerRoutingRatio: Double
+        /// Reaches of the reach graph (stream links of 50 km² cut at the sections and crossings).
+        public var reaches: Int
+        /// Building the reach graph once, seconds.
+        public var reachGraphSeconds: Double
+        /// Aggregating all pollutants' cell loads onto the reaches, seconds (fastest run).
+        public var reachAggregationSeconds: Double
+        /// One solve of the reach graph for all pollutants, seconds (fastest run): the cost of each
+        /// further pass (a calibration objective or a bootstrap draw) once the loads are aggregated.
+        public var reachSolveSeconds: Double
         public var peakResidentBytes: Int
     }
 
@@ -81,10 +90,29 @@ public enum RoutingBenchmark {
         let attribute = try fastest {
             crossings = try LoadAttribution.attribute(routed, sources: sources, model: model, map: map, sectionCells: sectionCells).crossings.count
         }
+        let network = try StreamNetwork(directions: directions, accumulation: Grid(geometry: geometry, trustedCells: area, nodata: .nan),
+                                        threshold: 50, areaKm2: Grid(geometry: geometry, trustedCells: area, nodata: .nan))
+        let found = try BorderCrossing.find(on: graph, map: map, isChannel: model.isChannel)
+        var reaches: ReachGraph?
+        let cut = seconds(try clock.measure {
+            reaches = try ReachGraph(graph: graph, network: network, outlets: sectionCells.compactMap { $0 } + found.map(\.cell))
+        })
+        guard let reaches else { throw HydroError(.invalidInput, path, "no reach graph") }
+        var toOutlet: [Double] = []
+        var aggregated: [ReachLoads] = []
+        let aggregation = fastest {
+            aggregated = sources.pollutants.map { p in
+                reaches.aggregate(generated: sources.generated[p] ?? [], factors: model.cellFactors(for: p),
+                                  origin: { labels[$0] < 0 ? Int32(side * side) : labels[$0] }, toOutlet: &toOutlet)
+            }
+        }
+        let keep = [Bool](repeating: false, count: reaches.count)
+        let solve = fastest { for a in aggregated { _ = reaches.solve(a, keep: keep) } }
         return Result(file: path, cells: dem.count, pollutants: 3, jurisdictions: side * side, sections: sectionCells.count,
                       crossings: crossings, repeats: max(repeats, 1), threads: threads, weightedAccumulationSeconds: acc, routingSeconds: route,
                       attributionSeconds: attribute, firstRunSeconds: firstRuns,
                       routingPerPollutantRatio: route / (3 * acc), attributionPerRoutingRatio: attribute / route,
+                      reaches: reaches.count, reachGraphSeconds: cut, reachAggregationSeconds: aggregation, reachSolveSeconds: solve,
                       peakResidentBytes: MemoryUsage.peakResidentBytes)
     }
 }
