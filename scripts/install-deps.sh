@@ -6,22 +6,9 @@
 # and the Noto CJK fonts (fonts-noto-cjk), so the report's Chinese names render in a browser here.
 # As root it installs them non-interactively; otherwise it prints the command to run.
 set -euo pipefail
-packages=(libgdal-dev libproj-dev gdal-bin pkg-config libjs-leaflet fonts-noto-cjk)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+source "$(dirname "${BASH_SOURCE[0]}")/apt-missing.sh"
 if ! command -v swift >/dev/null 2>&1; then
   echo "hydrotool: Swift 6 is needed (swift not found on PATH)" >&2
   exit 1
 fi
-[ ${#missing[@]} -eq 0 ] && exit 0
-if [ "$(id -u)" -eq 0 ]; then
-  echo "installing: ${missing[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  apt-get install -y -qq "${missing[@]}" >&2
-else
-  echo "hydrotool needs: sudo apt-get install -y ${missing[*]}" >&2
-  exit 1
-fi
+apt_install_missing hydrotool libgdal-dev libproj-dev gdal-bin pkg-config libjs-leaflet fonts-noto-cjk

@@ -5,18 +5,5 @@
 # (GRASS, the manual): the tests run QGIS headless (QT_QPA_PLATFORM=offscreen) and need none of them.
 # As root it installs them non-interactively; otherwise it prints the command to run.
 set -euo pipefail
-packages=(qgis python3-qgis python3-gdal)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-[ ${#missing[@]} -eq 0 ] && exit 0
-if [ "$(id -u)" -eq 0 ]; then
-  echo "installing: ${missing[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-else
-  echo "the QGIS provider's tests need: sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
-  exit 1
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/apt-missing.sh"
+apt_install_missing "the QGIS provider's tests" --no-install-recommends qgis python3-qgis python3-gdal
