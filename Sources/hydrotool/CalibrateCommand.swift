@@ -29,8 +29,13 @@ struct CalibrateCommand: ParsableCommand {
 
     func run() throws {
         guard let sparrow else {
-            guard project != nil else { throw HydroError(.invalidParameter, "calibrate", "give a project file or --sparrow DIR") }
-            throw HydroError(.invalidParameter, "calibrate", "project calibration needs a [calibration] table; use --sparrow DIR for an RSPARROW model")
+            guard let project else { throw HydroError(.invalidParameter, "calibrate", "give a project file or --sparrow DIR") }
+            var config = try ProjectConfig.load(project)
+            if let output { config.output = URL(fileURLWithPath: output).standardizedFileURL.path }
+            let run = try ProjectRun(config, progress: quiet ? .silent : TerminalProgress.make(),
+                                     log: { message in if !quiet { TerminalProgress.log(message) } })
+            for r in try run.calibrate() { if !quiet { summarise(r.fit, written: r.folder, header: r.pollutant.name, bootstrap: r.bootstrap, sections: r.sections) } }
+            return
         }
         guard let weighting = StationWeighting(rawValue: weights) else {
             throw HydroError(.invalidParameter, "--weights", "'\(weights)' is not equal, column or power")
@@ -63,7 +68,13 @@ struct CalibrateCommand: ParsableCommand {
         let crs = try CoordinateSystem.parse("EPSG:4326")
         let written = try CalibrationOutputs.write(fit, options: options, bootstrap: boot, crs: crs, to: folder, overwrite: overwrite)
         guard !quiet else { return }
+        summarise(fit, written: "\(folder): \(written.joined(separator: ", "))", header: nil, bootstrap: nil, sections: [])
+    }
+
+    func summarise(_ fit: CalibrationResult, written: String, header: String?, bootstrap: Bootstrap.Result?, sections: [String]) {
+        let model = fit.model
         let st = fit.statistics
+        if let header { print("\(header):") }
         print("\(model.reaches.count) reaches, \(model.stations.count) stations, \(model.freeParameters.count) estimated parameters; \(fit.solver.converged ? "converged" : "NOT converged") after \(fit.solver.iterations) iterations (\(fit.solver.reason))")
         for p in st.parameters {
             print("  " + p.name.padding(toLength: 14, withPad: " ", startingAt: 0)
@@ -73,7 +84,21 @@ struct CalibrateCommand: ParsableCommand {
                      st.conditioned.rmse, st.conditioned.rSquared, st.conditioned.adjustedRSquared, st.conditioned.yieldRSquared,
                      st.conditioned.percentBias, st.unconditioned.rmse, st.unconditioned.rSquared))
         print(String(format: "  eigenvalue spread %.3g, smearing factor %.4f", st.eigenvalueSpread, st.smearingFactor))
-        print("written to \(folder): \(written.joined(separator: ", "))")
+        if let bootstrap {
+            let percent = Int((100 * bootstrap.settings.level).rounded())
+            for (k, section) in sections.enumerated() where k < bootstrap.shares.count {
+                let load = bootstrap.loads[k]
+                var parts: [String] = []
+                for (g, name) in bootstrap.groupNames.enumerated() {
+                    let share: Bootstrap.Interval = bootstrap.shares[k][g]
+                    if share.value < 0.005 { continue }
+                    let figures: [Double] = [100 * share.value, 100 * share.lower, 100 * share.upper]
+                    parts.append(name + String(format: " %.1f %% (%.1f–%.1f %%)", figures[0], figures[1], figures[2]))
+                }
+                print(String(format: "  %@: %.1f t/yr (%.1f–%.1f, %d %%); ", section, load.value / 1000, load.lower / 1000, load.upper / 1000, percent) + parts.joined(separator: ", "))
+            }
+        }
+        print("written to \(written)")
     }
 }
 

@@ -25,9 +25,11 @@ public struct Manifest: Codable, Sendable {
     public var inputsSha256: [String: String]
     public var outputsSha256: [String: String]
     public var warnings: [String]
+    /// Calibrated source coefficients the loads were computed with, per pollutant and source class.
+    public var calibration: [String: [String: Double]]? = nil
 
     enum CodingKeys: String, CodingKey {
-        case tool, version, command, gdal, proj, platform, project, started, finished, steps, warnings
+        case tool, version, command, gdal, proj, platform, project, started, finished, steps, warnings, calibration
         case projectFile = "project_file", projectFileSha256 = "project_file_sha256"
         case inputsSha256 = "inputs_sha256", outputsSha256 = "outputs_sha256"
     }

@@ -75,10 +75,13 @@ public struct ProjectConfig: Sendable {
     public var diffuse: [DiffuseInput]
     public var reservoirs: [ReservoirInput]
     public var links: [LinkInput]
+    /// The `[calibration]` table, when the project has one.
+    public var calibration: CalibrationConfig?
 
     /// All input files named, for checksums and existence checks.
     public var inputFiles: [String] {
-        var files = [dem, rivers, jurisdictions, jurisdictionReference, sections, monitoring, scheme, attributedLoads].compactMap { $0 }
+        var files = [dem, rivers, jurisdictions, jurisdictionReference, sections, monitoring, scheme, attributedLoads,
+                     calibration?.stationLoads].compactMap { $0 }
         files += pointSources.map(\.file) + reservoirs.map(\.file) + links.map(\.file)
         for d in diffuse {
             switch d {
@@ -126,7 +129,7 @@ public struct ProjectConfig: Sendable {
             return resolved
         }
         try root.requireOnly(["project", "inputs", "terrain", "jurisdictions", "sections", "transport", "decay",
-                              "point_sources", "diffuse", "reservoirs", "links"])
+                              "point_sources", "diffuse", "reservoirs", "links", "calibration"])
         let project = try root.table("project") ?? ConfigTable(file: file, path: "project")
         try project.requireOnly(["name", "output", "threads"])
         let stem = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
@@ -253,8 +256,9 @@ public struct ProjectConfig: Sendable {
             guard share > 0, share <= 1 else { throw t.error("share", "must lie in (0, 1]") }
             return LinkInput(file: f, nameField: try t.string("name_field"), shareField: try t.string("share_field"), share: share)
         }
+        calibration = try root.table("calibration").map { try CalibrationConfig($0, resolve: resolve) }
         if dem == nil {
-            for key in ["point_sources", "diffuse", "reservoirs", "links"] where root.has(key) {
+            for key in ["point_sources", "diffuse", "reservoirs", "links", "calibration"] where root.has(key) {
                 throw root.error(key, "needs [inputs] dem: a project without one settles compensation only")
             }
         }

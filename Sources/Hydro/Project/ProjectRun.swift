@@ -240,7 +240,8 @@ public final class ProjectRun {
 
     public func sources() throws -> LoadSources {
         if let s = _sources { return s }
-        let s = try ProjectInputs.sources(config, network: try network(), run: self)
+        var s = try ProjectInputs.sources(config, network: try network(), run: self)
+        if let calibrated = try calibratedCoefficients() { s = try calibratedSources(calibrated, plain: s) }
         _sources = s
         return s
     }

@@ -126,6 +126,12 @@ extension ProjectRun {
         }
         for l in config.links { lines.append("link=\(l.file) \(l.share) \(l.shareField ?? "") \(l.nameField ?? "")") }
         lines.append("sections=\(config.sectionIdField ?? "") \(config.sectionNameField ?? "") \(config.sectionSnapRadius) \(config.sectionTolerance ?? -1)")
+        // Calibrated coefficients change the loads: a new calibration reruns the step.
+        if let calibrated = try? calibratedCoefficients() {
+            for (p, c) in calibrated.sorted(by: { $0.key < $1.key }) {
+                lines.append("calibrated=\(p.name) " + c.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: " "))
+            }
+        }
         return lines.joined(separator: "\n")
     }
 

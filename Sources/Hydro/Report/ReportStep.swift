@@ -27,6 +27,9 @@ extension ProjectRun {
         var outputs: [String: String] = [:]
         let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         for name in files.sorted() where !name.hasPrefix(".") && name != Outputs.manifest {
+            var isDirectory: ObjCBool = false
+            // Folders (calibration/) hold their own records.
+            if FileManager.default.fileExists(atPath: path(name), isDirectory: &isDirectory), isDirectory.boolValue { continue }
             outputs[name] = try known[name] ?? SHA256.hex(file: path(name))
         }
         var inputs: [String: String] = [:]
@@ -39,7 +42,10 @@ extension ProjectRun {
             projectFile: config.file, projectFileSha256: try SHA256.hex(file: config.file), project: projectText,
             started: ISO8601DateFormatter().string(from: started), finished: ISO8601DateFormatter().string(from: Date()),
             steps: steps.map { Manifest.Step(name: $0.name, ran: $0.ran, seconds: $0.seconds, outputs: $0.outputs) },
-            inputsSha256: inputs, outputsSha256: outputs, warnings: warnings)
+            inputsSha256: inputs, outputsSha256: outputs, warnings: warnings,
+            calibration: try calibratedCoefficients().map { c in
+                Dictionary(uniqueKeysWithValues: c.map { ($0.key.name, $0.value) })
+            })
         try StepResultFile.write(manifest, to: path(Outputs.manifest))
     }
 }

@@ -1,0 +1,253 @@
+import Foundation
+
+/// One pollutant's calibration on a project's reach graph.
+public struct ProjectCalibration: Sendable {
+    public var pollutant: Pollutant
+    public var fit: CalibrationResult
+    public var bootstrap: Bootstrap.Result?
+    /// Section ids of the bootstrap's targets, in order.
+    public var sections: [String]
+    public var stationLoads: [StationLoadRow]
+    public var folder: String
+}
+
+extension ProjectRun {
+    /// The project's reach graph as a SPARROW reach table for one pollutant: each source class
+    /// (`diffuse_K`, `point_K`) aggregated once over every reach's incremental catchment with the
+    /// project's cell transport (delivery ratio, in-channel decay, reservoirs), so that a source
+    /// coefficient of 1 for every class gives the project's own loads; reaches pass on their load along
+    /// the graph's edges with the edge factors, each reach's outlet keeping its pass fraction (frac).
+    /// Origin groups are the units of the project's first jurisdiction level, "outside" last.
+    public func reachTable(for pollutant: Pollutant, classes: [(name: String, sources: LoadSources)]) throws -> ReachTable {
+        let reaches = try reachGraph()
+        let model = try model()
+        let factors = model.cellFactors(for: pollutant)
+        // Shares at the first of the project's levels (the province in the Chishui example).
+        let level = config.jurisdictionLevels.first.flatMap(JurisdictionMap.Level.init(rawValue:)) ?? .county
+        let counties = try jurisdictionMap(at: level)
+        let groupCount = (counties?.units.count ?? 0) + 1
+        let outsideGroup = Int32(groupCount - 1)
+        let origin: (Int) -> Int32 = { c in
+            guard let counties, counties.labels[c] >= 0 else { return outsideGroup }
+            return counties.labels[c]
+        }
+        var buffer: [Double] = []
+        var variables: [String: [Double]] = [:]
+        var perGroup: [[[Double]]] = [] // class → reach → dense groups
+        var edgeFactor: [Double] = []
+        var pass: [Double] = []
+        for cls in classes {
+            let generated = cls.sources.generated[pollutant] ?? [Double](repeating: 0, count: reaches.geometry.cellCount)
+            let aggregated = reaches.aggregate(generated: generated, factors: factors, origin: origin, toOutlet: &buffer)
+            var total = [Double](repeating: 0, count: reaches.count)
+            var groups: [[Double]] = []
+            for r in 0..<reaches.count {
+                var dense = aggregated.inflow[r].dense(count: groupCount)
+                for g in dense.indices { dense[g] *= aggregated.outletPass[r] }
+                dense[Int(aggregated.outletOrigin[r])] += aggregated.outletLoad[r]
+                total[r] = dense.reduce(0, +)
+                groups.append(dense)
+            }
+            variables[cls.name] = total
+            perGroup.append(groups)
+            edgeFactor = aggregated.edgeFactor
+            pass = aggregated.outletPass
+        }
+        if pass.isEmpty { pass = Array(repeating: 1, count: reaches.count) }
+        var upstream = [[(reach: Int, weight: Double)]](repeating: [], count: reaches.count)
+        for r in 0..<reaches.count {
+            for e in Int(reaches.edgeStart[r])..<Int(reaches.edgeStart[r + 1]) {
+                upstream[reaches.edgeReceiver(e)].append((r, edgeFactor.isEmpty ? reaches.edgeShare[e] : edgeFactor[e]))
+            }
+        }
+        let geometry = reaches.geometry
+        let metrics = try CellMetrics(geometry)
+        let incremental = reaches.incrementalSum { metrics.area[$0 / geometry.width] / 1e6 }
+        let total = reaches.outlet.map { model.areaKm2[Int($0)] }
+        var table = try ReachTable(ids: (0..<reaches.count).map { "reach-\($0 + 1)" }, upstream: upstream, frac: pass,
+                                   incrementalArea: incremental, totalArea: total, variables: variables, source: config.file)
+        table.groupNames = (counties?.units.map(\.id) ?? []) + ["outside"]
+        var parts: [ReachTable.OriginPart] = []
+        for r in 0..<reaches.count {
+            for g in 0..<groupCount {
+                var shares: [String: Double] = [:]
+                var any = false
+                for (k, cls) in classes.enumerated() {
+                    let whole = variables[cls.name]?[r] ?? 0
+                    let v = perGroup[k][r][g]
+                    if whole > 0 && v > 0 { shares[cls.name] = v / whole; any = true }
+                }
+                if any { parts.append(ReachTable.OriginPart(reach: r, group: g, sourceShares: shares)) }
+            }
+        }
+        table.origins = parts
+        return table
+    }
+
+    /// The source classes of the project: each [[diffuse]] and each [[point_sources]] entry on its own.
+    func sourceClasses() throws -> [(name: String, sources: LoadSources)] {
+        let network = try network()
+        // Reading the sources again must not list the point sources in point_sources.csv twice.
+        let placedRows = pointSourceRows
+        defer { pointSourceRows = placedRows }
+        var classes: [(name: String, sources: LoadSources)] = []
+        for (k, d) in config.diffuse.enumerated() {
+            var c = config
+            c.diffuse = [d]
+            c.pointSources = []
+            classes.append(("diffuse_\(k + 1)", try ProjectInputs.sources(c, network: network, run: self)))
+        }
+        for (k, p) in config.pointSources.enumerated() {
+            var c = config
+            c.diffuse = []
+            c.pointSources = [p]
+            classes.append(("point_\(k + 1)", try ProjectInputs.sources(c, network: network, run: self)))
+        }
+        return classes
+    }
+
+    /// Observed loads: the [calibration] station_loads CSV, or mean annual loads from the monitoring CSV.
+    func stationLoads(_ settings: CalibrationConfig) throws -> [StationLoadRow] {
+        if let file = settings.stationLoads { return try StationLoadRow.read(file) }
+        guard let monitoring = config.monitoring else {
+            throw HydroError(.invalidInput, settings.location, "[calibration] needs station_loads or [inputs] monitoring")
+        }
+        return try MonitoringData.load(monitoring).annualLoads().map { a in
+            StationLoadRow(section: a.section, pollutant: a.pollutant, kgPerYear: a.kgPerYear, weight: 1, location: monitoring,
+                           monthsUsed: a.monthsUsed, monthsMissing: a.monthsMissing)
+        }
+    }
+
+    /// `hydrotool calibrate PROJECT`: runs the steps through loads, then fits each pollutant that has
+    /// station loads on the reach graph and writes `calibration/<pollutant>/` in the output folder.
+    public func calibrate() throws -> [ProjectCalibration] {
+        guard let settings = config.calibration else {
+            throw HydroError(.invalidInput, config.file, "has no [calibration] table")
+        }
+        let rows = try stationLoads(settings)
+        try runThrough(.loads)
+        let sections = try sections()
+        let reaches = try reachGraph()
+        var sectionReach: [String: Int] = [:]
+        for s in sections { if let cell = s.cell, let r = reaches.reach(endingAt: cell) { sectionReach[s.id] = r } }
+        let known = sections.map(\.id)
+        for row in rows where sectionReach[row.section] == nil {
+            throw HydroError(.invalidInput, row.location, known.contains(row.section)
+                ? "station \(row.section) could not be placed on the river network"
+                : "station \(row.section) is not a section of the project (sections: \(known.joined(separator: ", ")))")
+        }
+        let classes = try sourceClasses()
+        guard !classes.isEmpty else { throw HydroError(.invalidInput, config.file, "has no [[diffuse]] or [[point_sources]] to calibrate") }
+        var results: [ProjectCalibration] = []
+        for pollutant in Set(rows.map(\.pollutant)).sorted() {
+            let mine = rows.filter { $0.pollutant == pollutant }
+            for row in mine where !row.monthsMissing.isEmpty {
+                log("calibration: \(row.section) \(pollutant.name): mean annual load from \(row.monthsUsed.count) months (\(row.monthsUsed.first ?? "")…\(row.monthsUsed.last ?? "")); missing \(row.monthsMissing.joined(separator: ", "))")
+            }
+            let table = try reachTable(for: pollutant, classes: classes)
+            let active = classes.filter { (table.variables[$0.name] ?? []).contains { $0 > 0 } }
+            let parameters = active.map { cls -> CalibrationParameter in
+                let s = settings.parameters[cls.name]
+                return CalibrationParameter(name: cls.name, kind: .source, initial: s?.initial ?? 1, lower: s?.minimum ?? 0,
+                                            upper: s?.maximum ?? 100, isFixed: s?.fixed ?? false,
+                                            description: "multiplier of the \(cls.name) loads")
+            }
+            let stations = mine.compactMap { row in
+                sectionReach[row.section].map { r in
+                    let placed = sections.first { $0.id == row.section }
+                    return CalibrationStation(reach: r, name: row.section, observedLoad: row.kgPerYear, weight: row.weight,
+                                              longitude: placed?.placed?.x, latitude: placed?.placed?.y, location: row.location)
+                }
+            }
+            let model = try SparrowModel(reaches: table, parameters: parameters, design: Array(repeating: [], count: parameters.count),
+                                         stations: stations)
+            var options = CalibrationOptions()
+            options.weighting = settings.weighting
+            options.conditioned = settings.substitution
+            let fit: CalibrationResult
+            do { fit = try Calibration.fit(model, options: options) } catch let e as HydroError {
+                throw HydroError(e.kind, e.subject, "\(pollutant.name): \(e.message)")
+            }
+            var boot: Bootstrap.Result?
+            let targets = sections.compactMap { sectionReach[$0.id] }
+            if settings.bootstrapDraws > 0 {
+                var b = Bootstrap.Settings()
+                b.draws = settings.bootstrapDraws
+                b.seed = settings.seed
+                b.level = settings.level
+                boot = try Bootstrap.run(fit, targets: targets, settings: b)
+            }
+            let folder = path("calibration/\(pollutant.name)")
+            try CalibrationOutputs.write(fit, options: options, bootstrap: boot, crs: try geometry.crs, to: folder, overwrite: true)
+            results.append(ProjectCalibration(pollutant: pollutant, fit: fit, bootstrap: boot,
+                                              sections: sections.filter { sectionReach[$0.id] != nil }.map(\.id), stationLoads: mine, folder: folder))
+        }
+        try writeCalibrationSummary(results)
+        return results
+    }
+
+    /// calibration/calibration.json: the estimates per pollutant and source class, with the stations'
+    /// loads and the months behind them; the file a later run reads its calibrated coefficients from.
+    func writeCalibrationSummary(_ results: [ProjectCalibration]) throws {
+        struct Entry: Codable {
+            var pollutant: String
+            var coefficients: [String: Double]
+            var standardErrors: [String: Double]
+            var stations: [Station]
+            struct Station: Codable { var section: String; var loadKgPerYear: Double; var monthsUsed: [String]; var monthsMissing: [String] }
+        }
+        let entries = results.map { r in
+            Entry(pollutant: r.pollutant.name, coefficients: r.fit.estimates,
+                  standardErrors: Dictionary(uniqueKeysWithValues: r.fit.statistics.parameters.map { ($0.name, $0.standardError) }),
+                  stations: r.stationLoads.map { .init(section: $0.section, loadKgPerYear: $0.kgPerYear, monthsUsed: $0.monthsUsed, monthsMissing: $0.monthsMissing) })
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(entries)
+        let target = path("calibration/calibration.json")
+        try AtomicOutput.write(to: target, overwrite: true) { temporary in
+            do { try data.write(to: URL(fileURLWithPath: temporary)) } catch { throw HydroError(.io, target, "cannot write: \(error.localizedDescription)") }
+        }
+    }
+}
+
+extension ProjectRun {
+    /// The coefficients of `calibration/calibration.json` in the output folder, when the project has a
+    /// [calibration] table and `hydrotool calibrate` wrote them: per pollutant, per source class.
+    public func calibratedCoefficients() throws -> [Pollutant: [String: Double]]? {
+        guard config.calibration != nil else { return nil }
+        let file = path("calibration/calibration.json")
+        guard FileManager.default.fileExists(atPath: file) else { return nil }
+        struct Entry: Codable { var pollutant: String; var coefficients: [String: Double] }
+        let entries: [Entry]
+        do { entries = try JSONDecoder().decode([Entry].self, from: try Data(contentsOf: URL(fileURLWithPath: file))) } catch {
+            throw HydroError(.invalidInput, file, "is not a calibration record (run hydrotool calibrate again): \(error.localizedDescription)")
+        }
+        var out: [Pollutant: [String: Double]] = [:]
+        for e in entries {
+            let p = try Pollutant(parsing: e.pollutant, parameter: file)
+            for (name, v) in e.coefficients where !(v.isFinite && v >= 0) {
+                throw HydroError(.invalidInput, file, "coefficient \(name) of \(p.name) is \(v)")
+            }
+            out[p] = e.coefficients
+        }
+        return out
+    }
+
+    /// The project's sources with each source class of a calibrated pollutant multiplied by its coefficient.
+    func calibratedSources(_ coefficients: [Pollutant: [String: Double]], plain: LoadSources) throws -> LoadSources {
+        var result = plain
+        let classes = try sourceClasses()
+        for (p, c) in coefficients {
+            guard plain.generated[p] != nil else { continue }
+            var combined = [Double](repeating: 0, count: plain.cellCount)
+            for cls in classes {
+                guard let g = cls.sources.generated[p] else { continue }
+                let beta = c[cls.name] ?? 1
+                for i in combined.indices where g[i] != 0 { combined[i] += beta * g[i] }
+            }
+            result.generated[p] = combined
+        }
+        return result
+    }
+}
