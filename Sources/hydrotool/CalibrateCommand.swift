@@ -112,6 +112,7 @@ extension BenchCommand {
             """, [("An 11,000-reach synthetic SPARROW model", "hydrotool bench calibrate --synthetic 11000"),
                   ("An RSPARROW model folder, as JSON", "hydrotool bench calibrate --sparrow model/ --json")]))
         @Option(help: "Folder with an RSPARROW model.") var sparrow: String?
+        @Option(help: "Project file with a [calibration] table (calibrated twice; the second, with the steps up to loads skipped, is timed).") var project: String?
         @Option(help: "Reaches of a synthetic model to generate instead.") var synthetic: Int?
         @Option(help: "Stations of the synthetic model.") var stations = 300
         @Option(help: "Bootstrap draws.") var draws = 200
@@ -120,6 +121,14 @@ extension BenchCommand {
         func run() throws {
             try OptionCheck.integer(draws, in: 10...100_000, "--draws")
             let model: SparrowModel
+            if let project {
+                let r = try CalibrationBenchmark.run(project: project)
+                if json { try printJSON(r); return }
+                print(String(format: "%@: %d reaches, %d stations, %d parameters\n  objective %.0f evaluations/s (with Jacobian %.0f/s)\n  fits %.3f s, bootstrap %d draws %.3f s; calibrate (aggregation, fits, bootstrap, outputs) %.3f s",
+                             r.model, r.reaches, r.stations, r.estimatedParameters, r.evaluationsPerSecond, r.evaluationsWithJacobianPerSecond,
+                             r.fitSeconds, r.bootstrapDraws, r.bootstrapSeconds, r.totalSeconds))
+                return
+            }
             if let synthetic {
                 try OptionCheck.integer(synthetic, in: 20...5_000_000, "--synthetic")
                 try OptionCheck.integer(stations, in: 10...synthetic, "--stations")

@@ -45,6 +45,28 @@ public struct CalibrationBenchmark: Codable, Sendable {
     }
 }
 
+extension CalibrationBenchmark {
+    /// A project's calibration: the steps through loads run first (untimed; skipped when unchanged), then
+    /// the reach-table aggregation, the fits and the bootstrap of every calibrated pollutant are timed as
+    /// one, and the objective's rate is measured on the first pollutant's model.
+    public static func run(project: String) throws -> CalibrationBenchmark {
+        let config = try ProjectConfig.load(project)
+        let draws = config.calibration?.bootstrapDraws ?? 0
+        _ = try ProjectRun(config).calibrate()
+        let started = Date()
+        let results = try ProjectRun(config).calibrate()
+        let total = Date().timeIntervalSince(started)
+        guard let first = results.first else { throw HydroError(.invalidInput, project, "calibrated no pollutant") }
+        var r = try run(first.fit.model, draws: max(draws, 10))
+        r.model = (project as NSString).lastPathComponent + " (\(results.map(\.pollutant.name).joined(separator: ", ")); rates on \(first.pollutant.name))"
+        r.fitSeconds = results.reduce(0) { $0 + $1.fit.seconds }
+        r.bootstrapSeconds = results.reduce(0) { $0 + ($1.bootstrap?.seconds ?? 0) }
+        r.bootstrapDraws = draws
+        r.totalSeconds = total
+        return r
+    }
+}
+
 extension ReachTable {
     /// Reaches that feed no other reach.
     public var outlets: [Int] {

@@ -29,6 +29,8 @@ public enum Bootstrap {
         public var loads: [Interval]
         /// shares[target][group]: the share of the target's load from the group, with its interval.
         public var shares: [[Interval]]
+        /// originLoads[target][group]: the mean load from the group (× the smearing factor), with its interval.
+        public var originLoads: [[Interval]]
         /// drawLoads[draw][target × groups + group]: each draw's load from each group at each target,
         /// residual factor included (so ledger amounts can be recomputed draw by draw).
         public var drawLoads: [[Double]]
@@ -59,7 +61,10 @@ public enum Bootstrap {
             throw HydroError(.invalidParameter, "bootstrap targets", "reach \(t) is not on the network")
         }
         let free = model.freeParameters
-        guard let h = LinearAlgebra.cholesky(fit.statistics.covariance) else {
+        let covariance = fit.statistics.covariance
+        // A perfect fit (zero residuals) has a zero covariance: every draw is the estimate.
+        let perfect = covariance.values.allSatisfy { $0 == 0 }
+        guard let h = perfect ? DenseMatrix(rows: covariance.rows, columns: covariance.columns) : LinearAlgebra.cholesky(covariance) else {
             throw HydroError(.invalidInput, model.reaches.source, "the estimated covariance is not positive definite; the bootstrap needs it")
         }
         let residuals = fit.statistics.adjustedResiduals
@@ -99,7 +104,12 @@ public enum Bootstrap {
         let point = model.loadsByOrigin(fit.theta)
         var loads: [Interval] = []
         var shares: [[Interval]] = []
+        var originLoads: [[Interval]] = []
         for (k, t) in targets.enumerated() {
+            originLoads.append((0..<groups).map { g in
+                let b = interval(drawLoads.map { $0[k * groups + g] }, level: settings.level)
+                return Interval(value: point.loads[t * groups + g] * fit.statistics.smearingFactor, lower: b.lower, upper: b.upper)
+            })
             var total = 0.0
             for g in 0..<groups { total += point.loads[t * groups + g] }
             let bounds = interval(totals[k], level: settings.level)
@@ -110,7 +120,7 @@ public enum Bootstrap {
             })
         }
         return Result(settings: settings, targets: targets, groupNames: model.reaches.groupNames.isEmpty ? ["all"] : model.reaches.groupNames,
-                      loads: loads, shares: shares, drawLoads: drawLoads, coefficientDraws: coefficientDraws,
+                      loads: loads, shares: shares, originLoads: originLoads, drawLoads: drawLoads, coefficientDraws: coefficientDraws,
                       seconds: Date().timeIntervalSince(started))
     }
 }

@@ -183,7 +183,57 @@ extension ProjectRun {
                                               sections: sections.filter { sectionReach[$0.id] != nil }.map(\.id), stationLoads: mine, folder: folder))
         }
         try writeCalibrationSummary(results)
+        try writeAttributionIntervals(results)
         return results
+    }
+
+    static let attributionIntervalsFile = "calibration/attribution_intervals.csv"
+
+    /// calibration/attribution_intervals.csv: per pollutant, section and origin at the project's first
+    /// level, the bootstrap intervals of the section load, the origin's load and its share; the
+    /// attribution step adds them to attribution.csv as columns.
+    func writeAttributionIntervals(_ results: [ProjectCalibration]) throws {
+        let level = config.jurisdictionLevels.first ?? "county"
+        var rows: [[String]] = []
+        var percent = "90"
+        for r in results {
+            guard let boot = r.bootstrap else { continue }
+            percent = fmtShort(100 * boot.settings.level)
+            for (k, section) in r.sections.enumerated() where k < boot.shares.count {
+                for (g, origin) in boot.groupNames.enumerated() where boot.originLoads[k][g].value > 0 {
+                    let l = boot.loads[k], o = boot.originLoads[k][g], s = boot.shares[k][g]
+                    rows.append([level, section, r.pollutant.name, origin, fmt(l.value), fmt(l.lower), fmt(l.upper), fmt(o.value), fmt(o.lower),
+                                 fmt(o.upper), fmt(s.value), fmt(s.lower), fmt(s.upper)])
+                }
+            }
+        }
+        let target = path(Self.attributionIntervalsFile)
+        guard !rows.isEmpty else { try? FileManager.default.removeItem(atPath: target); return }
+        let header = ["level", "section_id", "pollutant", "origin_id", "section_load_kg_yr", "section_load_lower_\(percent)", "section_load_upper_\(percent)",
+                      "load_kg_yr", "load_lower_\(percent)", "load_upper_\(percent)", "share", "share_lower_\(percent)", "share_upper_\(percent)"]
+        let text = CSVWriter.text(header: header, rows: rows)
+        try AtomicOutput.write(to: target, overwrite: true) { temporary in
+            do { try text.write(toFile: temporary, atomically: false, encoding: .utf8) } catch {
+                throw HydroError(.io, target, "cannot write: \(error.localizedDescription)")
+            }
+        }
+    }
+
+    /// The intervals of calibration/attribution_intervals.csv by "level|section|pollutant|origin":
+    /// the cells to append to an attribution.csv row (load lower, upper, share lower, upper), with the
+    /// header names; nil without a calibration that has a bootstrap.
+    func attributionIntervals() throws -> (header: [String], cells: [String: [String]])? {
+        guard config.calibration != nil else { return nil }
+        let file = path(Self.attributionIntervalsFile)
+        guard FileManager.default.fileExists(atPath: file) else { return nil }
+        let csv = try CSVTable.load(file)
+        let columns = try ["level", "section_id", "pollutant", "origin_id"].map { try csv.column($0) }
+        guard csv.header.count == 13 else { throw HydroError(.invalidInput, file, "is not an interval table written by hydrotool calibrate") }
+        var cells: [String: [String]] = [:]
+        for row in csv.rows {
+            cells[columns.map { row[$0] }.joined(separator: "|")] = [row[8], row[9], row[11], row[12]]
+        }
+        return ([csv.header[8], csv.header[9], csv.header[11], csv.header[12]], cells)
     }
 
     /// calibration/calibration.json: the estimates per pollutant and source class, with the stations'

@@ -69,7 +69,10 @@ extension ProjectRun {
             try cache.discard("attribution", outputs: Self.attributionOutputs, folder: folder)
             return
         }
-        let parameters = "id=\(config.jurisdictionIdField) name=\(config.jurisdictionNameField ?? "") levels=\(config.jurisdictionLevels)"
+        var parameters = "id=\(config.jurisdictionIdField) name=\(config.jurisdictionNameField ?? "") levels=\(config.jurisdictionLevels)"
+        // Bootstrap intervals of a calibration become columns of attribution.csv: new intervals, new step.
+        let intervals = try attributionIntervals()
+        if intervals != nil { parameters += " intervals=\(try SHA256.hex(file: path(Self.attributionIntervalsFile)))" }
         try step("attribution", after: ["loads"], inputs: [file], parameters: parameters, outputs: Self.attributionOutputs, progress: part) {
             guard let counties = try jurisdictionMap() else { return }
             let sources = try sources()
@@ -110,8 +113,12 @@ extension ProjectRun {
                         let open = section.cell.map { incomplete[$0] } ?? false
                         var origins: [OriginShare] = []
                         for u in 0...units.count where split.byOrigin[u] > 0 {
-                            csv.append([level.rawValue, section.id, section.name, p, ids[u], names[u], fmt(split.byOrigin[u]), fmt(shares[u]),
-                                        u == Int(home) ? "generated here" : "from upstream", open ? "yes" : "no"])
+                            var row = [level.rawValue, section.id, section.name, p, ids[u], names[u], fmt(split.byOrigin[u]), fmt(shares[u]),
+                                       u == Int(home) ? "generated here" : "from upstream", open ? "yes" : "no"]
+                            if let intervals {
+                                row += intervals.cells[[level.rawValue, section.id, p, ids[u]].joined(separator: "|")] ?? ["", "", "", ""]
+                            }
+                            csv.append(row)
                             origins.append(OriginShare(id: ids[u], name: names[u], loadKgPerYr: split.byOrigin[u], share: shares[u],
                                                        isHome: u == Int(home)))
                         }
@@ -178,7 +185,7 @@ extension ProjectRun {
             }
             try AtomicOutput.write(QGISStyle.palettedRaster(palette), to: path("jurisdictions.qml"), overwrite: true)
             try AtomicOutput.write(self.csv(["level", "section_id", "section_name", "pollutant", "origin_id", "origin_name",
-                                             "load_kg_yr", "share", "origin_role", "upstream_incomplete"], csv),
+                                             "load_kg_yr", "share", "origin_role", "upstream_incomplete"] + (intervals?.header ?? []), csv),
                                    to: path("attribution.csv"), overwrite: true)
             let result = AttributionResult(levels: levels.map(\.rawValue), parameters: loadParameters, inputSha256: allInputChecksums,
                                            sections: sectionRecords, crossings: crossingRecords, flux: fluxRecords, budgets: budgetRecords, warnings: warnings)

@@ -54,6 +54,36 @@ final class ProjectCalibrationTests: XCTestCase {
         }
     }
 
+    /// Noisy station loads: attribution.csv gains the bootstrap's interval columns at the first level, and
+    /// each share lies inside its interval.
+    func testAttributionCarriesTheIntervals() throws {
+        let plain = try demo([])
+        let before = try sectionLoads(plain.project)
+        let noise = [1.1, 0.9, 1.05, 0.95]
+        let rows = before.keys.sorted().enumerated().compactMap { k, id in before[id]?["TP"].map { "\(id),TP,\(1.5 * noise[k] * $0),1" } }
+        let (project, _) = try demo(rows)
+        let run = try ProjectRun(try ProjectConfig.load(project))
+        _ = try run.calibrate()
+        let next = try ProjectRun(try ProjectConfig.load(project))
+        try next.runThrough(.attribution)
+        let csv = try CSVTable.load(next.path("attribution.csv"))
+        XCTAssertEqual(Array(csv.header.suffix(4)), ["load_lower_90", "load_upper_90", "share_lower_90", "share_upper_90"])
+        let level = try csv.column("level"), pollutant = try csv.column("pollutant"), share = try csv.column("share")
+        let lower = try csv.column("share_lower_90"), upper = try csv.column("share_upper_90")
+        var checked = 0
+        for r in csv.rows.indices {
+            let filled = !csv.rows[r][lower].isEmpty
+            XCTAssertEqual(filled, csv.rows[r][level] == "county" && csv.rows[r][pollutant] == "TP", "row \(csv.lines[r])")
+            guard filled else { continue }
+            let s = try csv.number(r, share), lo = try csv.number(r, lower), hi = try csv.number(r, upper)
+            XCTAssertLessThanOrEqual(lo, s + 1e-9, "row \(csv.lines[r])")
+            XCTAssertGreaterThanOrEqual(hi, s - 1e-9, "row \(csv.lines[r])")
+            XCTAssertLessThanOrEqual(lo, hi)
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 4)
+    }
+
     func testBadStationLoadsNameTheFileAndLine() throws {
         let cases: [([String], String)] = [
             (["S1,TP,100,1", "S9,TP,100,1"], "station_loads.csv:3: station S9 is not a section of the project (sections: S1, S2, S3, S4)"),
