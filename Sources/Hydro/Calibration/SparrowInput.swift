@@ -139,8 +139,9 @@ public enum SparrowInput {
             }
             let lo = try csv.number(r, minimum), hi = try csv.number(r, maximum), start = try csv.number(r, initial)
             let selected = (hi > 0 || (kind == .delivery && hi >= 0)) && lo < hi && (kind != .source || lo >= 0)
+            // parmConstant = 1 holds a selected parameter at parmInit; unselected ones stay out of the model.
+            guard selected else { continue }
             let isConstant = try constant.map { try csv.number(r, $0) == 1 } ?? false
-            guard selected || isConstant else { continue }
             let variable = csv.rows[r][name]
             guard reaches.variables[variable] != nil else {
                 throw HydroError(.invalidInput, csv.location(r), "parameter '\(ConfigText.clip(variable))' has no numeric column of that name in data1.csv")

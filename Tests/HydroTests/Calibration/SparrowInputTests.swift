@@ -98,6 +98,25 @@ final class SparrowInputTests: XCTestCase {
                        "data1.csv: has 4 calibration stations for 6 estimated parameters; at least 7 are needed")
     }
 
+    func testParmConstantHoldsSelectedParametersOnly() throws {
+        let folder = try TestPaths.temporaryFolder(self)
+        for name in ["data1.csv", "design_matrix.csv", "dataDictionary.csv"] {
+            try FileManager.default.copyItem(at: fixture.appendingPathComponent(name), to: folder.appendingPathComponent(name))
+        }
+        let lines = try String(contentsOf: fixture.appendingPathComponent("parameters.csv"), encoding: .utf8).split(separator: "\n").map(String.init)
+        let constant = ["forest", "slope", "rchtt_small", "rchtt_large", "iresload"]
+        let edited = [lines[0] + ",parmConstant"] + lines.dropFirst().map { l in l + (constant.contains(String(l.prefix { $0 != "," })) ? ",1" : ",0") }
+        try (edited.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("parameters.csv"), atomically: true, encoding: .utf8)
+        let model = try SparrowInput.read(directory: folder.path)
+        XCTAssertEqual(model.parameters.map(\.name), ["area", "point", "slope", "rchtt_small", "rchtt_large", "iresload"], "forest (parmMax 0) stays out")
+        XCTAssertEqual(model.freeParameters.map { model.parameters[$0].name }, ["area", "point"])
+        XCTAssertEqual(model.parameters[2].lower, 0.05)
+        XCTAssertEqual(model.parameters[2].upper, 0.05)
+        let fit = try Calibration.fit(model)
+        XCTAssertEqual(fit.theta[2], 0.05, "a constant stays at parmInit")
+        XCTAssertEqual(fit.statistics.parameters.map(\.name), ["area", "point"])
+    }
+
     func testWrittenModelReadsBackAndCalibratesToTheTruth() throws {
         var settings = SyntheticSparrowModel.Settings()
         settings.reaches = 500
