@@ -219,42 +219,55 @@ extension ProjectRun {
         }
     }
 
-    /// The intervals of calibration/attribution_intervals.csv by "level|section|pollutant|origin":
-    /// the cells to append to an attribution.csv row (load lower, upper, share lower, upper), with the
+    /// The record `hydrotool calibrate` left in the output folder, nil when the project has no
+    /// [calibration] table or has not been calibrated yet.
+    public func calibrationRecord() throws -> CalibrationRecord? {
+        guard config.calibration != nil else { return nil }
+        let file = path(CalibrationRecord.file)
+        guard FileManager.default.fileExists(atPath: file) else { return nil }
+        return try CalibrationRecord.load(file)
+    }
+
+    /// The bootstrap intervals of the calibration record by "level|section|pollutant|origin": the
+    /// cells to append to an attribution.csv row (load lower, upper, share lower, upper), with the
     /// header names; nil without a calibration that has a bootstrap.
     func attributionIntervals() throws -> (header: [String], cells: [String: [String]])? {
-        guard config.calibration != nil else { return nil }
-        let file = path(Self.attributionIntervalsFile)
-        guard FileManager.default.fileExists(atPath: file) else { return nil }
-        let csv = try CSVTable.load(file)
-        let columns = try ["level", "section_id", "pollutant", "origin_id"].map { try csv.column($0) }
-        guard csv.header.count == 13 else { throw HydroError(.invalidInput, file, "is not an interval table written by hydrotool calibrate") }
+        guard let record = try calibrationRecord(), let level = record.intervalLevel else { return nil }
+        let percent = fmtShort(100 * level)
         var cells: [String: [String]] = [:]
-        for row in csv.rows {
-            cells[columns.map { row[$0] }.joined(separator: "|")] = [row[8], row[9], row[11], row[12]]
+        for entry in record.pollutants {
+            for i in entry.intervals {
+                cells[[record.level, i.section, entry.pollutant, i.origin].joined(separator: "|")] =
+                    [fmt(i.load.lower), fmt(i.load.upper), fmt(i.share.lower), fmt(i.share.upper)]
+            }
         }
-        return ([csv.header[8], csv.header[9], csv.header[11], csv.header[12]], cells)
+        guard !cells.isEmpty else { return nil }
+        return (["load_lower_\(percent)", "load_upper_\(percent)", "share_lower_\(percent)", "share_upper_\(percent)"], cells)
     }
 
     /// calibration/calibration.json: the estimates per pollutant and source class, with the stations'
     /// loads and the months behind them; the file a later run reads its calibrated coefficients from.
     func writeCalibrationSummary(_ results: [ProjectCalibration]) throws {
-        struct Entry: Codable {
-            var pollutant: String
-            var coefficients: [String: Double]
-            var standardErrors: [String: Double]
-            var stations: [Station]
-            struct Station: Codable { var section: String; var loadKgPerYear: Double; var monthsUsed: [String]; var monthsMissing: [String] }
+        let level = config.jurisdictionLevels.first ?? "county"
+        let entries = results.map { r -> CalibrationRecord.Entry in
+            var intervals: [CalibrationRecord.OriginInterval] = []
+            if let boot = r.bootstrap {
+                for (k, section) in r.sections.enumerated() where k < boot.shares.count {
+                    for (g, origin) in boot.groupNames.enumerated() where boot.originLoads[k][g].value > 0 {
+                        intervals.append(.init(section: section, origin: origin, sectionLoad: boot.loads[k], load: boot.originLoads[k][g],
+                                               share: boot.shares[k][g]))
+                    }
+                }
+            }
+            return CalibrationRecord.Entry(
+                pollutant: r.pollutant.name, coefficients: r.fit.estimates,
+                standardErrors: Dictionary(uniqueKeysWithValues: r.fit.statistics.parameters.map { ($0.name, $0.standardError) }),
+                stations: r.stationLoads.map { .init(section: $0.section, loadKgPerYear: $0.kgPerYear, monthsUsed: $0.monthsUsed, monthsMissing: $0.monthsMissing) },
+                intervals: intervals)
         }
-        let entries = results.map { r in
-            Entry(pollutant: r.pollutant.name, coefficients: r.fit.estimates,
-                  standardErrors: Dictionary(uniqueKeysWithValues: r.fit.statistics.parameters.map { ($0.name, $0.standardError) }),
-                  stations: r.stationLoads.map { .init(section: $0.section, loadKgPerYear: $0.kgPerYear, monthsUsed: $0.monthsUsed, monthsMissing: $0.monthsMissing) })
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try encoder.encode(entries)
-        let target = path("calibration/calibration.json")
+        let record = CalibrationRecord(level: level, intervalLevel: results.compactMap { $0.bootstrap?.settings.level }.first, pollutants: entries)
+        let data = try record.encoded()
+        let target = path(CalibrationRecord.file)
         try AtomicOutput.write(to: target, overwrite: true) { temporary in
             do { try data.write(to: URL(fileURLWithPath: temporary)) } catch { throw HydroError(.io, target, "cannot write: \(error.localizedDescription)") }
         }
@@ -265,22 +278,9 @@ extension ProjectRun {
     /// The coefficients of `calibration/calibration.json` in the output folder, when the project has a
     /// [calibration] table and `hydrotool calibrate` wrote them: per pollutant, per source class.
     public func calibratedCoefficients() throws -> [Pollutant: [String: Double]]? {
-        guard config.calibration != nil else { return nil }
-        let file = path("calibration/calibration.json")
-        guard FileManager.default.fileExists(atPath: file) else { return nil }
-        struct Entry: Codable { var pollutant: String; var coefficients: [String: Double] }
-        let entries: [Entry]
-        do { entries = try JSONDecoder().decode([Entry].self, from: try Data(contentsOf: URL(fileURLWithPath: file))) } catch {
-            throw HydroError(.invalidInput, file, "is not a calibration record (run hydrotool calibrate again): \(error.localizedDescription)")
-        }
+        guard let record = try calibrationRecord() else { return nil }
         var out: [Pollutant: [String: Double]] = [:]
-        for e in entries {
-            let p = try Pollutant(parsing: e.pollutant, parameter: file)
-            for (name, v) in e.coefficients where !(v.isFinite && v >= 0) {
-                throw HydroError(.invalidInput, file, "coefficient \(name) of \(p.name) is \(v)")
-            }
-            out[p] = e.coefficients
-        }
+        for e in record.pollutants { out[try Pollutant(parsing: e.pollutant, parameter: path(CalibrationRecord.file))] = e.coefficients }
         return out
     }
 

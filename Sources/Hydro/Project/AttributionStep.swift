@@ -72,7 +72,7 @@ extension ProjectRun {
         var parameters = "id=\(config.jurisdictionIdField) name=\(config.jurisdictionNameField ?? "") levels=\(config.jurisdictionLevels)"
         // Bootstrap intervals of a calibration become columns of attribution.csv: new intervals, new step.
         let intervals = try attributionIntervals()
-        if intervals != nil { parameters += " intervals=\(try SHA256.hex(file: path(Self.attributionIntervalsFile)))" }
+        if intervals != nil { parameters += " intervals=\(try SHA256.hex(file: path(CalibrationRecord.file)))" }
         try step("attribution", after: ["loads"], inputs: [file], parameters: parameters, outputs: Self.attributionOutputs, progress: part) {
             guard let counties = try jurisdictionMap() else { return }
             let sources = try sources()
