@@ -76,9 +76,9 @@ struct TilesCommand: ParsableCommand {
 extension BenchCommand {
     struct TilesBench: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "tiles", abstract: "Time the tiled fill + D8 + accumulation, with each rank's peak memory.",
+            commandName: "tiles", abstract: "Time the tiled fill + D8 + accumulation, with each rank's peak memory (under mpirun: every rank's).",
             discussion: Examples.text([("Out of core under a 4 GiB limit", "hydrotool bench tiles big.tif --memory 4G --work /data/tmp"),
-                                       ("Four ranks on one machine", "mpirun -np 4 hydrotool bench tiles dem.tif --tile-size 4096")]))
+                                       ("Tiles of 4096 cells (prefix with mpirun -np 4 for four ranks)", "hydrotool bench tiles dem.tif --tile-size 4096")]))
         @Argument(help: "DEM to process.") var dem: String
         @Option(name: .customLong("tile-size"), help: "Tile size in cells: N or WxH.") var tileSize: String?
         @Option(help: "Memory limit (e.g. 4G) choosing or checking the tile size.") var memory: String?

@@ -13,7 +13,10 @@
 /// 3. each tile is flooded again and every cell raised to its watershed's spill level if higher.
 ///
 /// The filled surface is the unique lowest surface without depressions, so it equals the in-memory
-/// result cell for cell. Only the ring cells' labels and levels cross between tiles.
+/// result cell for cell. Only the ring cells' labels and levels cross between tiles. One exception
+/// in the bits, not the values: a cell raised to a spill level of zero takes the sign of the zero
+/// of whichever cell floods it first, so a DEM holding both −0 and +0 may fill to +0 where the
+/// in-memory flood gives −0.
 enum TiledFill {
     /// A tile's flood: elevations (halo 2, raised inside the tile), labels, and the crossings found.
     struct Flooded {
