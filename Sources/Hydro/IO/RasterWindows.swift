@@ -59,6 +59,12 @@ public final class RasterWindowSource {
 
 /// Mosaics of tiles written one file a tile.
 public enum TileMosaic {
+    /// Caps GDAL's block cache (by default 5 % of the machine's memory), part of a run's memory limit.
+    public static func limitCache(bytes: Int) {
+        GDALRuntime.ensureReady()
+        GDALSetCacheMax64(Int64(max(bytes, 16 << 20)))
+    }
+
     /// Writes a VRT at `path` over the tile files `tiles` (GDAL's gdalbuildvrt), paths relative to it.
     public static func buildVRT(tiles: [String], to path: String) throws {
         GDALRuntime.ensureReady()

@@ -66,6 +66,8 @@ public enum TiledTerrain {
                            executor: TileExecutor = LocalTileExecutor(), progress: TaskProgress = .silent) throws -> TiledTerrainReport {
         let leader = executor.isLeader
         let progress = leader ? progress : .silent
+        // GDAL's block cache takes an eighth of the limit; the tiles' work half of it.
+        if let limit = options.memoryLimit { TileMosaic.limitCache(bytes: limit / 8) }
         let source = try RasterWindowSource(path: dem, band: options.band)
         let geometry = source.geometry
         let (tw, th) = try tileSize(options, width: geometry.width, height: geometry.height)

@@ -33,9 +33,12 @@ final class TilesCommandTests: XCTestCase {
             XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1, bad.stderr)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("bad").path))
-        let tooSmall = try runTool(["tiles", dem, folder.appendingPathComponent("small").path, "--tile-size", "100000", "--memory", "1M", "-q"])
-        XCTAssertNotEqual(tooSmall.status, 0)
-        XCTAssertTrue(tooSmall.stderr.contains("--tile-size"), tooSmall.stderr)
+        // A tile size whose work exceeds half the memory limit is refused; without a size the limit picks one.
+        let big = TiledTerrainOptions(tileWidth: 4096, memoryLimit: 1 << 30)
+        XCTAssertThrowsError(try TiledTerrain.tileSize(big, width: 100_000, height: 100_000))
+        let chosen = try TiledTerrain.tileSize(TiledTerrainOptions(memoryLimit: 1 << 30), width: 100_000, height: 100_000)
+        XCTAssertLessThanOrEqual(chosen.0 * chosen.1 * TiledTerrain.bytesPerTileCell, 1 << 29)
+        XCTAssertGreaterThan(chosen.0, 2000)
     }
 
     func testCOGOutput() throws {
