@@ -118,7 +118,14 @@ public final class MPITileExecutor: TileExecutor {
 
     private func receive(from source: Int32) throws -> (bytes: [UInt8], source: Int32, tag: Int32) {
         var status = MPI_Status()
-        try check(MPI_Probe(source, hydro_mpi_any_tag(), world, &status), "wait for a message")
+        // Polls with a pause rather than MPI_Probe, which spins a core while it waits: a leader waiting
+        // for tiles would take a core from the rank processing them.
+        var arrived: Int32 = 0
+        while true {
+            try check(MPI_Iprobe(source, hydro_mpi_any_tag(), world, &arrived, &status), "wait for a message")
+            if arrived != 0 { break }
+            usleep(500)
+        }
         var count: Int32 = 0
         MPI_Get_count(&status, hydro_mpi_byte(), &count)
         var buffer = [UInt8](repeating: 0, count: Int(max(count, 0)))

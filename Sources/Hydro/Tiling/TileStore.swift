@@ -35,8 +35,9 @@ final class TileStore<Cell: BitwiseCopyable> {
         let stride = MemoryLayout<Cell>.stride
         var cells = [Cell](unsafeUninitializedCapacity: columns * rows) { _, n in n = columns * rows }
         try cells.withUnsafeMutableBytes { bytes in
+            guard let base = bytes.baseAddress else { return }
             for r in 0..<rows {
-                let target = bytes.baseAddress! + r * columns * stride
+                let target = base + r * columns * stride
                 try transfer(target, count: columns * stride, offset: ((row + r) * width + column) * stride, write: false)
             }
         }
@@ -47,8 +48,9 @@ final class TileStore<Cell: BitwiseCopyable> {
     func write(_ cells: [Cell], column: Int, row: Int, columns: Int, rows: Int) throws {
         let stride = MemoryLayout<Cell>.stride
         try cells.withUnsafeBytes { bytes in
+            guard let base = bytes.baseAddress else { return }
             for r in 0..<rows {
-                let source = UnsafeMutableRawPointer(mutating: bytes.baseAddress! + r * columns * stride)
+                let source = UnsafeMutableRawPointer(mutating: base + r * columns * stride)
                 try transfer(source, count: columns * stride, offset: ((row + r) * width + column) * stride, write: true)
             }
         }

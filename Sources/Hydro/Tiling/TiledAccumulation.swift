@@ -91,7 +91,7 @@ enum TiledAccumulation {
             for d in donors { entering += d.value }
             let v = leaving(g, entering)
             let key = donors.last?.key ?? g
-            let l = local(b)!
+            guard let l = local(b) else { continue }  // only tile cells are ever stacked
             keys[l] = key
             values[l] = v
             resolved += 1
