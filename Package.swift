@@ -22,6 +22,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
         .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
+        // Open MPI's C API, for distributed tiled processing under mpirun (only the executable links it).
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         .target(
             name: "Hydro",
             dependencies: [
@@ -45,9 +47,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // Tiled processing over MPI ranks: the message layer behind `TileExecutor`.
+        .target(name: "HydroMPI", dependencies: ["Hydro", "CMPI"]),
         .executableTarget(
             name: "hydrotool",
-            dependencies: ["Hydro", "HydroServe", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Hydro", "HydroServe", "HydroMPI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]
         ),
         .testTarget(name: "HydroTests", dependencies: ["Hydro"], swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]),

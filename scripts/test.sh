@@ -8,6 +8,7 @@ bash scripts/install-deps.sh
 bash scripts/install-test-deps-report.sh
 swift build
 swift test
+bash scripts/test-mpi.sh
 bash scripts/install-test-deps-qgis.sh
 QT_QPA_PLATFORM=offscreen /usr/bin/python3 qgis/tests/run_tests.py
 bash scripts/install-test-deps.sh

@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure speed and memory (build with -c release).",
         discussion: Examples.text([("Time fill + D8 + accumulation on two threads", "hydrotool bench terrain dem.tif --threads 2"), ("Compare raster I/O with gdal_translate", "hydrotool bench io dem.tif --repeats 5")]),
-        subcommands: [TerrainBench.self, IOBench.self, RoutingBench.self, RunBench.self, CalibrateBench.self])
+        subcommands: [TerrainBench.self, IOBench.self, RoutingBench.self, RunBench.self, CalibrateBench.self, TilesBench.self])
 
     struct TerrainBench: ParsableCommand {
         static let configuration = CommandConfiguration(

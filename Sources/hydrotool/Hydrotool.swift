@@ -13,7 +13,7 @@ struct Hydrotool: ParsableCommand {
         subcommands: [InfoCommand.self, FillCommand.self, BreachCommand.self, BurnCommand.self, FlowDirectionCommand.self,
                       AccumulateCommand.self, StreamsCommand.self, SnapCommand.self, WatershedCommand.self,
                       RunCommand.self, LoadsCommand.self, AttributeCommand.self, CompensateCommand.self, SpillCommand.self,
-                      CalibrateCommand.self, DemoCommand.self, BenchCommand.self, ServeCommand.self]
+                      CalibrateCommand.self, DemoCommand.self, BenchCommand.self, ServeCommand.self, TilesCommand.self]
     )
 
     static func main() {

@@ -46,7 +46,7 @@ public enum D8FlowDirection {
 
 
     @inline(__always)
-    private static func assignRow(_ row: Int, width: Int, height: Int, z: UnsafeBufferPointer<Float>, nodata: Float?,
+    static func assignRow(_ row: Int, width: Int, height: Int, z: UnsafeBufferPointer<Float>, nodata: Float?,
                                   distances: [Double], out: UnsafeMutableBufferPointer<UInt8>) {
         let rowDistances = (0..<8).map { distances[row * 8 + $0] }
         let interiorRow = row > 0 && row < height - 1

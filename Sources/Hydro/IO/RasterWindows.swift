@@ -1,0 +1,103 @@
+import CGDAL
+import Foundation
+
+/// One band of a raster read by windows (tiles), never whole: what tiled processing reads from
+/// one large raster or from a VRT of many.
+public final class RasterWindowSource {
+    public let path: String
+    public let geometry: GridGeometry
+    /// The band's nodata value as a Float sentinel (nil: the band has none).
+    public let nodata: Float?
+    private let dataset: RasterDataset
+    private let band: GDALRasterBandH
+    private let scale: Double
+    private let offset: Double
+
+    public init(path: String, band index: Int = 1) throws {
+        dataset = try RasterDataset(opening: path)
+        try dataset.requireUsableGeometry()
+        self.path = path
+        band = try dataset.band(index)
+        let fileType = GDALGetRasterDataType(band)
+        if GDALDataTypeIsComplex(fileType) != 0 {
+            throw HydroError(.invalidInput, path, "band \(index) holds complex numbers; hydrotool reads real values only")
+        }
+        geometry = dataset.geometry
+        var hasNodata: Int32 = 0, hasScale: Int32 = 0, hasOffset: Int32 = 0
+        let fileNodata = GDALGetRasterNoDataValue(band, &hasNodata)
+        let rawScale = GDALGetRasterScale(band, &hasScale), rawOffset = GDALGetRasterOffset(band, &hasOffset)
+        scale = hasScale != 0 ? rawScale : 1
+        offset = hasOffset != 0 ? rawOffset : 0
+        nodata = try Grid<Float>.nodataSentinel(hasNodata != 0 ? fileNodata : nil, file: path)
+    }
+
+    /// Cells of the window (`columns` × `rows` from `column`, `row`, inside the grid) as Float32,
+    /// row-major, scale and offset applied as `RasterReader.read` applies them.
+    public func read(column: Int, row: Int, columns: Int, rows: Int) throws -> [Float] {
+        guard column >= 0, row >= 0, columns > 0, rows > 0, column + columns <= geometry.width, row + rows <= geometry.height,
+              let x = Int32(exactly: column), let y = Int32(exactly: row), let w = Int32(exactly: columns), let h = Int32(exactly: rows) else {
+            throw HydroError(.invalidParameter, path, "window \(column),\(row) \(columns)×\(rows) lies outside the grid")
+        }
+        var cells = [Float](repeating: 0, count: columns * rows)
+        CPLErrorReset()
+        let failure = cells.withUnsafeMutableBufferPointer { buffer in
+            GDALRasterIO(band, GF_Read, x, y, w, h, buffer.baseAddress, w, h, GDT_Float32, 0, 0)
+        }
+        guard failure == CE_None else {
+            throw HydroError(.io, path, "cannot read window \(column),\(row) \(columns)×\(rows): \(GDALRuntime.lastError(or: "read failed"))")
+        }
+        if scale != 1 || offset != 0 {
+            for i in 0..<cells.count {
+                let v = cells[i]
+                if v.isNaN || v == nodata { continue }
+                cells[i] = Float(exactly: Double(v) * scale + offset) ?? Float(Double(v) * scale + offset)
+            }
+        }
+        return cells
+    }
+}
+
+/// Mosaics of tiles written one file a tile.
+public enum TileMosaic {
+    /// Caps GDAL's block cache (by default 5 % of the machine's memory), part of a run's memory limit.
+    public static func limitCache(bytes: Int) {
+        GDALRuntime.ensureReady()
+        GDALSetCacheMax64(Int64(max(bytes, 16 << 20)))
+    }
+
+    /// Writes a VRT at `path` over the tile files `tiles` (GDAL's gdalbuildvrt), paths relative to it.
+    public static func buildVRT(tiles: [String], to path: String) throws {
+        GDALRuntime.ensureReady()
+        let arguments = StringList(nameValues: ["-q"])
+        CPLErrorReset()
+        guard let options = GDALBuildVRTOptionsNew(arguments.pointer, nil) else {
+            throw HydroError(.io, path, "cannot prepare the VRT: \(GDALRuntime.lastError(or: "bad options"))")
+        }
+        defer { GDALBuildVRTOptionsFree(options) }
+        let names = StringList(nameValues: tiles)
+        var usageError: Int32 = 0
+        guard let vrt = GDALBuildVRT(path, Int32(tiles.count), nil, names.constPointer, options, &usageError) else {
+            throw HydroError(.io, path, "cannot build the VRT: \(GDALRuntime.lastError(or: "gdalbuildvrt failed"))")
+        }
+        GDALClose(vrt)
+        if CPLGetLastErrorType() == CE_Failure {
+            throw HydroError(.io, path, "cannot build the VRT: \(GDALRuntime.lastError(or: "write failed"))")
+        }
+    }
+
+    /// Copies a mosaic (a VRT) into one Cloud Optimized GeoTIFF at `path`, read block by block.
+    public static func writeCOG(from source: String, to path: String, creationOptions: [String] = ["COMPRESS=DEFLATE"]) throws {
+        GDALRuntime.ensureReady()
+        let input = try RasterDataset(opening: source)
+        guard let driver = GDALGetDriverByName("COG") else { throw HydroError(.io, path, "GDAL has no COG driver") }
+        let options = StringList(nameValues: creationOptions)
+        CPLErrorReset()
+        guard let copy = GDALCreateCopy(driver, path, input.handle, 0, options.pointer, nil, nil) else {
+            throw HydroError(.io, path, "cannot write the COG: \(GDALRuntime.lastError(or: "refused by the driver"))")
+        }
+        GDALClose(copy)
+        if CPLGetLastErrorType() == CE_Failure {
+            throw HydroError(.io, path, "cannot write the COG: \(GDALRuntime.lastError(or: "write failed"))")
+        }
+    }
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Distributed tiled processing: `mpirun -np 1, 2 and 4 hydrotool tiles` give the same cells as the
+# out-of-core run (which the Swift tests compare with the in-memory pipeline), the manifest records
+# the rank count, and a rank killed mid-run ends the job with an error and no output folder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v mpirun >/dev/null || { echo "test-mpi: mpirun not found (bash scripts/install-deps.sh installs openmpi-bin)" >&2; exit 1; }
+bin="$(swift build --show-bin-path)/hydrotool"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+launch=(mpirun --oversubscribe)
+[ "$(id -u)" -eq 0 ] && launch+=(--allow-run-as-root)
+/usr/bin/python3 scripts/make-tiles-dem.py "$work/dem.tif" 301 187 5
+"$bin" tiles "$work/dem.tif" "$work/local" --tile-size 40x33 --units km2 -q
+for np in 1 2 4; do
+  "${launch[@]}" -np "$np" "$bin" tiles "$work/dem.tif" "$work/np$np" --tile-size 40x33 --units km2 -q
+  for product in filled flowdir accumulation; do
+    /usr/bin/python3 scripts/compare-rasters.py "$work/local/$product.vrt" "$work/np$np/$product.vrt"
+  done
+  grep -q "\"ranks\" : $np" "$work/np$np/tiling.json" || { echo "test-mpi: tiling.json of -np $np does not record $np ranks" >&2; exit 1; }
+  echo "test-mpi: -np $np equals the out-of-core run"
+done
+# A rank killed mid-run: non-zero exit, a message, and no output folder.
+/usr/bin/python3 scripts/make-tiles-dem.py "$work/big.tif" 3000 2000 6
+set +e
+"${launch[@]}" -np 3 "$bin" tiles "$work/big.tif" "$work/killed" --tile-size 100 -q 2>"$work/killed.err" &
+job=$!
+victim=""
+for _ in $(seq 1 100); do
+  sleep 0.2
+  for pid in $(pgrep -f "hydrotool tiles $work/big.tif" || true); do
+    if tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=1"; then victim=$pid; fi
+  done
+  [ -n "$victim" ] && break
+done
+sleep 1
+[ -n "$victim" ] && kill -9 "$victim"
+wait "$job"
+status=$?
+set -e
+[ -n "$victim" ] || { echo "test-mpi: found no rank 1 to kill" >&2; exit 1; }
+[ "$status" -ne 0 ] || { echo "test-mpi: the run with a killed rank exited 0" >&2; exit 1; }
+[ ! -e "$work/killed" ] || { echo "test-mpi: a killed run left an output folder" >&2; exit 1; }
+grep -qi "killed\|signal\|rank" "$work/killed.err" || { echo "test-mpi: no message about the killed rank:" >&2; cat "$work/killed.err" >&2; exit 1; }
+echo "test-mpi: a killed rank ends the run (exit $status) with no output: $(grep -i -m1 'signal\|killed\|rank' "$work/killed.err")"
