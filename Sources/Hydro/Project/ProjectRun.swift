@@ -169,12 +169,12 @@ public final class ProjectRun {
     private var _upstream: Accumulation?
     /// Step results: set by the step that computed them, or loaded back when it was skipped.
     var _loadsResult: LoadsResult?
-    var _routed: RoutedLoads?
     var _attributionResult: AttributionResult?
     var _settlementResult: SettlementResult?
     private var _network: StreamNetwork?
     private var _model: LoadModel?
     private var _sources: LoadSources?
+    let lastGeneratedGrid = LastGrid()
     private var _sections: [PlacedPoint]?
     var _jurisdictionMap: JurisdictionMap?
     var _crossings: [BorderCrossing]?
@@ -238,9 +238,11 @@ public final class ProjectRun {
         return m
     }
 
+    /// The sources of every pollutant; their grids are made one pollutant at a time when a step asks
+    /// for one, the latest kept in `lastGeneratedGrid` until the next is asked for.
     public func sources() throws -> LoadSources {
         if let s = _sources { return s }
-        var s = try ProjectInputs.sources(config, network: try network(), run: self)
+        var s = try ProjectInputs.sources(config, network: try network(), run: self, cache: lastGeneratedGrid)
         if let calibrated = try calibratedCoefficients() { s = try calibratedSources(calibrated, plain: s) }
         _sources = s
         return s
@@ -274,13 +276,11 @@ public final class ProjectRun {
         return r
     }
 
-    /// The routed loads of every cell: kept from the loads step, routed again only when that step
-    /// was skipped (grids are not cached between runs).
+    /// The routed loads of every cell, routed one pollutant at a time each time a pollutant's outflow
+    /// is asked for (`RoutedLoads.onDemand`): a run holds one pollutant's grids, not all of them. Its
+    /// budgets are empty; the loads step's result has them (`loadsResult`).
     public func routedLoads() throws -> RoutedLoads {
-        if let r = _routed { return r }
-        let r = try LoadRouting.route(try sources(), model: try model())
-        _routed = r
-        return r
+        RoutedLoads.onDemand(try sources(), model: try model())
     }
 
     /// The attribution step's result, loaded back from attribution.json when the step was skipped;
