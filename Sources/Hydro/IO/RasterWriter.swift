@@ -96,6 +96,15 @@ public enum RasterWriter {
         }
         let canCreate = GDALGetMetadataItem(driver, GDAL_DCAP_CREATE, nil) != nil
         let creation = creationOptionList(options, kind: Cell.kind, width: geometry.width, height: geometry.height)
+        // A pixel-interleaved tile holds every band: bands written one after the other that do not
+        // fit in GDAL's block cache together have each tile flushed, read back and compressed again
+        // for every band (three-band China 30″ loads: 14 s of a 17 s step). Such files are written
+        // band-interleaved, each tile compressed once; smaller ones keep GDAL's default layout.
+        let (rasterBytes, overflow) = geometry.cellCount.multipliedReportingOverflow(by: bandCount * Int(GDALGetDataTypeSizeBytes(Cell.kind.gdalType)))
+        if options.format.uppercased() == "GTIFF", bandCount > 1, creation.value("INTERLEAVE") == nil,
+           overflow || Int64(rasterBytes) > GDALGetCacheMax64() / 2 {
+            creation.set("INTERLEAVE", "BAND")
+        }
         try checkCreationOptions(driver, creation, format: options.format)
         try AtomicOutput.write(to: path, overwrite: options.overwrite, inputs: options.inputs) { temporary in
             CPLErrorReset()

@@ -165,6 +165,7 @@ public final class ProjectRun {
 
     private var _directions: FlowDirections?
     private var _conditioned: Grid<Float>?
+    private var _mapBackground: MapRenderer.Background?
     private var _graph: FlowGraph?
     private var _upstream: Accumulation?
     /// Step results: set by the step that computed them, or loaded back when it was skipped.
@@ -224,7 +225,18 @@ public final class ProjectRun {
         let n = try StreamNetwork(directions: try directions(), accumulation: area, threshold: config.streamThresholdKm2,
                                   elevation: try conditionedDEM(), areaKm2: area)
         _network = n
+        // The network is the DEM's last user in a run (the report's map keeps its own background):
+        // let it go, 4 bytes a cell for the steps after.
+        if _mapBackground != nil { _conditioned = nil }
         return n
+    }
+
+    /// The report map's size and hillshade, made while the DEM is in memory (or from the conditioned DEM's file).
+    func mapBackground() throws -> MapRenderer.Background {
+        if let b = _mapBackground { return b }
+        let b = try MapRenderer.Background(dem: try conditionedDEM())
+        _mapBackground = b
+        return b
     }
 
     public func model() throws -> LoadModel {
@@ -303,9 +315,10 @@ public final class ProjectRun {
         return r
     }
 
-    func setTerrain(conditioned: Grid<Float>, directions: FlowDirections) {
+    func setTerrain(conditioned: Grid<Float>, directions: FlowDirections) throws {
         _conditioned = conditioned
         _directions = directions
+        _mapBackground = try MapRenderer.Background(dem: conditioned)
     }
 }
 

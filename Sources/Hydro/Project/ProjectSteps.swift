@@ -77,7 +77,7 @@ extension ProjectRun {
                 _ = try DepressionFilling.fill(&dem, progress: part.scaled(from: 0.1, to: 0.5))
             }
             let directions = try D8FlowDirection.compute(dem, threads: config.threads, progress: part.scaled(from: 0.5, to: 0.7))
-            setTerrain(conditioned: dem, directions: directions)
+            try setTerrain(conditioned: dem, directions: directions)
             let area = try upstream()
             try RasterWriter.write(dem, to: path(Outputs.conditionedDEM), options: rasterOptions(inputs, bands: ["conditioned elevation (m)"], units: ["m"]))
             try RasterWriter.write(directions.encoded(.esri), to: path(Outputs.flowDirections),
