@@ -139,7 +139,8 @@ enum ProjectInputs {
                 for i in 0..<classes.count where classes.isValid(at: i) && coefficients[classes.cells[i]] == nil { unknown.insert(classes.cells[i]) }
                 let named = Set(coefficients.values.flatMap(\.keys))
                 pollutants.formUnion(named)
-                layers.append(.coefficients(classes: classes, rates: Dictionary(uniqueKeysWithValues: named.map { p in (p, coefficients.mapValues { $0[p] ?? 0 }) })))
+                let rates = Dictionary(uniqueKeysWithValues: named.map { p in (p, coefficients.mapValues { $0[p] ?? 0 }) })
+                layers.append(DiffuseLayer.coefficients(classes, rates: rates))
                 if !unknown.isEmpty {
                     run.warn("\(landuse): classes \(unknown.sorted().map(String.init).joined(separator: ", ")) have no export coefficient in \(coefficientsFile); they generate no load")
                 }
@@ -177,6 +178,12 @@ enum ProjectInputs {
                             guard classes.isValid(at: i), let r = rate[classes.cells[i]] else { v[i] += 0; continue }
                             v[i] += r * hectares[i / width]
                         }
+                    case .classPositions(let positions, let rates):
+                        guard let rate = rates[p] else { continue }
+                        for i in 0..<n {
+                            guard let r = rate[Int(positions[i])] else { v[i] += 0; continue }
+                            v[i] += r * hectares[i / width]
+                        }
                     case .uniform(let q, let rate):
                         guard q == p else { continue }
                         for row in 0..<geometry.height {
@@ -203,8 +210,34 @@ enum ProjectInputs {
     enum DiffuseLayer {
         /// Land-use classes and, per pollutant, the export coefficient of each class (kg/ha/yr).
         case coefficients(classes: Grid<Int32>, rates: [Pollutant: [Int32: Double]])
+        /// The same, each cell holding its class's position in a table (2 bytes a cell rather than 4,
+        /// kept for the whole run): per pollutant, the coefficient at each position, nil at position 0
+        /// (nodata) and for classes without one.
+        case classPositions([UInt16], rates: [Pollutant: [Double?]])
         case uniform(Pollutant, rate: Double)
         case raster(Grid<Double>, Pollutant, perHectare: Bool)
+
+        /// Land use as class positions when its classes are fewer than 65,535 (any real land-use
+        /// map), as read otherwise.
+        static func coefficients(_ classes: Grid<Int32>, rates: [Pollutant: [Int32: Double]]) -> DiffuseLayer {
+            var position: [Int32: UInt16] = [:]
+            var codes: [Int32] = []
+            var positions = [UInt16](repeating: 0, count: classes.count)
+            var last: (code: Int32, position: UInt16)?
+            for i in 0..<classes.count where classes.isValid(at: i) {
+                let code = classes.cells[i]
+                if let last, last.code == code { positions[i] = last.position; continue }
+                if let k = position[code] { positions[i] = k; last = (code, k); continue }
+                guard codes.count < Int(UInt16.max) - 1 else { return .coefficients(classes: classes, rates: rates) }
+                codes.append(code)
+                let k = UInt16(codes.count)
+                position[code] = k
+                positions[i] = k
+                last = (code, k)
+            }
+            let table = rates.mapValues { rate in [nil] + codes.map { rate[$0] } }
+            return .classPositions(positions, rates: table)
+        }
     }
 }
 

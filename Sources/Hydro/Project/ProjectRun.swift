@@ -123,6 +123,7 @@ public final class ProjectRun {
         if measuresPeakMemory { MemoryUsage.resetPeak() }
         try runStaged(name, inputs: inputs, outputs: outputs, body)
         let peak = measuresPeakMemory ? MemoryUsage.peakResidentBytes : nil
+        MemoryReuse.releaseFreedMemory()
         try cache.record(name, key: digest, outputs: outputs, warnings: Array(warnings[warningsBefore...]), folder: folder)
         let seconds = Date().timeIntervalSince(start)
         steps.append(StepReport(name: name, ran: true, seconds: seconds, outputs: outputs, peakResidentBytes: peak))
@@ -313,6 +314,16 @@ public final class ProjectRun {
         let r = try StepResultFile.read(SettlementResult.self, from: path("ledger.json"))
         _settlementResult = r
         return r
+    }
+
+    /// Lets go of the whole-grid values the loads, attribution and compensation steps use (the load
+    /// model, the sources, the last generated grid, upstream area): recomputed on demand if asked for again.
+    func releaseLoadGrids() {
+        _model = nil
+        _sources = nil
+        lastGeneratedGrid.clear()
+        _upstream = nil
+        MemoryReuse.releaseFreedMemory()
     }
 
     func setTerrain(conditioned: Grid<Float>, directions: FlowDirections) throws {

@@ -27,7 +27,9 @@ extension ProjectRun {
         if last >= .loads { try loadsStep(part(.loads)) }
         if last >= .attribution { try attributionStep(part(.attribution)) }
         if last >= .compensation { try compensationStep(part(.compensation), scenario: scenario) }
-        if last >= .report { try reportStep(part(.report)) }
+        // The report draws from the step results, the network and the flow graph: the load model,
+        // the sources and the upstream grids are let go first (made again if anything asks).
+        if last >= .report { releaseLoadGrids(); try reportStep(part(.report)) }
         // What later steps wrote before no longer matches what this run changed: remove it.
         if last < .report && steps.contains(where: \.ran) {
             if last < .attribution { try cache.discard("attribution", outputs: Self.attributionOutputs, folder: folder) }

@@ -69,6 +69,8 @@ struct MapRenderer {
         height = background.height
         backgroundPNG = background.png
         metresPerPixel = background.metresPerPixel
+        // Outlines are traced on the cells the map can show: at most about two per pixel.
+        let outlineStep = Self.outlineStep(gridWidth: geometry.width, mapWidth: width)
         var borderLayers: [(JurisdictionMap.Level, String)] = []
         var labels: [(name: String, centre: Coordinate)] = []
         var provinces: [(name: String, centre: Coordinate)] = []
@@ -78,7 +80,7 @@ struct MapRenderer {
                 let m = level == map.level ? map : ((try? run.jurisdictionMap(at: level)) ?? map.aggregated(to: level))
                 // A coarser level that groups nothing draws the same lines again: skip it.
                 if level != map.level && m.units.count == map.units.count { continue }
-                borderLayers.append((level, try Self.outlines(m.labels, geometry, width, height)))
+                borderLayers.append((level, try Self.outlines(m.labels, geometry, width, height, step: outlineStep)))
                 if level == .province && level != map.level {
                     provinces = Self.provinceLabelPoints(counties: map, provinces: m)
                 }
@@ -98,8 +100,7 @@ struct MapRenderer {
         var catchmentPaths: [(String, String)] = []
         if !placed.isEmpty {
             let sheds = try Watersheds(graph: try run.graph(), outlets: placed.map(\.1))
-            let labelsByOutlet = Grid(geometry: geometry, trustedCells: sheds.incrementalLabel.map { $0 + 1 }, nodata: 0)
-            let polygons = try Polygonizer.polygons(labelsByOutlet)
+            let polygons = try Polygonizer.polygons(Self.sampled(sheds.incrementalLabel, geometry, step: outlineStep))
             for (k, (id, _)) in placed.enumerated() {
                 guard let polygon = polygons[Int32(k + 1)] else { continue }
                 var d = ""
@@ -134,9 +135,34 @@ struct MapRenderer {
         }
     }
 
+    /// Every how many cells a map `mapWidth` pixels wide samples a grid's labels for tracing outlines:
+    /// 1 (every cell) up to two cells a pixel; a larger grid (China 30″, a province at 30 m) is sampled
+    /// so that tracing neither holds copies of its labels nor writes paths finer than a pixel.
+    static func outlineStep(gridWidth: Int, mapWidth: Int) -> Int { max(1, gridWidth / (2 * max(mapWidth, 1))) }
+
+    /// Labels + 1 (0 where unlabelled), every `step` cells: the cell at the centre of each step × step
+    /// block, on the coarser grid's geometry (same origin and extent, cells `step` times larger).
+    static func sampled(_ labels: [Int32], _ geometry: GridGeometry, step: Int) -> Grid<Int32> {
+        guard step > 1 else { return Grid(geometry: geometry, trustedCells: labels.map { $0 + 1 }, nodata: 0) }
+        let w = (geometry.width + step - 1) / step, h = (geometry.height + step - 1) / step
+        var t = geometry.transform
+        t.pixelWidth *= Double(step)
+        t.pixelHeight *= Double(step)
+        t.rowRotation *= Double(step)
+        t.columnRotation *= Double(step)
+        var cells = [Int32](repeating: 0, count: w * h)
+        for r in 0..<h {
+            let row = min(r * step + step / 2, geometry.height - 1)
+            for c in 0..<w {
+                cells[r * w + c] = labels[row * geometry.width + min(c * step + step / 2, geometry.width - 1)] + 1
+            }
+        }
+        return Grid(geometry: GridGeometry(width: w, height: h, transform: t, crs: geometry.crs), trustedCells: cells, nodata: 0)
+    }
+
     /// Outlines of every labelled region, as SVG path data.
-    static func outlines(_ labels: [Int32], _ geometry: GridGeometry, _ width: Int, _ height: Int) throws -> String {
-        let grid = Grid(geometry: geometry, trustedCells: labels.map { $0 + 1 }, nodata: 0)
+    static func outlines(_ labels: [Int32], _ geometry: GridGeometry, _ width: Int, _ height: Int, step: Int = 1) throws -> String {
+        let grid = sampled(labels, geometry, step: step)
         var paths = ""
         for (_, polygon) in try Polygonizer.polygons(grid).sorted(by: { $0.key < $1.key }) {
             for rings in polygon.polygonParts {
