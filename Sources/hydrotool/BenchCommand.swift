@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure speed and memory (build with -c release).",
         discussion: Examples.text([("Time fill + D8 + accumulation on two threads", "hydrotool bench terrain dem.tif --threads 2"), ("Compare raster I/O with gdal_translate", "hydrotool bench io dem.tif --repeats 5")]),
-        subcommands: [TerrainBench.self, IOBench.self, RoutingBench.self, RunBench.self, CalibrateBench.self, TilesBench.self])
+        subcommands: [TerrainBench.self, IOBench.self, RoutingBench.self, RunBench.self, CalibrateBench.self, TilesBench.self, SyntheticBench.self])
 
     struct TerrainBench: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -87,6 +87,10 @@ extension BenchCommand {
         func run() throws {
             let r = try RunBenchmark.run(project, output: output, compareWithTerrain: terrain)
             if json { try printJSON(r); return }
+            Self.show(r)
+        }
+
+        static func show(_ r: RunBenchmark.Result) {
             print("\(r.project): \(r.cells) cells")
             for s in r.steps {
                 print("  " + s.name.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: " %8.2f s", s.seconds) + (s.peakBytesPerCell.map { String(format: "  peak %6.1f B/cell", $0) } ?? ""))
@@ -95,6 +99,32 @@ extension BenchCommand {
             if let t = r.terrainPipelineSeconds, let ratio = r.ratioToTerrainPipeline {
                 print(String(format: "  fill + D8 + accumulation alone: %.2f s; the whole job is %.1f× that", t, ratio))
             }
+        }
+    }
+}
+
+extension BenchCommand {
+    struct SyntheticBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "synthetic",
+            abstract: "Generate the demo basin at a given number of cells and time the whole main job on it, step by step.",
+            discussion: Examples.text("""
+            The inputs (DEM, land use, counties, sources, sections, monitoring, scheme) are written into --output, the run's outputs into \
+            its output/ folder. Peak memory is reported for the generation and for each step.
+            """, [("The province-scale case: 2×10⁸ cells", "hydrotool bench synthetic --cells 200000000 --output /tmp/bench-2e8"),
+                  ("A quick one, as JSON", "hydrotool bench synthetic --cells 1000000 --output /tmp/bench-1m --json")]))
+        @Option(help: "Number of cells (about; the grid is 1.5 times wider than high).") var cells = 200_000_000
+        @Option(help: "Folder for the generated inputs and the run's outputs.") var output = FileManager.default.temporaryDirectory.appendingPathComponent("hydrotool-bench-synthetic").path
+        @Option(help: "Seed of the synthetic case.") var seed: UInt64 = 1
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            try OptionCheck.integer(cells, in: 5400...1_350_000_000, "--cells")
+            guard !output.trimmingCharacters(in: .whitespaces).isEmpty else { throw HydroError(.invalidParameter, "--output", "must name a folder (it is empty)") }
+            let r = try RunBenchmark.synthetic(cells: cells, folder: output, seed: seed)
+            if json { try printJSON(r); return }
+            print(String(format: "generated %d cells in %.2f s, peak %.1f bytes/cell", r.cells, r.generationSeconds, r.generationPeakBytesPerCell))
+            RunBench.show(r.run)
         }
     }
 }

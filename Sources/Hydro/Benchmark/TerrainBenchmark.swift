@@ -63,7 +63,8 @@ public enum MemoryUsage {
     public static var peakResidentBytes: Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
         for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+            // "VmHWM:\t  123456 kB": the padding shrinks as the figure grows (none from 10 GB up), so split on tabs too.
+            let kb = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { Int($0) }.first ?? 0
             return kb * 1024
         }
         return 0

@@ -3,18 +3,25 @@ import Foundation
 /// Where pollutant mass is generated: kg/yr per cell for each pollutant, point sources included.
 public struct LoadSources: Sendable {
     public var pollutants: [Pollutant]
-    /// `generated[p][cell]`, kg/yr.
-    public var generated: [Pollutant: [Double]]
+    /// `generated[p][cell]`, kg/yr: held, or made one pollutant at a time (`PollutantGrids`).
+    public var generated: PollutantGrids
     public let cellCount: Int
 
     public init(pollutants: [Pollutant], cellCount: Int) {
         self.pollutants = Array(Set(pollutants)).sorted()
         self.cellCount = cellCount
-        generated = Dictionary(uniqueKeysWithValues: self.pollutants.map { ($0, [Double](repeating: 0, count: cellCount)) })
+        generated = PollutantGrids(Dictionary(uniqueKeysWithValues: self.pollutants.map { ($0, [Double](repeating: 0, count: cellCount)) }))
+    }
+
+    /// Sources whose grids `maker` makes when a step asks for one (none is held).
+    public init(pollutants: [Pollutant], cellCount: Int, maker: PollutantGrids.GridMaker) {
+        self.pollutants = Array(Set(pollutants)).sorted()
+        self.cellCount = cellCount
+        generated = PollutantGrids(making: self.pollutants, with: maker)
     }
 
     public mutating func add(_ p: Pollutant, cell: Int, kgPerYear: Double) {
-        if generated[p] == nil {
+        if !generated.contains(p) {
             generated[p] = [Double](repeating: 0, count: cellCount)
             pollutants = (pollutants + [p]).sorted()
         }
@@ -24,7 +31,7 @@ public struct LoadSources: Sendable {
     /// Adds `load(cell)` kg/yr to every cell of pollutant `p` in one pass over its array (no
     /// per-cell dictionary access); `load` returns 0 where nothing is added.
     public mutating func addEach(_ p: Pollutant, _ load: (Int) -> Double) {
-        if generated[p] == nil {
+        if !generated.contains(p) {
             generated[p] = [Double](repeating: 0, count: cellCount)
             pollutants = (pollutants + [p]).sorted()
         }

@@ -26,9 +26,32 @@ public struct MassBudget: Sendable, Equatable, Codable {
 /// Loads routed downstream: for each pollutant the load leaving every cell, and the budget.
 public struct RoutedLoads: Sendable {
     public var pollutants: [Pollutant]
-    /// `outflow[p][cell]`: load leaving the cell downstream, kg/yr (NaN on nodata).
-    public var outflow: [Pollutant: [Double]]
+    /// `outflow[p][cell]`: load leaving the cell downstream, kg/yr (NaN on nodata); held, or routed
+    /// when asked for (`onDemand`).
+    public var outflow: PollutantGrids
+    /// Empty for routed loads made on demand (the loads step keeps the budgets in its result).
     public var budgets: [Pollutant: MassBudget]
+
+    public init(pollutants: [Pollutant], outflow: [Pollutant: [Double]], budgets: [Pollutant: MassBudget]) {
+        self.pollutants = pollutants
+        self.outflow = PollutantGrids(outflow)
+        self.budgets = budgets
+    }
+
+    /// The loads of `sources` routed on `model` one pollutant at a time, each time a pollutant's
+    /// outflow is asked for, and not kept: one pollutant's grids in memory rather than all of them.
+    /// The figures are those of `LoadRouting.route` (the same pass), bit for bit.
+    public static func onDemand(_ sources: LoadSources, model: LoadModel) -> RoutedLoads {
+        let pollutants = sources.pollutants.filter { sources.generated.contains($0) }
+        let n = model.graph.geometry.cellCount
+        let maker = PollutantGrids.GridMaker { p in
+            guard let generated = sources.generated[p], generated.count == n else { return [] }
+            return LoadRouting.route(p, generated: generated, model: model).outflow
+        }
+        var routed = RoutedLoads(pollutants: pollutants, outflow: [:], budgets: [:])
+        routed.outflow = PollutantGrids(making: pollutants, with: maker)
+        return routed
+    }
 }
 
 /// Routes loads downstream, one pass over the topological order per pollutant:
@@ -43,7 +66,7 @@ public enum LoadRouting {
     public static func route(_ sources: LoadSources, model: LoadModel, threads: Int = 2,
                              progress: TaskProgress = .silent) throws -> RoutedLoads {
         let n = model.graph.geometry.cellCount
-        let pollutants = sources.pollutants.filter { sources.generated[$0] != nil }
+        let pollutants = sources.pollutants.filter { sources.generated.contains($0) }
         var generated: [[Double]] = []
         for pollutant in pollutants {
             guard let loads = sources.generated[pollutant], loads.count == n else {
@@ -69,7 +92,9 @@ public enum LoadRouting {
         return RoutedLoads(pollutants: pollutants, outflow: outflow, budgets: budgets)
     }
 
-    private static func route(_ pollutant: Pollutant, generated: [Double], model: LoadModel) -> ([Double], MassBudget) {
+    /// One pollutant's pass: the load leaving every cell and the mass budget. `generated` must cover
+    /// the model's grid (`route(_:model:)` checks it for each pollutant).
+    public static func route(_ pollutant: Pollutant, generated: [Double], model: LoadModel) -> (outflow: [Double], budget: MassBudget) {
         let graph = model.graph
         let n = graph.geometry.cellCount
         let slotFactors = model.slotFactors(for: pollutant)

@@ -66,11 +66,15 @@ enum ProjectInputs {
         return reservoirs
     }
 
-    /// Point and diffuse sources on the grid, kg/yr per cell.
-    static func sources(_ config: ProjectConfig, network: StreamNetwork, run: ProjectRun) throws -> LoadSources {
+    /// Point and diffuse sources on the grid, kg/yr per cell. Everything that reads files or can fail
+    /// happens here (placing point sources, reading land use and load rasters, their warnings); each
+    /// pollutant's grid is then made when a step asks for it (`PollutantGrids`), the most recent one
+    /// kept in `cache` so that routing and the step asking for it share one copy.
+    static func sources(_ config: ProjectConfig, network: StreamNetwork, run: ProjectRun, cache: LastGrid = LastGrid()) throws -> LoadSources {
         let geometry = network.geometry
         let metrics = try CellMetrics(geometry)
-        var sources = LoadSources(pollutants: config.pollutants, cellCount: geometry.cellCount)
+        var pollutants = Set(config.pollutants)
+        var pointLoads: [(pollutant: Pollutant, cell: Int, kgPerYear: Double)] = []
         let channel = network.linkOfCell
         let areaGrid = Grid(geometry: geometry, trustedCells: channel.map { Double($0) }, nodata: nil)
         for input in config.pointSources {
@@ -104,10 +108,12 @@ enum ProjectInputs {
                     guard value >= 0, value.isFinite, value * input.unit.kilogramsPerYear < 1e18 else {
                         throw HydroError(.invalidInput, input.file, "source \(id) has load \(value) in '\(field)'; loads must be finite and not negative")
                     }
-                    sources.add(pollutant, cell: snapped.cell, kgPerYear: value * input.unit.kilogramsPerYear)
+                    pollutants.insert(pollutant)
+                    pointLoads.append((pollutant, snapped.cell, value * input.unit.kilogramsPerYear))
                 }
             }
         }
+        var layers: [DiffuseLayer] = []
         for input in config.diffuse {
             switch input {
             case .exportCoefficients(let landuse, let coefficientsFile):
@@ -131,41 +137,116 @@ enum ProjectInputs {
                 }
                 var unknown = Set<Int32>()
                 for i in 0..<classes.count where classes.isValid(at: i) && coefficients[classes.cells[i]] == nil { unknown.insert(classes.cells[i]) }
-                for p in Set(coefficients.values.flatMap(\.keys)).sorted() {
-                    let rate = coefficients.mapValues { $0[p] ?? 0 }
-                    sources.addEach(p) { i in
-                        guard classes.isValid(at: i), let v = rate[classes.cells[i]] else { return 0 }
-                        return v * (metrics.area[i / geometry.width] / 1e4)
-                    }
-                }
+                let named = Set(coefficients.values.flatMap(\.keys))
+                pollutants.formUnion(named)
+                let rates = Dictionary(uniqueKeysWithValues: named.map { p in (p, coefficients.mapValues { $0[p] ?? 0 }) })
+                layers.append(DiffuseLayer.coefficients(classes, rates: rates))
                 if !unknown.isEmpty {
                     run.warn("\(landuse): classes \(unknown.sorted().map(String.init).joined(separator: ", ")) have no export coefficient in \(coefficientsFile); they generate no load")
                 }
             case .uniform(let pollutant, let rate):
-                sources.addEach(pollutant) { rate * metrics.area[$0 / geometry.width] / 1e4 }
+                pollutants.insert(pollutant)
+                layers.append(.uniform(pollutant, rate: rate))
             case .loadRaster(let file, let pollutant, let perHectare):
                 let values = try RasterReader.read(file, as: Double.self, onto: geometry, resampling: perHectare ? .average : .sum)
                 for i in 0..<values.count where values.isValid(at: i) {
                     let v = values.cells[i]
                     guard v >= 0, v.isFinite else { throw HydroError(.invalidInput, file, "load \(v) at cell \(i % geometry.width),\(i / geometry.width) is negative or not finite") }
                 }
-                sources.addEach(pollutant) { i in
-                    guard values.isValid(at: i) else { return 0 }
-                    return perHectare ? values.cells[i] * metrics.area[i / geometry.width] / 1e4 : values.cells[i]
-                }
+                pollutants.insert(pollutant)
+                layers.append(.raster(values, pollutant, perHectare: perHectare))
             }
         }
         // Nothing is generated on nodata.
         let codes = network.linkOfCell.isEmpty ? [] : try run.directions().codes
-        if !codes.isEmpty {
-            for p in sources.pollutants {
-                var values = sources.generated.removeValue(forKey: p) ?? []
-                values.withUnsafeMutableBufferPointer { v in
-                    for i in 0..<min(v.count, codes.count) where codes[i] == D8.noData { v[i] = 0 }
+        let n = geometry.cellCount, width = geometry.width
+        let hectares = metrics.area.map { $0 / 1e4 }
+        let area = metrics.area
+        let maker = PollutantGrids.GridMaker { p in
+            if let known = cache.grid(p) { return known }
+            cache.clear()
+            // The additions in the order they were made when every grid was held: point sources in
+            // file order, then each diffuse input in the project's order.
+            var values = [Double](repeating: 0, count: n)
+            for load in pointLoads where load.pollutant == p { values[load.cell] += load.kgPerYear }
+            values.withUnsafeMutableBufferPointer { v in
+                for layer in layers {
+                    switch layer {
+                    case .coefficients(let classes, let rates):
+                        guard let rate = rates[p] else { continue }
+                        for i in 0..<n {
+                            guard classes.isValid(at: i), let r = rate[classes.cells[i]] else { v[i] += 0; continue }
+                            v[i] += r * hectares[i / width]
+                        }
+                    case .classPositions(let positions, let rates):
+                        guard let rate = rates[p] else { continue }
+                        for i in 0..<n {
+                            guard let r = rate[Int(positions[i])] else { v[i] += 0; continue }
+                            v[i] += r * hectares[i / width]
+                        }
+                    case .uniform(let q, let rate):
+                        guard q == p else { continue }
+                        for row in 0..<geometry.height {
+                            let cellArea = area[row]
+                            for i in row * width..<(row + 1) * width { v[i] += rate * cellArea / 1e4 }
+                        }
+                    case .raster(let grid, let q, let perHectare):
+                        guard q == p else { continue }
+                        for i in 0..<n {
+                            guard grid.isValid(at: i) else { v[i] += 0; continue }
+                            v[i] += perHectare ? grid.cells[i] * area[i / width] / 1e4 : grid.cells[i]
+                        }
+                    }
                 }
-                sources.generated[p] = values
+                for i in 0..<min(v.count, codes.count) where codes[i] == D8.noData { v[i] = 0 }
             }
+            cache.keep(p, values)
+            return values
         }
-        return sources
+        return LoadSources(pollutants: Array(pollutants), cellCount: n, maker: maker)
     }
+
+    /// A diffuse input, read and checked, from which a pollutant's generated load is made.
+    enum DiffuseLayer {
+        /// Land-use classes and, per pollutant, the export coefficient of each class (kg/ha/yr).
+        case coefficients(classes: Grid<Int32>, rates: [Pollutant: [Int32: Double]])
+        /// The same, each cell holding its class's position in a table (2 bytes a cell rather than 4,
+        /// kept for the whole run): per pollutant, the coefficient at each position, nil at position 0
+        /// (nodata) and for classes without one.
+        case classPositions([UInt16], rates: [Pollutant: [Double?]])
+        case uniform(Pollutant, rate: Double)
+        case raster(Grid<Double>, Pollutant, perHectare: Bool)
+
+        /// Land use as class positions when its classes are fewer than 65,535 (any real land-use
+        /// map), as read otherwise.
+        static func coefficients(_ classes: Grid<Int32>, rates: [Pollutant: [Int32: Double]]) -> DiffuseLayer {
+            var position: [Int32: UInt16] = [:]
+            var codes: [Int32] = []
+            var positions = [UInt16](repeating: 0, count: classes.count)
+            var last: (code: Int32, position: UInt16)?
+            for i in 0..<classes.count where classes.isValid(at: i) {
+                let code = classes.cells[i]
+                if let last, last.code == code { positions[i] = last.position; continue }
+                if let k = position[code] { positions[i] = k; last = (code, k); continue }
+                guard codes.count < Int(UInt16.max) - 1 else { return .coefficients(classes: classes, rates: rates) }
+                codes.append(code)
+                let k = UInt16(codes.count)
+                position[code] = k
+                positions[i] = k
+                last = (code, k)
+            }
+            let table = rates.mapValues { rate in [nil] + codes.map { rate[$0] } }
+            return .classPositions(positions, rates: table)
+        }
+    }
+}
+
+/// The pollutant grid made last, kept until the next is asked for (or the run lets it go), so that
+/// a step and the routing it starts read one copy of it.
+final class LastGrid: @unchecked Sendable {
+    private var last: (pollutant: Pollutant, values: [Double])?
+
+    func grid(_ p: Pollutant) -> [Double]? { last?.pollutant == p ? last?.values : nil }
+    func keep(_ p: Pollutant, _ values: [Double]) { last = (p, values) }
+    func clear() { last = nil }
 }

@@ -123,6 +123,7 @@ public final class ProjectRun {
         if measuresPeakMemory { MemoryUsage.resetPeak() }
         try runStaged(name, inputs: inputs, outputs: outputs, body)
         let peak = measuresPeakMemory ? MemoryUsage.peakResidentBytes : nil
+        releaseFreedMemoryIfShort()
         try cache.record(name, key: digest, outputs: outputs, warnings: Array(warnings[warningsBefore...]), folder: folder)
         let seconds = Date().timeIntervalSince(start)
         steps.append(StepReport(name: name, ran: true, seconds: seconds, outputs: outputs, peakResidentBytes: peak))
@@ -165,16 +166,17 @@ public final class ProjectRun {
 
     private var _directions: FlowDirections?
     private var _conditioned: Grid<Float>?
+    private var _mapBackground: MapRenderer.Background?
     private var _graph: FlowGraph?
     private var _upstream: Accumulation?
     /// Step results: set by the step that computed them, or loaded back when it was skipped.
     var _loadsResult: LoadsResult?
-    var _routed: RoutedLoads?
     var _attributionResult: AttributionResult?
     var _settlementResult: SettlementResult?
     private var _network: StreamNetwork?
     private var _model: LoadModel?
     private var _sources: LoadSources?
+    let lastGeneratedGrid = LastGrid()
     private var _sections: [PlacedPoint]?
     var _jurisdictionMap: JurisdictionMap?
     var _crossings: [BorderCrossing]?
@@ -224,7 +226,18 @@ public final class ProjectRun {
         let n = try StreamNetwork(directions: try directions(), accumulation: area, threshold: config.streamThresholdKm2,
                                   elevation: try conditionedDEM(), areaKm2: area)
         _network = n
+        // The network is the DEM's last user in a run (the report's map keeps its own background):
+        // let it go, 4 bytes a cell for the steps after.
+        if _mapBackground != nil { _conditioned = nil }
         return n
+    }
+
+    /// The report map's size and hillshade, made while the DEM is in memory (or from the conditioned DEM's file).
+    func mapBackground() throws -> MapRenderer.Background {
+        if let b = _mapBackground { return b }
+        let b = try MapRenderer.Background(dem: try conditionedDEM())
+        _mapBackground = b
+        return b
     }
 
     public func model() throws -> LoadModel {
@@ -238,9 +251,11 @@ public final class ProjectRun {
         return m
     }
 
+    /// The sources of every pollutant; their grids are made one pollutant at a time when a step asks
+    /// for one, the latest kept in `lastGeneratedGrid` until the next is asked for.
     public func sources() throws -> LoadSources {
         if let s = _sources { return s }
-        var s = try ProjectInputs.sources(config, network: try network(), run: self)
+        var s = try ProjectInputs.sources(config, network: try network(), run: self, cache: lastGeneratedGrid)
         if let calibrated = try calibratedCoefficients() { s = try calibratedSources(calibrated, plain: s) }
         _sources = s
         return s
@@ -274,13 +289,11 @@ public final class ProjectRun {
         return r
     }
 
-    /// The routed loads of every cell: kept from the loads step, routed again only when that step
-    /// was skipped (grids are not cached between runs).
+    /// The routed loads of every cell, routed one pollutant at a time each time a pollutant's outflow
+    /// is asked for (`RoutedLoads.onDemand`): a run holds one pollutant's grids, not all of them. Its
+    /// budgets are empty; the loads step's result has them (`loadsResult`).
     public func routedLoads() throws -> RoutedLoads {
-        if let r = _routed { return r }
-        let r = try LoadRouting.route(try sources(), model: try model())
-        _routed = r
-        return r
+        RoutedLoads.onDemand(try sources(), model: try model())
     }
 
     /// The attribution step's result, loaded back from attribution.json when the step was skipped;
@@ -303,9 +316,29 @@ public final class ProjectRun {
         return r
     }
 
-    func setTerrain(conditioned: Grid<Float>, directions: FlowDirections) {
+    /// Lets go of the whole-grid values the loads, attribution and compensation steps use (the load
+    /// model, the sources, the last generated grid, upstream area): recomputed on demand if asked for again.
+    func releaseLoadGrids() {
+        _model = nil
+        _sources = nil
+        lastGeneratedGrid.clear()
+        _upstream = nil
+        releaseFreedMemoryIfShort()
+    }
+
+    /// Freed grids stay in the heap for the next ones (fresh pages cost about 1 s per 336 MB to fault
+    /// in here: China 30″ runs 4-5 s slower when every step gives them back); between steps they are
+    /// given back only when less memory is left than 64 bytes a cell, as on a 2×10⁸-cell grid.
+    func releaseFreedMemoryIfShort() {
+        guard let cells = try? geometry.cellCount, let available = MemoryBudget.availableBytes,
+              available / 64 < cells else { return }
+        MemoryReuse.releaseFreedMemory()
+    }
+
+    func setTerrain(conditioned: Grid<Float>, directions: FlowDirections) throws {
         _conditioned = conditioned
         _directions = directions
+        _mapBackground = try MapRenderer.Background(dem: conditioned)
     }
 }
 

@@ -27,7 +27,9 @@ extension ProjectRun {
         if last >= .loads { try loadsStep(part(.loads)) }
         if last >= .attribution { try attributionStep(part(.attribution)) }
         if last >= .compensation { try compensationStep(part(.compensation), scenario: scenario) }
-        if last >= .report { try reportStep(part(.report)) }
+        // The report draws from the step results, the network and the flow graph: the load model,
+        // the sources and the upstream grids are let go first (made again if anything asks).
+        if last >= .report { releaseLoadGrids(); try reportStep(part(.report)) }
         // What later steps wrote before no longer matches what this run changed: remove it.
         if last < .report && steps.contains(where: \.ran) {
             if last < .attribution { try cache.discard("attribution", outputs: Self.attributionOutputs, folder: folder) }
@@ -77,7 +79,7 @@ extension ProjectRun {
                 _ = try DepressionFilling.fill(&dem, progress: part.scaled(from: 0.1, to: 0.5))
             }
             let directions = try D8FlowDirection.compute(dem, threads: config.threads, progress: part.scaled(from: 0.5, to: 0.7))
-            setTerrain(conditioned: dem, directions: directions)
+            try setTerrain(conditioned: dem, directions: directions)
             let area = try upstream()
             try RasterWriter.write(dem, to: path(Outputs.conditionedDEM), options: rasterOptions(inputs, bands: ["conditioned elevation (m)"], units: ["m"]))
             try RasterWriter.write(directions.encoded(.esri), to: path(Outputs.flowDirections),
@@ -147,6 +149,8 @@ extension ProjectRun {
     }
 
     /// Routed loads: delivered-load raster, loads on every link and at every section, mass budget.
+    /// One pollutant at a time: its generated load is made, routed, written as its band of loads.tif
+    /// and read at the links and sections, then let go before the next (`PollutantGrids`).
     func loadsStep(_ part: TaskProgress) throws {
         try step("loads", after: ["terrain", "network"], inputs: loadInputs, parameters: loadParameters,
                  outputs: [Outputs.loadRaster, Outputs.streamLoads, Outputs.streamLoadsJSON, Outputs.sectionLoadsCSV, Outputs.sectionLoadsJSON, Outputs.massBudget,
@@ -156,58 +160,62 @@ extension ProjectRun {
             guard !sources.pollutants.isEmpty else {
                 throw HydroError(.invalidInput, config.file, "names no pollutant: give [decay] rates or sources with load fields")
             }
-            let routed = try LoadRouting.route(sources, model: try model(), progress: part.scaled(from: 0, to: 0.6))
-            _routed = routed
-            try writeLoads(routed, sources: sources)
+            try writeLoads(sources: sources, model: try model(), progress: part.scaled(from: 0, to: 0.8))
         }
     }
 
-    func writeLoads(_ routed: RoutedLoads, sources: LoadSources) throws {
+    func writeLoads(sources: LoadSources, model: LoadModel, progress: TaskProgress) throws {
         let geometry = try geometry
-        let bands = routed.pollutants.map { p in
-            Grid(geometry: geometry, trustedCells: (routed.outflow[p] ?? []).map { Float($0) }, nodata: Float.nan)
-        }
-        try RasterWriter.write(bands: bands, to: path(Outputs.loadRaster),
-                               options: rasterOptions(loadInputs, bands: routed.pollutants.map { "\($0.name) load leaving each cell (kg/yr)" },
-                                                      units: routed.pollutants.map { _ in "kg/yr" }))
         let network = try network()
-        let fields = routed.pollutants.flatMap { p in
-            [FieldDefinition("\(p.name)_kg_yr", .real), FieldDefinition("\(p.name)_local_kg_yr", .real)]
-        }
-        var linkLoads: [LinkLoad] = []
-        for link in network.links {
-            let last = link.cells[link.cells.count - 1]
-            var loads: [String: Double] = [:], local: [String: Double] = [:]
-            for p in routed.pollutants {
-                loads[p.name] = routed.outflow[p]?[last] ?? .nan
-                local[p.name] = link.cells.reduce(0.0) { $0 + (sources.generated[p]?[$1] ?? 0) }
+        let sections = try sections()
+        let pollutants = sources.pollutants.filter { sources.generated.contains($0) }
+        var linkLoads = network.links.map { LinkLoad(link: $0.id, loadsKgPerYr: [:], localKgPerYr: [:]) }
+        // Per pollutant, the routed load leaving each section cell (NaN off the grid).
+        var atSections: [Pollutant: [Double]] = [:]
+        var massBudgets: [Pollutant: MassBudget] = [:]
+        try RasterWriter.write(bandCount: pollutants.count, geometry: geometry, to: path(Outputs.loadRaster),
+                               options: rasterOptions(loadInputs, bands: pollutants.map { "\($0.name) load leaving each cell (kg/yr)" },
+                                                      units: pollutants.map { _ in "kg/yr" }),
+                               progress: progress) { k -> Grid<Float> in
+            let p = pollutants[k]
+            guard let generated = sources.generated[p], generated.count == geometry.cellCount else {
+                throw HydroError(.invalidInput, "sources", "\(p.name) loads do not cover the grid's \(geometry.cellCount) cells")
             }
-            linkLoads.append(LinkLoad(link: link.id, loadsKgPerYr: loads, localKgPerYr: local))
+            let (outflow, budget) = LoadRouting.route(p, generated: generated, model: model)
+            massBudgets[p] = budget
+            for (l, link) in network.links.enumerated() {
+                linkLoads[l].loadsKgPerYr[p.name] = outflow[link.cells[link.cells.count - 1]]
+                linkLoads[l].localKgPerYr[p.name] = link.cells.reduce(0.0) { $0 + generated[$1] }
+            }
+            atSections[p] = sections.map { s in s.cell.map { outflow[$0] } ?? .nan }
+            return Grid(geometry: geometry, trustedCells: outflow.map { Float($0) }, nodata: Float.nan)
+        }
+        let fields = pollutants.flatMap { p in
+            [FieldDefinition("\(p.name)_kg_yr", .real), FieldDefinition("\(p.name)_local_kg_yr", .real)]
         }
         let layer = network.layer(extraFields: fields) { link in
             var values: [String: FieldValue] = [:]
             let record = linkLoads[Int(link.id) - 1]
-            for p in routed.pollutants {
+            for p in pollutants {
                 values["\(p.name)_kg_yr"] = .real(record.loadsKgPerYr[p.name] ?? .nan)
                 values["\(p.name)_local_kg_yr"] = .real(record.localKgPerYr[p.name] ?? .nan)
             }
             return values
         }
         // One QGIS style per pollutant (load classes as in the report's maps), the first the default.
-        let styles = routed.pollutants.enumerated().map { k, p -> LayerStyle in
+        let styles = pollutants.enumerated().map { k, p -> LayerStyle in
             let maximum = linkLoads.compactMap { $0.loadsKgPerYr[p.name] }.filter(\.isFinite).max() ?? 0
             let breaks = [0] + MapRenderer.classes(maximum: maximum)
             return LayerStyle(table: layer.name, name: "\(p.name) load (kg/yr)", qml: QGISStyle.loads(field: "\(p.name)_kg_yr", breaks: breaks),
                               description: "links by the \(p.name) load leaving them, kg/yr", isDefault: k == 0)
         }
         try VectorWriter.write(layer, to: path(Outputs.streamLoads), overwrite: true, styles: styles)
-        let sections = try sections()
         var rows: [[String]] = []
         var sectionLoads: [SectionLoad] = []
-        for s in sections {
+        for (index, s) in sections.enumerated() {
             var loads: [String: Double?] = [:]
-            for p in routed.pollutants {
-                let value = s.cell.map { routed.outflow[p]?[$0] ?? .nan } ?? .nan
+            for p in pollutants {
+                let value = atSections[p]?[index] ?? .nan
                 rows.append([s.id, s.name, p.name, value.isNaN ? "" : String(format: "%.6g", value), "kg/yr",
                              s.upstreamArea.isNaN ? "" : String(format: "%.3f", s.upstreamArea)])
                 loads[p.name] = value.isNaN ? nil : value
@@ -219,8 +227,8 @@ extension ProjectRun {
         try AtomicOutput.write(csv(["section_id", "section_name", "pollutant", "load", "unit", "upstream_area_km2"], rows),
                                to: path(Outputs.sectionLoadsCSV), overwrite: true)
         var budgets: [BudgetSummary] = []
-        for p in routed.pollutants {
-            guard let b = routed.budgets[p] else { continue }
+        for p in pollutants {
+            guard let b = massBudgets[p] else { continue }
             let outlets = zip(b.outletCells, b.outletLoads).sorted { ($0.1, $1.0) > ($1.1, $0.0) }.prefix(20).map { cell, load in
                 let c = geometry.centre(column: cell % geometry.width, row: cell / geometry.width)
                 return OutletLoad(x: c.x, y: c.y, deliveredKgPerYr: load)

@@ -25,29 +25,52 @@ struct MapRenderer {
     let metresPerPixel: Double
 
 
-    init(run: ProjectRun, dem: Grid<Float>) throws {
-        self.run = run
-        geometry = dem.geometry
-        let scale = 960.0 / Double(dem.width)  // maps are drawn 960 px wide whatever the grid
-        width = max(1, Int(Double(dem.width) * scale))
-        height = max(1, Int(Double(dem.height) * scale))
-        // Hillshade, resampled to the image size, tinted pale green.
-        let shade = try Hillshade.compute(dem)
-        var r = [UInt8](repeating: 255, count: width * height), g = r, b = r
-        for y in 0..<height {
-            for x in 0..<width {
-                let c = min(dem.width - 1, Int(Double(x) / scale)), row = min(dem.height - 1, Int(Double(y) / scale))
-                let i = row * dem.width + c
-                guard dem.isValid(at: i) else { continue }
-                let v = Double(shade[i]) / 255
-                r[y * width + x] = UInt8(150 + 100 * v)
-                g[y * width + x] = UInt8(160 + 95 * v)
-                b[y * width + x] = UInt8(140 + 90 * v)
+    /// Each stream link's line as SVG path data (by link ID − 1): the same for every map drawn.
+    let linkPaths: [String]
+
+    /// The map's size and its hillshade background, made from the DEM's cells that the map's pixels
+    /// sample (no whole-grid shading): small enough to keep once the DEM is let go.
+    struct Background: Sendable {
+        var width: Int
+        var height: Int
+        var scale: Double
+        var png: String?
+        var metresPerPixel: Double
+
+        init(dem: Grid<Float>) throws {
+            scale = 960.0 / Double(dem.width)  // maps are drawn 960 px wide whatever the grid
+            width = max(1, Int(Double(dem.width) * scale))
+            height = max(1, Int(Double(dem.height) * scale))
+            // Hillshade at the sampled cells, tinted pale green.
+            let light = try Hillshade.Light(dem)
+            var r = [UInt8](repeating: 255, count: width * height), g = r, b = r
+            for y in 0..<height {
+                let row = min(dem.height - 1, Int(Double(y) / scale))
+                for x in 0..<width {
+                    let c = min(dem.width - 1, Int(Double(x) / scale))
+                    let i = row * dem.width + c
+                    guard dem.isValid(at: i) else { continue }
+                    let v = Double(light.shade(column: c, row: row)) / 255
+                    r[y * width + x] = UInt8(150 + 100 * v)
+                    g[y * width + x] = UInt8(160 + 95 * v)
+                    b[y * width + x] = UInt8(140 + 90 * v)
+                }
             }
+            png = try? PNGEncoder.encode(red: r, green: g, blue: b, width: width, height: height).base64EncodedString()
+            let metrics = try CellMetrics(dem.geometry)
+            metresPerPixel = (metrics.width.isEmpty ? abs(dem.geometry.transform.pixelWidth) : metrics.width[metrics.width.count / 2]) / scale
         }
-        backgroundPNG = try? PNGEncoder.encode(red: r, green: g, blue: b, width: width, height: height).base64EncodedString()
-        let metrics = try CellMetrics(dem.geometry)
-        metresPerPixel = (metrics.width.isEmpty ? abs(dem.geometry.transform.pixelWidth) : metrics.width[metrics.width.count / 2]) / scale
+    }
+
+    init(run: ProjectRun, geometry: GridGeometry, background: Background) throws {
+        self.run = run
+        self.geometry = geometry
+        width = background.width
+        height = background.height
+        backgroundPNG = background.png
+        metresPerPixel = background.metresPerPixel
+        // Outlines are traced on the cells the map can show: at most about two per pixel.
+        let outlineStep = Self.outlineStep(gridWidth: geometry.width, mapWidth: width)
         var borderLayers: [(JurisdictionMap.Level, String)] = []
         var labels: [(name: String, centre: Coordinate)] = []
         var provinces: [(name: String, centre: Coordinate)] = []
@@ -57,7 +80,7 @@ struct MapRenderer {
                 let m = level == map.level ? map : ((try? run.jurisdictionMap(at: level)) ?? map.aggregated(to: level))
                 // A coarser level that groups nothing draws the same lines again: skip it.
                 if level != map.level && m.units.count == map.units.count { continue }
-                borderLayers.append((level, try Self.outlines(m.labels, geometry, width, height)))
+                borderLayers.append((level, try Self.outlines(m.labels, geometry, width, height, step: outlineStep)))
                 if level == .province && level != map.level {
                     provinces = Self.provinceLabelPoints(counties: map, provinces: m)
                 }
@@ -77,8 +100,7 @@ struct MapRenderer {
         var catchmentPaths: [(String, String)] = []
         if !placed.isEmpty {
             let sheds = try Watersheds(graph: try run.graph(), outlets: placed.map(\.1))
-            let labelsByOutlet = Grid(geometry: geometry, trustedCells: sheds.incrementalLabel.map { $0 + 1 }, nodata: 0)
-            let polygons = try Polygonizer.polygons(labelsByOutlet)
+            let polygons = try Polygonizer.polygons(Self.sampled(sheds.incrementalLabel, geometry, step: outlineStep))
             for (k, (id, _)) in placed.enumerated() {
                 guard let polygon = polygons[Int32(k + 1)] else { continue }
                 var d = ""
@@ -87,6 +109,9 @@ struct MapRenderer {
             }
         }
         catchments = catchmentPaths
+        let network = try run.network()
+        let (w, h) = (width, height)
+        linkPaths = network.links.map { Self.path(network.line(of: $0), geometry, w, h) }
     }
 
     /// Where to write each province's name: in its largest county, below that county's name. (The
@@ -110,9 +135,34 @@ struct MapRenderer {
         }
     }
 
+    /// Every how many cells a map `mapWidth` pixels wide samples a grid's labels for tracing outlines:
+    /// 1 (every cell) up to two cells a pixel; a larger grid (China 30″, a province at 30 m) is sampled
+    /// so that tracing neither holds copies of its labels nor writes paths finer than a pixel.
+    static func outlineStep(gridWidth: Int, mapWidth: Int) -> Int { max(1, gridWidth / (2 * max(mapWidth, 1))) }
+
+    /// Labels + 1 (0 where unlabelled), every `step` cells: the cell at the centre of each step × step
+    /// block, on the coarser grid's geometry (same origin and extent, cells `step` times larger).
+    static func sampled(_ labels: [Int32], _ geometry: GridGeometry, step: Int) -> Grid<Int32> {
+        guard step > 1 else { return Grid(geometry: geometry, trustedCells: labels.map { $0 + 1 }, nodata: 0) }
+        let w = (geometry.width + step - 1) / step, h = (geometry.height + step - 1) / step
+        var t = geometry.transform
+        t.pixelWidth *= Double(step)
+        t.pixelHeight *= Double(step)
+        t.rowRotation *= Double(step)
+        t.columnRotation *= Double(step)
+        var cells = [Int32](repeating: 0, count: w * h)
+        for r in 0..<h {
+            let row = min(r * step + step / 2, geometry.height - 1)
+            for c in 0..<w {
+                cells[r * w + c] = labels[row * geometry.width + min(c * step + step / 2, geometry.width - 1)] + 1
+            }
+        }
+        return Grid(geometry: GridGeometry(width: w, height: h, transform: t, crs: geometry.crs), trustedCells: cells, nodata: 0)
+    }
+
     /// Outlines of every labelled region, as SVG path data.
-    static func outlines(_ labels: [Int32], _ geometry: GridGeometry, _ width: Int, _ height: Int) throws -> String {
-        let grid = Grid(geometry: geometry, trustedCells: labels.map { $0 + 1 }, nodata: 0)
+    static func outlines(_ labels: [Int32], _ geometry: GridGeometry, _ width: Int, _ height: Int, step: Int = 1) throws -> String {
+        let grid = sampled(labels, geometry, step: step)
         var paths = ""
         for (_, polygon) in try Polygonizer.polygons(grid).sorted(by: { $0.key < $1.key }) {
             for rings in polygon.polygonParts {
@@ -128,13 +178,24 @@ struct MapRenderer {
     }
 
     static func path(_ points: [Coordinate], _ geometry: GridGeometry, _ width: Int, _ height: Int) -> String {
-        points.enumerated().map { i, p in
+        var d = ""
+        for (i, p) in points.enumerated() {
             let (x, y) = pixel(p, geometry, width, height)
-            return "\(i == 0 ? "M" : "L")\(String(format: "%.1f", x)) \(String(format: "%.1f", y))"
-        }.joined(separator: " ")
+            d += (i == 0 ? "M" : " L") + f1(x) + " " + f1(y)
+        }
+        return d
     }
 
-    static func f1(_ v: Double) -> String { String(format: "%.1f", v) }
+    /// `String(format: "%.1f", v)`, the same text, without printf for ordinary pixel coordinates:
+    /// a value whose tenths lie near a tie, a negative or a large one goes to printf.
+    static func f1(_ v: Double) -> String {
+        let tenths = v * 10
+        guard v.sign == .plus, tenths < 1e9 else { return String(format: "%.1f", v) }
+        let down = tenths.rounded(.down)
+        guard abs(tenths - down - 0.5) > 1e-6 else { return String(format: "%.1f", v) }
+        let n = Int(tenths.rounded())
+        return "\(n / 10).\(n % 10)"
+    }
 
     // MARK: labels inside the frame
 
@@ -222,10 +283,11 @@ struct MapRenderer {
         let unit = pollutant == nil ? "km²" : "t/yr"
         let shown: (Double) -> String = { v in ReportNumber.short(pollutant == nil ? v : v / 1000) }
         s += "<g fill=\"none\" stroke-linecap=\"round\" stroke-linejoin=\"round\">"
-        for link in network.links.sorted(by: { valueOf($0) < valueOf($1) }) {
-            let v = valueOf(link)
+        let values = network.links.map(valueOf)
+        for index in network.links.indices.sorted(by: { values[$0] < values[$1] }) {
+            let link = network.links[index], v = values[index]
             let colour = Self.classColours[min(classOf(v) + (5 - bounds.count), Self.classColours.count - 1)]
-            s += "<path d=\"\(Self.path(network.line(of: link), geometry, width, height))\" stroke=\"\(colour)\" stroke-width=\"\(String(format: "%.2f", widthFor(v)))\"><title>link \(link.id): \(shown(v)) \(unit)</title></path>"
+            s += "<path d=\"\(linkPaths[Int(link.id) - 1])\" stroke=\"\(colour)\" stroke-width=\"\(String(format: "%.2f", widthFor(v)))\"><title>link \(link.id): \(shown(v)) \(unit)</title></path>"
         }
         s += "</g>"
         // Unit names (larger units first; a name that would overlap one already placed, the scale

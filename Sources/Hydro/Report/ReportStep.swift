@@ -11,7 +11,7 @@ extension ProjectRun {
     }
 
     func buildReport() throws -> String {
-        try reportContent().html(map: try MapRenderer(run: self, dem: try conditionedDEM()))
+        try reportContent().html(map: try MapRenderer(run: self, geometry: try geometry, background: try mapBackground()))
     }
 
     /// A path relative to the project file's folder, so the report reads the same wherever the project lives.

@@ -20,4 +20,15 @@ public enum MemoryReuse {
         _ = mallopt(trimThreshold, Int32.max)
         #endif
     }
+
+    /// Gives the kernel back the pages of freed blocks (glibc's malloc_trim): called between steps,
+    /// so that blocks a step freed but the next cannot reuse (a different size) do not stay resident.
+    /// Within a step, freed grids still serve the next ones (a pollutant's after another's).
+    public static func releaseFreedMemory() {
+        #if canImport(Glibc)
+        typealias MallocTrim = @convention(c) (Int) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
+        _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
+        #endif
+    }
 }
