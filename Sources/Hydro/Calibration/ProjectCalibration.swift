@@ -289,7 +289,7 @@ extension ProjectRun {
         var result = plain
         let classes = try sourceClasses()
         for (p, c) in coefficients {
-            guard plain.generated[p] != nil else { continue }
+            guard plain.generated.contains(p) else { continue }
             var combined = [Double](repeating: 0, count: plain.cellCount)
             for cls in classes {
                 guard let g = cls.sources.generated[p] else { continue }

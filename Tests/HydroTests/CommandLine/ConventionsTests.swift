@@ -37,7 +37,7 @@ final class ConventionsTests: XCTestCase {
     func testEveryCommandsHelpEndsWithTwoWorkedExamples() throws {
         let commands = [["info"], ["fill"], ["breach"], ["burn"], ["flowdir"], ["accumulate"], ["streams"], ["snap"], ["watershed"],
                         ["run"], ["loads"], ["attribute"], ["compensate"], ["spill"], ["demo"], ["serve"], ["bench"], ["bench", "terrain"],
-                        ["bench", "io"], ["bench", "routing"], ["bench", "run"], ["calibrate"], ["bench", "calibrate"], ["tiles"], ["bench", "tiles"], []]
+                        ["bench", "io"], ["bench", "routing"], ["bench", "run"], ["calibrate"], ["bench", "calibrate"], ["tiles"], ["bench", "tiles"], ["bench", "synthetic"], []]
         for command in commands {
             let r = try runTool(command + ["--help"])
             XCTAssertEqual(r.status, 0, "\(command)")
