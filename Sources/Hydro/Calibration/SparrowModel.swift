@@ -172,11 +172,7 @@ public struct SparrowModel: Sendable {
             }
         }
         for i in 0..<n {
-            var decayExponent = 0.0
-            for p in decayParameters { decayExponent += theta[p] * columns[p][i] }
-            let a = exp(-decayExponent)
-            var r = 1.0
-            for p in reservoirParameters { r /= 1 + theta[p] * columns[p][i] }
+            let (a, r) = reachTransport(theta, reach: i)
             var sum = 0.0
             for (s, p) in sourceParameters.enumerated() {
                 var e = 0.0
@@ -234,6 +230,15 @@ public struct SparrowModel: Sendable {
         return Evaluation(load: load, incremental: incremental, stationLoad: stationLoad, logJacobian: derivatives ? jac : nil)
     }
 
+    /// Reach `i`'s stream decay exp(−Σ kₘTₘ) and reservoir settling Π 1/(1 + θ·x) under `theta`.
+    @inline(__always) func reachTransport(_ theta: [Double], reach i: Int) -> (decay: Double, reservoir: Double) {
+        var decayExponent = 0.0
+        for p in decayParameters { decayExponent += theta[p] * columns[p][i] }
+        var r = 1.0
+        for p in reservoirParameters { r /= 1 + theta[p] * columns[p][i] }
+        return (exp(-decayExponent), r)
+    }
+
     /// The unconditioned load of every reach split by origin group (the reach table's origin parts;
     /// one group holding everything when it has none), as a flat reaches × groups array.
     /// - Complexity: O((reaches + edges) × groups + origin parts × sources).
@@ -245,11 +250,7 @@ public struct SparrowModel: Sendable {
         var factor = [Double](repeating: 0, count: n)
         var carry = [Double](repeating: 0, count: n)
         for i in 0..<n {
-            var decayExponent = 0.0
-            for p in decayParameters { decayExponent += theta[p] * columns[p][i] }
-            let a = exp(-decayExponent)
-            var r = 1.0
-            for p in reservoirParameters { r /= 1 + theta[p] * columns[p][i] }
+            let (a, r) = reachTransport(theta, reach: i)
             factor[i] = a.squareRoot() * r
             carry[i] = reaches.frac[i] * a * r
             for (s, p) in sourceParameters.enumerated() {
