@@ -182,8 +182,7 @@ extension ProjectRun {
             results.append(ProjectCalibration(pollutant: pollutant, fit: fit, bootstrap: boot,
                                               sections: sections.filter { sectionReach[$0.id] != nil }.map(\.id), stationLoads: mine, folder: folder))
         }
-        try writeCalibrationSummary(results)
-        try writeAttributionIntervals(results)
+        try writeAttributionIntervals(try writeCalibrationSummary(results))
         return results
     }
 
@@ -192,19 +191,14 @@ extension ProjectRun {
     /// calibration/attribution_intervals.csv: per pollutant, section and origin at the project's first
     /// level, the bootstrap intervals of the section load, the origin's load and its share; the
     /// attribution step adds them to attribution.csv as columns.
-    func writeAttributionIntervals(_ results: [ProjectCalibration]) throws {
-        let level = config.jurisdictionLevels.first ?? "county"
+    func writeAttributionIntervals(_ record: CalibrationRecord) throws {
+        let percent = fmtShort(100 * (record.intervalLevel ?? 0.9))
         var rows: [[String]] = []
-        var percent = "90"
-        for r in results {
-            guard let boot = r.bootstrap else { continue }
-            percent = fmtShort(100 * boot.settings.level)
-            for (k, section) in r.sections.enumerated() where k < boot.shares.count {
-                for (g, origin) in boot.groupNames.enumerated() where boot.originLoads[k][g].value > 0 {
-                    let l = boot.loads[k], o = boot.originLoads[k][g], s = boot.shares[k][g]
-                    rows.append([level, section, r.pollutant.name, origin, fmt(l.value), fmt(l.lower), fmt(l.upper), fmt(o.value), fmt(o.lower),
-                                 fmt(o.upper), fmt(s.value), fmt(s.lower), fmt(s.upper)])
-                }
+        for entry in record.pollutants {
+            for i in entry.intervals {
+                let l = i.sectionLoad, o = i.load, s = i.share
+                rows.append([record.level, i.section, entry.pollutant, i.origin, fmt(l.value), fmt(l.lower), fmt(l.upper), fmt(o.value), fmt(o.lower),
+                             fmt(o.upper), fmt(s.value), fmt(s.lower), fmt(s.upper)])
             }
         }
         let target = path(Self.attributionIntervalsFile)
@@ -247,7 +241,7 @@ extension ProjectRun {
 
     /// calibration/calibration.json: the estimates per pollutant and source class, with the stations'
     /// loads and the months behind them; the file a later run reads its calibrated coefficients from.
-    func writeCalibrationSummary(_ results: [ProjectCalibration]) throws {
+    func writeCalibrationSummary(_ results: [ProjectCalibration]) throws -> CalibrationRecord {
         let level = config.jurisdictionLevels.first ?? "county"
         let entries = results.map { r -> CalibrationRecord.Entry in
             var intervals: [CalibrationRecord.OriginInterval] = []
@@ -271,6 +265,7 @@ extension ProjectRun {
         try AtomicOutput.write(to: target, overwrite: true) { temporary in
             do { try data.write(to: URL(fileURLWithPath: temporary)) } catch { throw HydroError(.io, target, "cannot write: \(error.localizedDescription)") }
         }
+        return record
     }
 }
 

@@ -36,15 +36,6 @@ public struct ReachGraph: Sendable {
         return r >= 0 && Int(outlet[r]) == cell ? r : nil
     }
 
-    /// Reaches draining directly into each reach (the reverse of the edges).
-    public func upstreamReaches() -> [[Int]] {
-        var up = [[Int]](repeating: [], count: count)
-        for r in 0..<count {
-            for e in Int(edgeStart[r])..<Int(edgeStart[r + 1]) { up[edgeReceiver(e)].append(r) }
-        }
-        return up
-    }
-
     /// - Parameters:
     ///   - network: the stream network; each link's last cell ends a reach (nil: no links).
     ///   - outlets: further cells that must end a reach (sections, crossing cells).
