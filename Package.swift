@@ -8,6 +8,9 @@ let package = Package(
         .library(name: "Hydro", targets: ["Hydro"]),
         .library(name: "HydroServe", targets: ["HydroServe"]),
         .executable(name: "hydrotool", targets: ["hydrotool"]),
+        // Open MPI's calls for `mpirun -np N hydrotool tiles …`, loaded by the executable at run time;
+        // built by `swift build` (or `--product HydroMPI`) where Open MPI is installed.
+        .library(name: "HydroMPI", type: .dynamic, targets: ["HydroMPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -22,7 +25,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
         .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
-        // Open MPI's C API, for distributed tiled processing under mpirun (only the executable links it).
+        // Open MPI's C API, for distributed tiled processing under mpirun (only libHydroMPI.so links it).
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         .target(
             name: "Hydro",
@@ -47,11 +50,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
-        // Tiled processing over MPI ranks: the message layer behind `TileExecutor`.
-        .target(name: "HydroMPI", dependencies: ["Hydro", "CMPI"]),
+        // The message layer behind `MPITileExecutor`, as a shared library with a C interface.
+        .target(name: "HydroMPI", dependencies: ["CMPI"]),
         .executableTarget(
             name: "hydrotool",
-            dependencies: ["Hydro", "HydroServe", "HydroMPI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Hydro", "HydroServe", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]
         ),
         .testTarget(name: "HydroTests", dependencies: ["Hydro"], swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]),

@@ -4,7 +4,6 @@
 # (gdal-bin, used by tests and the benchmark), pkg-config (which finds GDAL and PROJ), Leaflet
 # (libjs-leaflet, which `hydrotool serve` serves to its map page from the system, never from a CDN)
 # and the Noto CJK fonts (fonts-noto-cjk), so the report's Chinese names render in a browser here.
-# Open MPI (libopenmpi-dev, openmpi-bin): the executable links its C API for `mpirun -np N hydrotool tiles …`.
 # As root it installs them non-interactively; otherwise it prints the command to run.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/apt-missing.sh"
@@ -12,4 +11,4 @@ if ! command -v swift >/dev/null 2>&1; then
   echo "hydrotool: Swift 6 is needed (swift not found on PATH)" >&2
   exit 1
 fi
-apt_install_missing hydrotool libgdal-dev libproj-dev gdal-bin pkg-config libjs-leaflet fonts-noto-cjk libopenmpi-dev openmpi-bin
+apt_install_missing hydrotool libgdal-dev libproj-dev gdal-bin pkg-config libjs-leaflet fonts-noto-cjk

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Distributed tiled processing: `mpirun -np 1, 2 and 4 hydrotool tiles` give the same cells as the
 # out-of-core run (which the Swift tests compare with the in-memory pipeline), the manifest records
-# the rank count, and a rank killed mid-run ends the job with an error and no output folder.
+# the rank count, a rank killed mid-run ends the job with an error and no output folder, and an
+# executable without libHydroMPI.so beside it refuses mpirun with a one-line error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v mpirun >/dev/null || { echo "test-mpi: mpirun not found (bash scripts/install-deps.sh installs openmpi-bin)" >&2; exit 1; }
+command -v mpirun >/dev/null || { echo "test-mpi: mpirun not found (bash scripts/install-test-deps-mpi.sh installs openmpi-bin)" >&2; exit 1; }
 bin="$(swift build --show-bin-path)/hydrotool"
+[ -f "$(dirname "$bin")/libHydroMPI.so" ] || { echo "test-mpi: $(dirname "$bin")/libHydroMPI.so is missing (swift build builds it once Open MPI is installed)" >&2; exit 1; }
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 launch=(mpirun --oversubscribe)
@@ -43,3 +45,12 @@ set -e
 [ ! -e "$work/killed" ] || { echo "test-mpi: a killed run left an output folder" >&2; exit 1; }
 grep -qi "killed\|signal\|rank" "$work/killed.err" || { echo "test-mpi: no message about the killed rank:" >&2; cat "$work/killed.err" >&2; exit 1; }
 echo "test-mpi: a killed rank ends the run (exit $status) with no output: $(grep -i -m1 'signal\|killed\|rank' "$work/killed.err")"
+# A hydrotool without libHydroMPI.so beside it (built where Open MPI was missing) refuses mpirun in one line.
+mkdir "$work/bare" && cp "$bin" "$work/bare/hydrotool"
+set +e
+"${launch[@]}" -np 1 "$work/bare/hydrotool" tiles "$work/dem.tif" "$work/bare-out" -q 2>"$work/bare.err"
+status=$?
+set -e
+[ "$status" -ne 0 ] && [ ! -e "$work/bare-out" ] && grep -q "built without MPI support" "$work/bare.err" \
+  || { echo "test-mpi: a build without libHydroMPI.so did not refuse mpirun clearly (exit $status):" >&2; cat "$work/bare.err" >&2; exit 1; }
+echo "test-mpi: without libHydroMPI.so: $(grep -m1 'built without MPI support' "$work/bare.err" | cut -c1-90)…"

@@ -84,6 +84,10 @@ struct CalibrateCommand: ParsableCommand {
                      st.conditioned.rmse, st.conditioned.rSquared, st.conditioned.adjustedRSquared, st.conditioned.yieldRSquared,
                      st.conditioned.percentBias, st.unconditioned.rmse, st.unconditioned.rSquared))
         print(String(format: "  eigenvalue spread %.3g, smearing factor %.4f", st.eigenvalueSpread, st.smearingFactor))
+        if let normal = st.normality {
+            print(String(format: "  residual normality: Shapiro–Wilk W %.4f (p %.3g), PPCC %.4f over %d stations",
+                         normal.shapiroWilkW, normal.shapiroWilkP, normal.ppcc, normal.count))
+        }
         if let bootstrap {
             let percent = Int((100 * bootstrap.settings.level).rounded())
             for (k, section) in sections.enumerated() where k < bootstrap.shares.count {

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Hydro
-import HydroMPI
 
 extension TiledUnits: ExpressibleByArgument {}
 
@@ -31,26 +30,33 @@ struct TilesCommand: ParsableCommand {
             options.tileHeight = h
         }
         if let memory { options.memoryLimit = try Self.parseBytes(memory, "--memory") }
-        // Under mpirun every rank runs this command; rank 0 leads and writes the outputs.
-        let mpi = MPITileExecutor.launchedByMPI ? try MPITileExecutor() : nil
-        let executor: TileExecutor = mpi ?? LocalTileExecutor()
-        let report: TiledTerrainReport
-        do {
-            report = try HydroError.attributing(to: dem) {
+        let report = try Self.onEveryRank { executor in
+            try HydroError.attributing(to: dem) {
                 try TiledTerrain.run(dem: dem, output: output, options: options, executor: executor,
                                      progress: quiet || !executor.isLeader ? .silent : TerminalProgress.make())
             }
-        } catch {
+        }
+        let executor = report.executor
+        if !quiet && executor.isLeader {
+            let r = report.value, l = r.layout
+            TerminalProgress.log("\(l.tileColumns)×\(l.tileRows) tiles of \(l.tileWidth)×\(l.tileHeight); filled \(r.raisedCells) cells; spill graph \(r.spillLabels) labels, \(r.spillCrossings) crossings; \(r.crossTileFlatCells) cross-tile flat cells; \(r.perimeterLinks) perimeter links, \(r.accumulationVisits) tile visits")
+        }
+    }
+
+    /// Runs `body` with this process's tile executor: under `mpirun` every rank runs the command and
+    /// rank 0 leads and writes the outputs. A failing rank says why and stops every rank (the outputs
+    /// were never moved into place); after success MPI is ended on every rank.
+    static func onEveryRank<T>(_ body: (TileExecutor) throws -> T) throws -> (value: T, executor: TileExecutor) {
+        let executor = try MPITileExecutor.forThisProcess()
+        let mpi = executor as? MPITileExecutor
+        let value: T
+        do { value = try body(executor) } catch {
             guard let mpi, mpi.size > 1 else { throw error }
-            // One rank failed: say why, then stop every rank (the outputs were never moved into place).
             FileHandle.standardError.write((TerminalProgress.lineOpen ? "\n" : "") + "hydrotool: error: rank \(mpi.rank) of \(mpi.size): \(error)\n")
             mpi.abort(code: 1)
         }
         mpi?.finish()
-        if !quiet && executor.isLeader {
-            let l = report.layout
-            TerminalProgress.log("\(l.tileColumns)×\(l.tileRows) tiles of \(l.tileWidth)×\(l.tileHeight); filled \(report.raisedCells) cells; spill graph \(report.spillLabels) labels, \(report.spillCrossings) crossings; \(report.crossTileFlatCells) cross-tile flat cells; \(report.perimeterLinks) perimeter links, \(report.accumulationVisits) tile visits")
-        }
+        return (value, executor)
     }
 
     static func parseTileSize(_ text: String) throws -> (Int, Int) {
@@ -92,22 +98,17 @@ extension BenchCommand {
                 options.tileHeight = h
             }
             if let memory { options.memoryLimit = try TilesCommand.parseBytes(memory, "--memory") }
-            let mpi = MPITileExecutor.launchedByMPI ? try MPITileExecutor() : nil
-            let executor: TileExecutor = mpi ?? LocalTileExecutor()
-            let shared = try executor.broadcast(executor.isLeader ? Array("hydrotool-bench-tiles-\(getpid())".utf8) : nil)
-            let folder = ((work ?? NSTemporaryDirectory()) as NSString).appendingPathComponent(String(decoding: shared, as: UTF8.self))
-            defer { if executor.isLeader { try? FileManager.default.removeItem(atPath: folder) } }
-            MemoryUsage.resetPeak()
-            let start = Date()
-            let report: TiledTerrainReport
-            do {
-                report = try TiledTerrain.run(dem: dem, output: folder, options: options, executor: executor)
-            } catch {
-                guard let mpi, mpi.size > 1 else { throw error }
-                FileHandle.standardError.write("hydrotool: error: rank \(mpi.rank) of \(mpi.size): \(error)\n")
-                mpi.abort(code: 1)
+            var seconds = 0.0
+            let (report, executor) = try TilesCommand.onEveryRank { executor -> TiledTerrainReport in
+                let shared = try executor.broadcast(executor.isLeader ? Array("hydrotool-bench-tiles-\(getpid())".utf8) : nil)
+                let folder = ((work ?? NSTemporaryDirectory()) as NSString).appendingPathComponent(String(decoding: shared, as: UTF8.self))
+                defer { if executor.isLeader { try? FileManager.default.removeItem(atPath: folder) } }
+                MemoryUsage.resetPeak()
+                let start = Date()
+                let report = try TiledTerrain.run(dem: dem, output: folder, options: options, executor: executor)
+                seconds = Date().timeIntervalSince(start)
+                return report
             }
-            let seconds = Date().timeIntervalSince(start)
             let peak = Double(MemoryUsage.peakResidentBytes) / 1048576
             let l = report.layout
             print(String(format: "rank %d of %d: %d cells in %d×%d tiles of %d×%d: %.2f s, peak RSS %.0f MiB",
@@ -115,7 +116,6 @@ extension BenchCommand {
             if executor.isLeader {
                 print("  spill graph \(report.spillLabels) labels, \(report.spillCrossings) crossings; \(report.crossTileFlatCells) cross-tile flat cells; \(report.perimeterLinks) perimeter links, \(report.accumulationVisits) tile visits")
             }
-            mpi?.finish()
         }
     }
 }

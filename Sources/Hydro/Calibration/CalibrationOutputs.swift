@@ -14,6 +14,8 @@ public struct CalibrationSummary: Codable, Sendable {
     public var eigenvalueSpread: Double
     public var eigenvalues: [Double]
     public var smearingFactor: Double
+    /// Shapiro–Wilk W and p, and the PPCC, of the estimation residuals.
+    public var residualNormality: ResidualNormality?
     public var converged: Bool
     public var stopReason: String
     public var iterations: Int
@@ -42,6 +44,7 @@ public struct CalibrationSummary: Codable, Sendable {
         eigenvalueSpread = st.eigenvalueSpread
         eigenvalues = st.eigenvalues
         smearingFactor = st.smearingFactor
+        residualNormality = st.normality
         converged = fit.solver.converged
         stopReason = fit.solver.reason
         iterations = fit.solver.iterations

@@ -89,6 +89,8 @@ public struct CalibrationStatistics: Sendable {
     public var smearingFactor: Double
     /// The leverage-adjusted residuals eₛ/√(1−hₛ) the bootstrap resamples.
     public var adjustedResiduals: [Double]
+    /// Shapiro–Wilk and PPCC of the estimation residuals (nil below 3 stations).
+    public var normality: ResidualNormality?
     public var degreesOfFreedom: Int
 
     public init(model: SparrowModel, theta: [Double], weights: [Double], fit: BoundedLevenbergMarquardt.Result, conditioned: Bool) throws {
@@ -157,6 +159,7 @@ public struct CalibrationStatistics: Sendable {
         }
         stations = rows
         adjustedResiduals = adjusted
+        normality = ResidualNormality(rows.map { conditioned ? $0.residual : $0.unconditionedResidual })
         smearingFactor = adjusted.reduce(0) { $0 + exp($1) } / Double(max(adjusted.count, 1))
     }
 }

@@ -1,5 +1,5 @@
 /// Where the tiles of a tiled run are processed: in this process one after the other (out of
-/// core), or spread over the ranks of an MPI job (`HydroMPI`). Every rank runs the same program
+/// core), or spread over the ranks of an MPI job (`MPITileExecutor`). Every rank runs the same program
 /// (`TiledTerrain.run`); rank 0 solves the perimeter graphs and writes the mosaics, the other ranks
 /// process tiles. The results do not depend on the executor or the rank count.
 public protocol TileExecutor: AnyObject {

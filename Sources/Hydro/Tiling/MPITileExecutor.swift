@@ -1,8 +1,6 @@
-import CMPI
 import Foundation
-import Hydro
 
-/// Tiles spread over the ranks of an MPI job (Open MPI's C API; launched with `mpirun`).
+/// Tiles spread over the ranks of an MPI job (Open MPI, through `MPILibrary`; launched with `mpirun`).
 ///
 /// Rank 0 leads: it hands tiles to the other ranks one at a time (the next one to whichever
 /// finishes first), gathers what they send back and solves the perimeter graphs; it processes
@@ -12,45 +10,48 @@ import Hydro
 public final class MPITileExecutor: TileExecutor {
     public let rank: Int
     public let size: Int
-    private let world: MPI_Comm
+    private let mpi: MPILibrary
 
     private enum Tag: Int32 { case task = 1, result, failure, endOfMap }
+    private static let anySource: Int32 = -1
 
     /// Whether this process was started by `mpirun` (Open MPI sets these variables in every rank).
     public static var launchedByMPI: Bool {
         ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"] != nil || ProcessInfo.processInfo.environment["PMIX_RANK"] != nil
     }
 
+    /// The executor for this process: MPI's ranks under `mpirun`, else every tile here.
+    public static func forThisProcess() throws -> TileExecutor {
+        launchedByMPI ? try MPITileExecutor() : LocalTileExecutor()
+    }
+
     public init() throws {
-        guard MPI_Init(nil, nil) == MPI_SUCCESS else { throw HydroError(.io, "MPI", "MPI_Init failed") }
-        world = hydro_mpi_comm_world()
-        MPI_Comm_set_errhandler(world, hydro_mpi_errors_return())
+        mpi = try MPILibrary.load()
         var r: Int32 = 0, s: Int32 = 0
-        MPI_Comm_rank(world, &r)
-        MPI_Comm_size(world, &s)
+        guard mpi.start(&r, &s) == 0 else { throw HydroError(.io, "MPI", "MPI_Init failed") }
         rank = Int(r)
         size = Int(s)
     }
 
     /// Ends MPI after a successful run (every rank calls it).
     public func finish() {
-        MPI_Barrier(world)
-        MPI_Finalize()
+        _ = mpi.finish()
     }
 
     /// Stops every rank of the job with exit code `code`.
     public func abort(code: Int32) -> Never {
-        MPI_Abort(world, code)
+        _ = mpi.abort(code)
         exit(code)
     }
 
     public func broadcast(_ bytes: [UInt8]?) throws -> [UInt8] {
         guard size > 1 else { return bytes ?? [] }
-        var count = Int64(bytes?.count ?? 0)
-        try check(MPI_Bcast(&count, 1, hydro_mpi_int64(), 0, world), "broadcast")
-        guard let n = Int32(exactly: count) else { throw HydroError(.io, "MPI", "a broadcast of \(count) bytes is larger than MPI can send at once") }
+        var count = Int64(bytes?.count ?? 0).littleEndian
+        try withUnsafeMutableBytes(of: &count) { b in try check(mpi.broadcast(b.baseAddress, 8), "broadcast") }
+        count = Int64(littleEndian: count)
+        guard let n = Int32(exactly: count), n >= 0 else { throw HydroError(.io, "MPI", "a broadcast of \(count) bytes is larger than MPI can send at once") }
         var buffer = rank == 0 ? (bytes ?? []) : [UInt8](repeating: 0, count: Int(n))
-        try buffer.withUnsafeMutableBytes { b in try check(MPI_Bcast(b.baseAddress, n, hydro_mpi_byte(), 0, world), "broadcast") }
+        try buffer.withUnsafeMutableBytes { b in try check(mpi.broadcast(b.baseAddress, n), "broadcast") }
         return buffer
     }
 
@@ -63,20 +64,21 @@ public final class MPITileExecutor: TileExecutor {
         var results = [[UInt8]](repeating: [], count: tasks.count)
         var next = 0, busy = 0
         func hand(to worker: Int32) throws {
-            var w = [UInt8]()
-            for v in [Int64(next), Int64(tasks[next])] { withUnsafeBytes(of: v.littleEndian) { w.append(contentsOf: $0) } }
-            try send(w, to: worker, tag: .task)
+            var w = ByteWriter()
+            w.put(next)
+            w.put(tasks[next])
+            try send(w.bytes, to: worker, tag: .task)
             next += 1
             busy += 1
         }
         for worker in 1..<Int32(size) where next < tasks.count { try hand(to: worker) }
         while busy > 0 {
-            let (bytes, source, tag) = try receive(from: hydro_mpi_any_source())
+            let (bytes, source, tag) = try receive(from: Self.anySource)
             busy -= 1
             switch tag {
             case Tag.result.rawValue:
-                guard bytes.count >= 8 else { throw HydroError(.io, "rank \(source)", "sent a truncated result") }
-                let position = bytes[0..<8].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+                var reader = ByteReader(bytes)
+                let position = try reader.int()
                 guard position >= 0, position < tasks.count else { throw HydroError(.io, "rank \(source)", "sent a result for no task") }
                 results[position] = Array(bytes[8...])
                 if next < tasks.count { try hand(to: source) }
@@ -95,13 +97,12 @@ public final class MPITileExecutor: TileExecutor {
             let (bytes, _, tag) = try receive(from: 0)
             guard tag == Tag.task.rawValue else { return [] }
             guard bytes.count == 16 else { throw HydroError(.io, "rank 0", "sent a malformed task") }
-            let position = Int64(littleEndian: bytes[0..<8].withUnsafeBytes { $0.loadUnaligned(as: Int64.self) })
-            let task = Int(Int64(littleEndian: bytes[8..<16].withUnsafeBytes { $0.loadUnaligned(as: Int64.self) }))
+            var reader = ByteReader(bytes)
+            let position = try reader.int(), task = try reader.int()
             do {
-                var reply = [UInt8]()
-                withUnsafeBytes(of: position.littleEndian) { reply.append(contentsOf: $0) }
-                reply += try body(task)
-                try send(reply, to: 0, tag: .result)
+                var reply = ByteWriter()
+                reply.put(position)
+                try send(reply.bytes + body(task), to: 0, tag: .result)
             } catch {
                 try send(Array("\(error)".utf8), to: 0, tag: .failure)
             }
@@ -110,34 +111,25 @@ public final class MPITileExecutor: TileExecutor {
 
     private func send(_ bytes: [UInt8], to destination: Int32, tag: Tag) throws {
         guard let n = Int32(exactly: bytes.count) else { throw HydroError(.io, "MPI", "a message of \(bytes.count) bytes is larger than MPI can send at once") }
-        var copy = bytes
-        try copy.withUnsafeMutableBytes { b in
-            try check(MPI_Send(b.baseAddress, n, hydro_mpi_byte(), destination, tag.rawValue, world), "send to rank \(destination)")
-        }
+        try bytes.withUnsafeBytes { b in try check(mpi.send(b.baseAddress, n, destination, tag.rawValue), "send to rank \(destination)") }
     }
 
     private func receive(from source: Int32) throws -> (bytes: [UInt8], source: Int32, tag: Int32) {
-        var status = MPI_Status()
-        // Polls with a pause rather than MPI_Probe, which spins a core while it waits: a leader waiting
-        // for tiles would take a core from the rank processing them.
-        var arrived: Int32 = 0
+        // Polls with a pause rather than a blocking probe, which spins a core while it waits: a leader
+        // waiting for tiles would take a core from the rank processing them.
+        var arrived: Int32 = 0, from: Int32 = 0, tag: Int32 = 0, count: Int32 = 0
         while true {
-            try check(MPI_Iprobe(source, hydro_mpi_any_tag(), world, &arrived, &status), "wait for a message")
+            try check(mpi.poll(source, &arrived, &from, &tag, &count), "wait for a message")
             if arrived != 0 { break }
             usleep(500)
         }
-        var count: Int32 = 0
-        MPI_Get_count(&status, hydro_mpi_byte(), &count)
         var buffer = [UInt8](repeating: 0, count: Int(max(count, 0)))
-        let from = status.MPI_SOURCE, tag = status.MPI_TAG
-        try buffer.withUnsafeMutableBytes { b in
-            try check(MPI_Recv(b.baseAddress, count, hydro_mpi_byte(), from, tag, world, hydro_mpi_status_ignore()), "receive from rank \(from)")
-        }
+        try buffer.withUnsafeMutableBytes { b in try check(mpi.receive(b.baseAddress, count, from, tag), "receive from rank \(from)") }
         return (buffer, from, tag)
     }
 
     private func check(_ code: Int32, _ what: String) throws {
-        guard code == MPI_SUCCESS else {
+        guard code == 0 else {
             throw HydroError(.io, "MPI rank \(rank)", "cannot \(what) (MPI error \(code)): a rank stopped; nothing was written")
         }
     }
