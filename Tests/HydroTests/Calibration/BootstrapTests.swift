@@ -59,7 +59,7 @@ final class BootstrapTests: XCTestCase {
         }
     }
 
-    /// 200 seeded repeats of fit + 100-draw bootstrap on noisy synthetic loads (80 reaches, 35 stations, so
+    /// 200 seeded repeats of fit + 200-draw bootstrap (the default) on noisy synthetic loads (80 reaches, 35 stations, so
     /// that the debug-build suite stays fast): the 90 % intervals cover the true shares (from the true
     /// coefficients) 85–95 % of the time.
     func testNinetyPercentIntervalsCoverTheTrueShares() throws {
@@ -75,7 +75,7 @@ final class BootstrapTests: XCTestCase {
             let target = try XCTUnwrap(synthetic.targets.max { synthetic.model.reaches.totalArea[$0] < synthetic.model.reaches.totalArea[$1] })
             var bs = Bootstrap.Settings()
             bs.seed = UInt64(1000 + seed)
-            bs.draws = 100
+            bs.draws = 200
             let result = try Bootstrap.run(fit, targets: [target], settings: bs)
             let truth = synthetic.model.loadsByOrigin(synthetic.truth)
             let trueTotal = (0..<truth.groups).reduce(0.0) { $0 + truth.loads[target * truth.groups + $1] }
