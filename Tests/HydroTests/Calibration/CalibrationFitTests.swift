@@ -29,6 +29,11 @@ final class CalibrationFitTests: XCTestCase {
                 XCTAssertLessThan(abs(estimate.estimate - synthetic.truth[k]), 3 * estimate.standardError,
                                   "seed \(seed) \(estimate.name): \(estimate.estimate) ± \(estimate.standardError), truth \(synthetic.truth[k])")
             }
+            // Lognormal noise leaves normal log residuals: Shapiro–Wilk does not reject them.
+            let normality = try XCTUnwrap(result.statistics.normality)
+            XCTAssertEqual(normality.count, 60)
+            XCTAssertGreaterThan(normality.shapiroWilkP, 0.001, "seed \(seed)")
+            XCTAssertGreaterThan(normality.ppcc, 0.95, "seed \(seed)")
             // The minimum: no coordinate step lowers the sum of squares.
             let free = synthetic.model.freeParameters
             for (c, p) in free.enumerated() {
