@@ -18,7 +18,8 @@
 /// key and value (the perimeter links). A tile computes every cell whose donors are all known, sends
 /// what drains out, and is visited again when inflows it waited for arrive; it is finished when all
 /// its cells are. A chain of tiles that feed each other back and forth (a river along a tile edge)
-/// costs one more visit of a tile per crossing, never a wrong sum.
+/// costs one more visit of a tile per crossing, never a wrong sum; a visit goes on from the keys and
+/// values the tile's previous visit left (staged on disk), so it redoes none of its cells.
 enum TiledAccumulation {
     /// Key and value of a cell that drains into another tile.
     struct Outflow: Sendable, Equatable {
@@ -26,18 +27,22 @@ enum TiledAccumulation {
         var value: Double
     }
 
-    /// The result of visiting a tile: the tile's values when all are known, and what it sent.
+    /// The result of visiting a tile: every cell's key and value so far (key −1 and value NaN where
+    /// still unknown), whether all are known, and what it sent in this visit.
     struct Visit {
-        var values: [Double]?
+        var keys: [Int]
+        var values: [Double]
+        var complete: Bool
         var outflows: [(cell: Int, receiverTile: Int, flow: Outflow)]
         var resolved: Int
     }
 
-    /// Visits one tile with the inflows known so far (`inflow(global donor index)`). `leaving(cell,
-    /// entering)` is what a cell passes on from what enters it (`entering + weight` for an
-    /// accumulation; the transport equation for loads), by global cell index.
-    static func visit(_ tile: Tile, layout: TileLayout, codes: HaloWindow<UInt8>, leaving: (Int, Double) -> Double,
-                      inflow: (Int) -> Outflow?) -> Visit {
+    /// Visits one tile with the inflows known so far (`inflow(global donor index)`), going on from
+    /// what an earlier visit resolved (`previous`: its keys and values) instead of starting over.
+    /// `leaving(cell, entering)` is what a cell passes on from what enters it (`entering + weight`
+    /// for an accumulation; the transport equation for loads), by global cell index.
+    static func visit(_ tile: Tile, layout: TileLayout, codes: HaloWindow<UInt8>, previous: (keys: [Int], values: [Double])? = nil,
+                      leaving: (Int, Double) -> Double, inflow: (Int) -> Outflow?) -> Visit {
         let width = codes.width
         let offsets = D8.offsets(width: width)
         let code = codes.cells
@@ -54,28 +59,31 @@ enum TiledAccumulation {
             let t = b &+ offsets[Int(k)]
             return code[t] == D8.noData ? nil : t
         }
+        var keys = previous?.keys ?? [Int](repeating: -1, count: n)
+        var values = previous?.values ?? [Double](repeating: .nan, count: n)
         var waiting = [UInt8](repeating: 0, count: n)
-        var keys = [Int](repeating: -1, count: n)
-        var values = [Double](repeating: .nan, count: n)
         var stack: [Int] = []
-        var valid = 0
+        var valid = 0, resolved = 0
+        // A cell waits for each donor still unknown: an unresolved tile cell, or a cell of another tile
+        // whose inflow has not arrived. Cells an earlier visit resolved are done.
         for r in 0..<tile.rows {
             for c in 0..<tile.columns {
                 let b = codes.index(c, r)
                 guard code[b] != D8.noData else { continue }
                 valid += 1
+                let l = r * tile.columns + c
+                guard keys[l] < 0 else { resolved += 1; continue }
                 var count: UInt8 = 0
                 for k in 0..<8 {
                     let d = b &+ offsets[k]
                     guard Int(code[d]) == D8.opposite(k) else { continue }
-                    if local(d) != nil || inflow(global(d)) == nil { count += 1 }
+                    if let ld = local(d) { if keys[ld] < 0 { count += 1 } } else if inflow(global(d)) == nil { count += 1 }
                 }
-                waiting[r * tile.columns + c] = count
+                waiting[l] = count
                 if count == 0 { stack.append(b) }
             }
         }
         var outflows: [(cell: Int, receiverTile: Int, flow: Outflow)] = []
-        var resolved = 0
         var donors: [Outflow] = []
         while let b = stack.popLast() {
             donors.removeAll(keepingCapacity: true)
@@ -104,6 +112,6 @@ enum TiledAccumulation {
                 outflows.append((g, layout.tileIndex(column: gt % layout.width, row: gt / layout.width), Outflow(key: key, value: v)))
             }
         }
-        return Visit(values: resolved == valid ? values : nil, outflows: outflows, resolved: resolved)
+        return Visit(keys: keys, values: values, complete: resolved == valid, outflows: outflows, resolved: resolved)
     }
 }

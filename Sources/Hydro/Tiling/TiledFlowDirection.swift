@@ -100,39 +100,63 @@ enum CrossTileFlats {
     }
 
     /// Directions of every member cell (global index → internal code), by `FlatResolution`'s rules.
-    static func solve(members: [Int], cells: [Int: Cell], width: Int, height: Int, nodata: Float?) -> [Int: UInt8] {
+    static func solve(members: [Int], cells: [Int: Cell], width: Int, height: Int, nodata: Float?) throws -> [Int: UInt8] {
         @inline(__always) func valid(_ v: Float) -> Bool { !v.isNaN && v != nodata }
-        func neighbours(_ i: Int) -> [(k: Int, j: Int)] {
-            let row = i / width, column = i % width
-            return (0..<8).compactMap { k in
+        // The cells seen, numbered in raster order, with their in-grid neighbours' numbers (−1: not
+        // seen or off the grid): the rings below then walk arrays, not hash tables.
+        let node = cells.keys.sorted()
+        let count = node.count
+        guard count < Int32.max else {
+            throw HydroError(.invalidInput, "flow directions", "\(count) cells of flats cross tile edges, more than one drain can hold; use larger tiles")
+        }
+        func number(_ g: Int) -> Int {
+            var lo = 0, hi = count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if node[mid] < g { lo = mid + 1 } else { hi = mid }
+            }
+            return lo < count && node[lo] == g ? lo : -1
+        }
+        var z = [Float](repeating: 0, count: count), code = [UInt8](repeating: 0, count: count)
+        var neighbour = [Int32](repeating: -1, count: 8 * count)
+        for (n, g) in node.enumerated() {
+            guard let cell = cells[g] else { continue }
+            z[n] = cell.z
+            code[n] = cell.code
+            let row = g / width, column = g % width
+            for k in 0..<8 {
                 let r = row + D8.dy[k], c = column + D8.dx[k]
-                return r >= 0 && c >= 0 && r < height && c < width ? (k, r * width + c) : nil
+                guard r >= 0, c >= 0, r < height, c < width else { continue }
+                neighbour[8 * n + k] = Int32(number(r * width + c))
             }
         }
-        var id: [Int: Int] = [:]
+        // Drained together: the members and their draining neighbours at the same elevation (the low edges).
+        var inSet = [Bool](repeating: false, count: count)
         var lowEdges: [Int] = [], highEdges: [Int] = []
         let sortedMembers = members.sorted()
-        for i in sortedMembers where id[i] == nil { id[i] = id.count }
-        for i in sortedMembers {
-            guard let zi = cells[i]?.z else { continue }
+        let memberNumbers = sortedMembers.map(number)
+        for n in memberNumbers where n >= 0 { inSet[n] = true }
+        for n in memberNumbers where n >= 0 {
             var high = false
-            for (_, j) in neighbours(i) {
-                guard let cj = cells[j], valid(cj.z) else { continue }
-                if cj.z > zi { high = true }
-                if cj.code < 8 && cj.z == zi && id[j] == nil { id[j] = id.count; lowEdges.append(j) }
+            for k in 0..<8 {
+                let j = Int(neighbour[8 * n + k])
+                guard j >= 0, valid(z[j]) else { continue }
+                if z[j] > z[n] { high = true }
+                if code[j] < 8 && z[j] == z[n] && !inSet[j] { inSet[j] = true; lowEdges.append(j) }
             }
-            if high { highEdges.append(i) }
+            if high { highEdges.append(n) }
         }
-        func rings(from seeds: [Int]) -> [Int: Int] {
-            var ring: [Int: Int] = [:]
+        // Breadth-first ring numbers (1 at the seeds) over undrained cells of the set at the seed's level.
+        func rings(from seeds: [Int]) -> [Int32] {
+            var ring = [Int32](repeating: 0, count: count)
             for s in seeds { ring[s] = 1 }
             var current = seeds, next: [Int] = []
-            var loops = 2
+            var loops: Int32 = 2
             while !current.isEmpty {
                 for i in current {
-                    guard let level = cells[i]?.z else { continue }
-                    for (_, j) in neighbours(i) {
-                        guard id[j] != nil, let cj = cells[j], cj.code == D8.noFlow, cj.z == level, ring[j] == nil else { continue }
+                    for k in 0..<8 {
+                        let j = Int(neighbour[8 * i + k])
+                        guard j >= 0, inSet[j], code[j] == D8.noFlow, z[j] == z[i], ring[j] == 0 else { continue }
                         ring[j] = loops
                         next.append(j)
                     }
@@ -144,23 +168,21 @@ enum CrossTileFlats {
             return ring
         }
         let away = rings(from: highEdges), towards = rings(from: lowEdges)
-        let height0 = away.values.max() ?? 0
+        let height0 = Int(away.max() ?? 0)
         func mask(_ c: Int) -> Int {
-            let a = away[c] ?? 0, t = towards[c] ?? 0
+            let a = Int(away[c]), t = Int(towards[c])
             return a > 0 ? height0 - a + 2 * t : 2 * t
         }
         var result: [Int: UInt8] = [:]
-        for i in sortedMembers {
+        result.reserveCapacity(sortedMembers.count)
+        for (i, n) in zip(sortedMembers, memberNumbers) {
             result[i] = D8.noFlow
-            guard (towards[i] ?? 0) > 0, let zi = cells[i]?.z else { continue }
+            guard n >= 0, towards[n] > 0 else { continue }
             var best = -1
-            var lowest = mask(i)
-            let row = i / width, column = i % width
+            var lowest = mask(n)
             for k in D8.cardinalFirst {
-                let r = row + D8.dy[k], c = column + D8.dx[k]
-                guard r >= 0, c >= 0, r < height, c < width else { continue }
-                let j = r * width + c
-                guard id[j] != nil, cells[j]?.z == zi, mask(j) < lowest else { continue }
+                let j = Int(neighbour[8 * n + k])
+                guard j >= 0, inSet[j], z[j] == z[n], mask(j) < lowest else { continue }
                 lowest = mask(j)
                 best = k
             }

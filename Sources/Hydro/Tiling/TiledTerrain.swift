@@ -168,7 +168,7 @@ public enum TiledTerrain {
         }
         var flatMessage = ByteWriter()
         if leader {
-            let solved = CrossTileFlats.solve(members: members, cells: flatCells, width: layout.width, height: layout.height, nodata: nodata)
+            let solved = try CrossTileFlats.solve(members: members, cells: flatCells, width: layout.width, height: layout.height, nodata: nodata)
             flatMessage.put(solved.count)
             for (i, code) in solved.sorted(by: { $0.key < $1.key }) { flatMessage.put(i); flatMessage.put(code) }
         }
@@ -202,19 +202,33 @@ public enum TiledTerrain {
         var inflow: [Int: TiledAccumulation.Outflow] = [:]
         var needsVisit = [Bool](repeating: true, count: layout.count)
         var done = [Bool](repeating: false, count: layout.count)
+        var visited = [Bool](repeating: false, count: layout.count)
         var lastResolved = [Int](repeating: -1, count: layout.count)
         var visits = 0
+        // What a tile's unfinished visit resolved, kept for its next visit (any rank may make it).
+        let keysPath = (staging as NSString).appendingPathComponent(".accumulation-keys.raw")
+        let valuesPath = (staging as NSString).appendingPathComponent(".accumulation-values.raw")
+        let createdState = leader ? (try TileStore<Int>(path: keysPath, width: layout.width, height: layout.height, create: true),
+                                     try TileStore<Double>(path: valuesPath, width: layout.width, height: layout.height, create: true)) : nil
+        _ = try executor.broadcast(leader ? [1] : nil)
+        let keysStore = try createdState?.0 ?? TileStore<Int>(path: keysPath, width: layout.width, height: layout.height, create: false)
+        let valuesStore = try createdState?.1 ?? TileStore<Double>(path: valuesPath, width: layout.width, height: layout.height, create: false)
         while true {
             var round = ByteWriter()
             let pending = allTiles.filter { needsVisit[$0] && !done[$0] }
             if leader {
                 round.put(pending.count)
-                for t in pending { round.put(t) }
+                for t in pending { round.put(t); round.put(visited[t] ? 1 : 0) }
                 round.put(inflow.count)
                 for (cell, flow) in inflow.sorted(by: { $0.key < $1.key }) { round.put(cell); round.put(flow.key); round.put(flow.value) }
             }
             var reader = ByteReader(try executor.broadcast(leader ? round.bytes : nil))
-            let tasks = try (0..<(try reader.int())).map { _ in try reader.int() }
+            var resumes = Set<Int>()
+            let tasks = try (0..<(try reader.int())).map { _ in
+                let t = try reader.int()
+                if try reader.int() == 1 { resumes.insert(t) }
+                return t
+            }
             guard !tasks.isEmpty else { break }
             var known: [Int: TiledAccumulation.Outflow] = [:]
             for _ in 0..<(try reader.int()) {
@@ -225,12 +239,19 @@ public enum TiledTerrain {
                 let tile = layout.tile(t)
                 let window = try HaloWindow<UInt8>.read(tile, halo: 1, gridWidth: layout.width, gridHeight: layout.height,
                                                         outside: D8.noData) { c, r, w, h in try codesStore.read(column: c, row: r, columns: w, rows: h) }
-                let visit = TiledAccumulation.visit(tile, layout: layout, codes: window, leaving: leaving) { known[$0] }
-                if let values = visit.values {
-                    try writeAccumulationTile(values, units: units, geometry: tileGeometry(geometry, tile), tile: tile, in: tilesFolder, inputs: [dem])
+                let previous = resumes.contains(t)
+                    ? (keys: try keysStore.read(column: tile.column, row: tile.row, columns: tile.columns, rows: tile.rows),
+                       values: try valuesStore.read(column: tile.column, row: tile.row, columns: tile.columns, rows: tile.rows))
+                    : nil
+                let visit = TiledAccumulation.visit(tile, layout: layout, codes: window, previous: previous, leaving: leaving) { known[$0] }
+                if visit.complete {
+                    try writeAccumulationTile(visit.values, units: units, geometry: tileGeometry(geometry, tile), tile: tile, in: tilesFolder, inputs: [dem])
+                } else {
+                    try keysStore.write(visit.keys, column: tile.column, row: tile.row, columns: tile.columns, rows: tile.rows)
+                    try valuesStore.write(visit.values, column: tile.column, row: tile.row, columns: tile.columns, rows: tile.rows)
                 }
                 var w = ByteWriter()
-                w.put(visit.values == nil ? 0 : 1)
+                w.put(visit.complete ? 1 : 0)
                 w.put(visit.resolved)
                 w.put(visit.outflows.count)
                 for o in visit.outflows { w.put(o.cell); w.put(o.receiverTile); w.put(o.flow.key); w.put(o.flow.value) }
@@ -238,7 +259,7 @@ public enum TiledTerrain {
             }
             guard leader else { continue }
             var progressed = false
-            for t in tasks { needsVisit[t] = false }
+            for t in tasks { needsVisit[t] = false; visited[t] = true }
             for (t, bytes) in zip(tasks, results) {
                 var r = ByteReader(bytes)
                 visits += 1
@@ -261,7 +282,7 @@ public enum TiledTerrain {
         }
         let report = TiledTerrainReport(layout: layout, raisedCells: raised, spillLabels: labelCount, spillCrossings: crossings.count,
                                         crossTileFlatCells: members.count, accumulationVisits: visits, perimeterLinks: inflow.count)
-        withExtendedLifetime((filledStore, codesStore)) {}
+        withExtendedLifetime((filledStore, codesStore, keysStore, valuesStore)) {}
         guard leader else { return report }
 
         // Mosaics, manifest, then the folder moves into place.
