@@ -34,7 +34,12 @@ struct CalibrateCommand: ParsableCommand {
             if let output { config.output = URL(fileURLWithPath: output).standardizedFileURL.path }
             let run = try ProjectRun(config, progress: quiet ? .silent : TerminalProgress.make(),
                                      log: { message in if !quiet { TerminalProgress.log(message) } })
-            for r in try run.calibrate() { if !quiet { summarise(r.fit, written: r.folder, header: r.pollutant.name, bootstrap: r.bootstrap, sections: r.sections) } }
+            for r in try run.calibrate() where !quiet {
+                // Shares at the project's first level, origins by name.
+                let first = r.byLevel.first
+                summarise(r.fit, written: r.folder, header: r.pollutant.name, bootstrap: first?.result ?? r.bootstrap, sections: r.sections,
+                          labels: first?.labels)
+            }
             return
         }
         guard let weighting = StationWeighting(rawValue: weights) else {
@@ -71,7 +76,8 @@ struct CalibrateCommand: ParsableCommand {
         summarise(fit, written: "\(folder): \(written.joined(separator: ", "))", header: nil, bootstrap: nil, sections: [])
     }
 
-    func summarise(_ fit: CalibrationResult, written: String, header: String?, bootstrap: Bootstrap.Result?, sections: [String]) {
+    func summarise(_ fit: CalibrationResult, written: String, header: String?, bootstrap: Bootstrap.Result?, sections: [String],
+                   labels: [String]? = nil) {
         let model = fit.model
         let st = fit.statistics
         if let header { print("\(header):") }
@@ -93,7 +99,8 @@ struct CalibrateCommand: ParsableCommand {
             for (k, section) in sections.enumerated() where k < bootstrap.shares.count {
                 let load = bootstrap.loads[k]
                 var parts: [String] = []
-                for (g, name) in bootstrap.groupNames.enumerated() {
+                for (g, code) in bootstrap.groupNames.enumerated() {
+                    let name = labels.flatMap { g < $0.count ? $0[g] : nil } ?? code
                     let share: Bootstrap.Interval = bootstrap.shares[k][g]
                     if share.value < 0.005 { continue }
                     let figures: [Double] = [100 * share.value, 100 * share.lower, 100 * share.upper]

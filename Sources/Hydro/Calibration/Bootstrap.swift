@@ -124,3 +124,43 @@ public enum Bootstrap {
                       seconds: Date().timeIntervalSince(started))
     }
 }
+
+extension Bootstrap.Result {
+    /// The same draws with the groups merged into coarser units (counties into provinces): `mapping[g]`
+    /// is the unit of group g (0..<names.count). Each unit's load in a draw is the sum of its groups'
+    /// loads, its share that sum over the draw's total (the draw's residual factor cancels), and the
+    /// point values are the sums of the groups' point values; the section loads are unchanged.
+    /// - Precondition: `mapping.count == groupNames.count` and every entry lies in `0..<names.count`.
+    public func grouped(_ mapping: [Int], names: [String]) -> Bootstrap.Result {
+        precondition(mapping.count == groupNames.count && mapping.allSatisfy { $0 >= 0 && $0 < names.count }, "grouping does not fit the groups")
+        let groups = groupNames.count, units = names.count
+        var out = self
+        out.groupNames = names
+        out.drawLoads = drawLoads.map { row in
+            var merged = [Double](repeating: 0, count: targets.count * units)
+            for k in targets.indices { for g in 0..<groups { merged[k * units + mapping[g]] += row[k * groups + g] } }
+            return merged
+        }
+        out.originLoads = []
+        out.shares = []
+        for k in targets.indices {
+            var point = [Double](repeating: 0, count: units)
+            for g in 0..<groups { point[mapping[g]] += originLoads[k][g].value }
+            let pointTotal = point.reduce(0, +)
+            var origin: [Bootstrap.Interval] = [], share: [Bootstrap.Interval] = []
+            for u in 0..<units {
+                let loads = out.drawLoads.map { $0[k * units + u] }
+                let shares = out.drawLoads.map { row -> Double in
+                    let total = (0..<units).reduce(0.0) { $0 + row[k * units + $1] }
+                    return total > 0 ? row[k * units + u] / total : 0
+                }
+                let l = Bootstrap.interval(loads, level: settings.level), s = Bootstrap.interval(shares, level: settings.level)
+                origin.append(Bootstrap.Interval(value: point[u], lower: l.lower, upper: l.upper))
+                share.append(Bootstrap.Interval(value: pointTotal > 0 ? point[u] / pointTotal : 0, lower: s.lower, upper: s.upper))
+            }
+            out.originLoads.append(origin)
+            out.shares.append(share)
+        }
+        return out
+    }
+}

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The fit summary written as calibration_fit.json.
-public struct CalibrationSummary: Codable, Sendable {
+public struct CalibrationSummary: Codable, Sendable, Equatable {
     public var model: String
     public var reaches: Int
     public var stations: Int
@@ -24,7 +24,7 @@ public struct CalibrationSummary: Codable, Sendable {
     public var parameters: [ParameterEstimate]
     public var bootstrap: BootstrapSummary?
 
-    public struct BootstrapSummary: Codable, Sendable {
+    public struct BootstrapSummary: Codable, Sendable, Equatable {
         public var draws: Int
         public var seed: UInt64
         public var level: Double

@@ -4,11 +4,15 @@ import Foundation
 public struct ProjectCalibration: Sendable {
     public var pollutant: Pollutant
     public var fit: CalibrationResult
+    /// The bootstrap with origins at the finest level (counties, "outside" last).
     public var bootstrap: Bootstrap.Result?
+    /// The bootstrap summed to each of the project's levels, in the project's order, with "name code" labels of the units.
+    public var byLevel: [(level: String, result: Bootstrap.Result, labels: [String])] = []
     /// Section ids of the bootstrap's targets, in order.
     public var sections: [String]
     public var stationLoads: [StationLoadRow]
     public var folder: String
+    public var options = CalibrationOptions()
 }
 
 extension ProjectRun {
@@ -17,14 +21,13 @@ extension ProjectRun {
     /// project's cell transport (delivery ratio, in-channel decay, reservoirs), so that a source
     /// coefficient of 1 for every class gives the project's own loads; reaches pass on their load along
     /// the graph's edges with the edge factors, each reach's outlet keeping its pass fraction (frac).
-    /// Origin groups are the units of the project's first jurisdiction level, "outside" last.
+    /// Origin groups are the units of the finest level (counties), "outside" last, so that each
+    /// bootstrap draw can be summed to any coarser level or to any scheme party.
     public func reachTable(for pollutant: Pollutant, classes: [(name: String, sources: LoadSources)]) throws -> ReachTable {
         let reaches = try reachGraph()
         let model = try model()
         let factors = model.cellFactors(for: pollutant)
-        // Shares at the first of the project's levels (the province in the Chishui example).
-        let level = config.jurisdictionLevels.first.flatMap(JurisdictionMap.Level.init(rawValue:)) ?? .county
-        let counties = try jurisdictionMap(at: level)
+        let counties = try jurisdictionMap()
         let groupCount = (counties?.units.count ?? 0) + 1
         let outsideGroup = Int32(groupCount - 1)
         let origin: (Int) -> Int32 = { c in
@@ -179,11 +182,27 @@ extension ProjectRun {
             }
             let folder = path("calibration/\(pollutant.name)")
             try CalibrationOutputs.write(fit, options: options, bootstrap: boot, crs: try geometry.crs, to: folder, overwrite: true)
-            results.append(ProjectCalibration(pollutant: pollutant, fit: fit, bootstrap: boot,
-                                              sections: sections.filter { sectionReach[$0.id] != nil }.map(\.id), stationLoads: mine, folder: folder))
+            var result = ProjectCalibration(pollutant: pollutant, fit: fit, bootstrap: boot,
+                                            sections: sections.filter { sectionReach[$0.id] != nil }.map(\.id), stationLoads: mine, folder: folder)
+            result.options = options
+            if let boot { result.byLevel = try bootstrapByLevel(boot) }
+            results.append(result)
         }
         try writeAttributionIntervals(try writeCalibrationSummary(results))
         return results
+    }
+
+    /// The bootstrap (origins at county level) summed to each of the project's levels.
+    func bootstrapByLevel(_ boot: Bootstrap.Result) throws -> [(level: String, result: Bootstrap.Result, labels: [String])] {
+        guard let counties = try jurisdictionMap(), boot.groupNames.count == counties.units.count + 1 else {
+            return [(config.jurisdictionLevels.first ?? "county", boot, boot.groupNames)]
+        }
+        return config.jurisdictionLevels.compactMap(JurisdictionMap.Level.init(rawValue:)).map { level in
+            let grouping = counties.grouping(to: level)
+            let mapping = grouping.mapping.map(Int.init) + [grouping.units.count]
+            let labels = grouping.units.map { $0.name == $0.id ? $0.id : "\($0.name) \($0.id)" } + ["outside (unknown)"]
+            return (level.rawValue, boot.grouped(mapping, names: grouping.units.map(\.id) + ["outside"]), labels)
+        }
     }
 
     static let attributionIntervalsFile = "calibration/attribution_intervals.csv"
@@ -197,7 +216,7 @@ extension ProjectRun {
         for entry in record.pollutants {
             for i in entry.intervals {
                 let l = i.sectionLoad, o = i.load, s = i.share
-                rows.append([record.level, i.section, entry.pollutant, i.origin, fmt(l.value), fmt(l.lower), fmt(l.upper), fmt(o.value), fmt(o.lower),
+                rows.append([i.level ?? record.level, i.section, entry.pollutant, i.origin, fmt(l.value), fmt(l.lower), fmt(l.upper), fmt(o.value), fmt(o.lower),
                              fmt(o.upper), fmt(s.value), fmt(s.lower), fmt(s.upper)])
             }
         }
@@ -231,7 +250,7 @@ extension ProjectRun {
         var cells: [String: [String]] = [:]
         for entry in record.pollutants {
             for i in entry.intervals {
-                cells[[record.level, i.section, entry.pollutant, i.origin].joined(separator: "|")] =
+                cells[[i.level ?? record.level, i.section, entry.pollutant, i.origin].joined(separator: "|")] =
                     [fmt(i.load.lower), fmt(i.load.upper), fmt(i.share.lower), fmt(i.share.upper)]
             }
         }
@@ -245,19 +264,30 @@ extension ProjectRun {
         let level = config.jurisdictionLevels.first ?? "county"
         let entries = results.map { r -> CalibrationRecord.Entry in
             var intervals: [CalibrationRecord.OriginInterval] = []
-            if let boot = r.bootstrap {
+            for (level, boot, labels) in r.byLevel {
                 for (k, section) in r.sections.enumerated() where k < boot.shares.count {
                     for (g, origin) in boot.groupNames.enumerated() where boot.originLoads[k][g].value > 0 {
-                        intervals.append(.init(section: section, origin: origin, sectionLoad: boot.loads[k], load: boot.originLoads[k][g],
-                                               share: boot.shares[k][g]))
+                        intervals.append(.init(level: level, section: section, origin: origin, name: labels[g], sectionLoad: boot.loads[k],
+                                               load: boot.originLoads[k][g], share: boot.shares[k][g]))
                     }
+                }
+            }
+            // Every draw's load by county at every section, for the settlement's intervals.
+            var draws: [CalibrationRecord.SectionDraws] = []
+            if let boot = r.bootstrap {
+                let groups = boot.groupNames.count
+                for (k, section) in r.sections.enumerated() where k < boot.targets.count {
+                    let kept = (0..<groups).filter { g in boot.originLoads[k][g].value > 0 || boot.drawLoads.contains { $0[k * groups + g] > 0 } }
+                    draws.append(.init(section: section, origins: kept.map { boot.groupNames[$0] },
+                                       loads: boot.drawLoads.map { row in kept.map { row[k * groups + $0] } }))
                 }
             }
             return CalibrationRecord.Entry(
                 pollutant: r.pollutant.name, coefficients: r.fit.estimates,
                 standardErrors: Dictionary(uniqueKeysWithValues: r.fit.statistics.parameters.map { ($0.name, $0.standardError) }),
                 stations: r.stationLoads.map { .init(section: $0.section, loadKgPerYear: $0.kgPerYear, monthsUsed: $0.monthsUsed, monthsMissing: $0.monthsMissing) },
-                intervals: intervals)
+                intervals: intervals, draws: r.bootstrap == nil ? nil : draws,
+                fit: CalibrationSummary(r.fit, options: r.options, bootstrap: r.bootstrap?.settings), diagnostics: r.fit.statistics.stations)
         }
         let record = CalibrationRecord(level: level, intervalLevel: results.compactMap { $0.bootstrap?.settings.level }.first, pollutants: entries)
         let data = try record.encoded()

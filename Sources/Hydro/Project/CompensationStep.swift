@@ -112,7 +112,10 @@ extension ProjectRun {
         }
         let external = config.attributedLoads
         let inputs = [schemeFile, monitoringFile] + [external, config.jurisdictions].compactMap { $0 }
-        try step("compensation", after: config.dem == nil ? [] : ["attribution"], inputs: inputs, parameters: "",
+        // A calibration's bootstrap draws give the ledger interval columns: new draws, new step.
+        let record = external == nil ? try calibrationRecord() : nil
+        let parameters = record == nil ? "" : "intervals=\(try SHA256.hex(file: path(CalibrationRecord.file)))"
+        try step("compensation", after: config.dem == nil ? [] : ["attribution"], inputs: inputs, parameters: parameters,
                  outputs: Self.compensationOutputs, progress: part) {
             let scheme = try Scheme.load(schemeFile)
             let monitoring = try MonitoringData.load(monitoringFile)
@@ -120,11 +123,39 @@ extension ProjectRun {
             // Loads supplied from outside, or the attribution step's result.
             let attributed = try external.map { try AttributedLoads.load($0, scheme: scheme) } ?? (try attributedLoads(scheme, attribution: try attributionResult()))
             let settlement = try Settlement.compute(scheme, monitoring: monitoring, attributed: attributed)
-            try writeSettlement(settlement, scheme: scheme, prefix: "")
+            let intervals = try record.flatMap { try ledgerIntervals($0, scheme: scheme, monitoring: monitoring, point: settlement, attributed: attributed) }
+            try writeSettlement(settlement, scheme: scheme, prefix: "", intervals: intervals)
         }
         if !scenario.isEmpty {
             try scenarioSettlement(scenario)
         }
+    }
+
+    /// The ledger's bootstrap intervals: the scheme settled with each draw's attributed loads of the
+    /// calibration record (county loads summed to each party), nil when the record has no draws or
+    /// the run has no attributed loads to vary.
+    func ledgerIntervals(_ record: CalibrationRecord, scheme: Scheme, monitoring: MonitoringData, point: Settlement,
+                         attributed: AttributedLoads?) throws -> LedgerIntervals? {
+        guard let level = record.intervalLevel else { return nil }
+        let file = path(CalibrationRecord.file)
+        var draws: [Pollutant: [CalibrationRecord.SectionDraws]] = [:]
+        for e in record.pollutants {
+            if let d = e.draws, !d.isEmpty { draws[try Pollutant(parsing: e.pollutant, parameter: file)] = d }
+        }
+        guard !draws.isEmpty else { return nil }
+        guard let attributed else {
+            log("compensation: no attributed loads, so the ledger has no bootstrap intervals")
+            return nil
+        }
+        let drawn = try LedgerIntervals.drawnLoads(scheme, point: attributed, draws: draws, source: file) { Self.belongs($0, to: $1, groups: scheme.groups) }
+        var uncalibrated: [String: [Pollutant]] = [:]
+        for section in scheme.sections {
+            let assessed = Set(section.parameters).union(section.loadTargets.keys).sorted()
+            uncalibrated[section.id] = assessed.filter { p in !(draws[p] ?? []).contains { $0.section == section.id } }
+        }
+        let result = try LedgerIntervals.compute(scheme, monitoring: monitoring, point: point, draws: drawn, level: level, uncalibrated: uncalibrated)
+        log("compensation: \(result.intervals.percentText) % intervals of the ledger from \(drawn.count) bootstrap draws of the attributed loads")
+        return result.intervals
     }
 
     /// What `hydrotool compensate` runs: the steps through compensation, or, for a compensation-only
@@ -191,7 +222,7 @@ extension ProjectRun {
         log("scenario: \(scenario.map { "\($0.party) \($0.pollutant.name) ×\($0.factor)" }.joined(separator: ", ")) written to scenario_*.csv")
     }
 
-    func writeSettlement(_ s: Settlement, scheme: Scheme, prefix: String) throws {
+    func writeSettlement(_ s: Settlement, scheme: Scheme, prefix: String, intervals: LedgerIntervals? = nil) throws {
         let names = try PartyNames.resolve(s, scheme: scheme, jurisdictions: try jurisdictionNames())
         var named = s
         for i in named.entries.indices {
@@ -199,21 +230,32 @@ extension ProjectRun {
             named.entries[i].payeeName = names[named.entries[i].payee] ?? ""
         }
         let directory = PartyDirectory(names: names)
-        let rows = s.entries.map { e in
+        var rows = s.entries.map { e in
             [e.period, e.section, e.payer, names[e.payer] ?? "", e.payee, names[e.payee] ?? "", Money.text(e.fen), s.currency,
              e.rule, e.measured, e.target, e.excess, e.shares]
         }
-        try AtomicOutput.write(csv(["period", "section", "payer", "payer_name", "payee", "payee_name", "amount", "currency",
-                                    "rule", "measured", "target", "excess", "shares"], rows),
-                               to: path("\(prefix)ledger.csv"), overwrite: true)
-        let result = SettlementResult(scheme: scheme.name, year: scheme.year, settlement: named)
+        var header = ["period", "section", "payer", "payer_name", "payee", "payee_name", "amount", "currency", "rule", "measured", "target",
+                      "excess", "shares"]
+        if let intervals, intervals.entries.count == rows.count {
+            header += ["amount_lower_\(intervals.percentText)", "amount_upper_\(intervals.percentText)", "interval_note"]
+            for (k, b) in intervals.entries.enumerated() { rows[k] += [Money.text(b.lowerFen), Money.text(b.upperFen), b.note ?? ""] }
+        }
+        try AtomicOutput.write(csv(header, rows), to: path("\(prefix)ledger.csv"), overwrite: true)
+        let result = SettlementResult(scheme: scheme.name, year: scheme.year, settlement: named, intervals: intervals)
         try StepResultFile.write(result, to: path("\(prefix)ledger.json"))
         if prefix.isEmpty { _settlementResult = result }
         let totals = s.partyTotals
-        try AtomicOutput.write(csv(["party", "party_name", "year", "paid", "received", "net", "currency"],
-                                   totals.map { [$0.party, names[$0.party] ?? "", String(scheme.year), Money.text($0.paidFen),
-                                                 Money.text($0.receivedFen), Money.text($0.receivedFen - $0.paidFen), s.currency] }),
-                               to: path("\(prefix)balances.csv"), overwrite: true)
+        var balanceHeader = ["party", "party_name", "year", "paid", "received", "net", "currency"]
+        var balanceRows = totals.map { [$0.party, names[$0.party] ?? "", String(scheme.year), Money.text($0.paidFen),
+                                        Money.text($0.receivedFen), Money.text($0.receivedFen - $0.paidFen), s.currency] }
+        if let intervals {
+            balanceHeader += ["net_lower_\(intervals.percentText)", "net_upper_\(intervals.percentText)"]
+            for (k, t) in totals.enumerated() {
+                let b = intervals.balances[t.party]
+                balanceRows[k] += [b.map { Money.text($0.lowerFen) } ?? "", b.map { Money.text($0.upperFen) } ?? ""]
+            }
+        }
+        try AtomicOutput.write(csv(balanceHeader, balanceRows), to: path("\(prefix)balances.csv"), overwrite: true)
         // The figures packed into the ledger's text columns, one value per row.
         try AtomicOutput.write(csv(SettlementTables.detailsHeader, SettlementTables.detailRows(s.entries, directory: directory)),
                                to: path("\(prefix)ledger_details.csv"), overwrite: true)

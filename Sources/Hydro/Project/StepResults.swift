@@ -201,6 +201,8 @@ public struct SettlementResult: Codable, Sendable {
     public var scheme: String
     public var year: Int
     public var settlement: Settlement
+    /// Bootstrap intervals of the amounts and balances, when a calibration with draws is present.
+    public var intervals: LedgerIntervals?
 
     public struct Checks: Codable, Sendable, Equatable {
         public var totalPaid: Double
@@ -220,12 +222,13 @@ public struct SettlementResult: Codable, Sendable {
                fundPayout: settlement.fundPayout, balancesSum: Money.yuan(settlement.balanceFen.values.reduce(0, +)))
     }
 
-    enum CodingKeys: String, CodingKey { case scheme, year, currency, entries, gaps, notes, checks, balances }
+    enum CodingKeys: String, CodingKey { case scheme, year, currency, entries, gaps, notes, checks, balances, intervals }
 
-    public init(scheme: String, year: Int, settlement: Settlement) {
+    public init(scheme: String, year: Int, settlement: Settlement, intervals: LedgerIntervals? = nil) {
         self.scheme = scheme
         self.year = year
         self.settlement = settlement
+        self.intervals = intervals
     }
 
     public init(from decoder: Decoder) throws {
@@ -234,6 +237,7 @@ public struct SettlementResult: Codable, Sendable {
         year = try c.decode(Int.self, forKey: .year)
         settlement = Settlement(entries: try c.decode([LedgerEntry].self, forKey: .entries), gaps: try c.decode([String].self, forKey: .gaps),
                                 notes: try c.decode([String].self, forKey: .notes), currency: try c.decode(String.self, forKey: .currency))
+        intervals = try c.decodeIfPresent(LedgerIntervals.self, forKey: .intervals)
     }
 
     /// Balances and checks are written for readers of the file and recomputed from the entries on loading.
@@ -247,6 +251,7 @@ public struct SettlementResult: Codable, Sendable {
         try c.encode(settlement.notes, forKey: .notes)
         try c.encode(checks, forKey: .checks)
         try c.encode(settlement.balances, forKey: .balances)
+        try c.encodeIfPresent(intervals, forKey: .intervals)
     }
 }
 

@@ -12,10 +12,10 @@ extension ProjectRun {
             versions: "hydrotool \(Provenance.version) · GDAL \(LibraryVersions.gdal) · PROJ \(LibraryVersions.proj)",
             levels: config.jurisdictionLevels, sections: try sections(), budgets: try loadsResult().budgets,
             shares: (attribution?.sections ?? []).map(SectionShares.init), flux: (attribution?.flux ?? []).map(FluxEdge.init),
-            settlement: settlement.map { ReportContent.SettlementPart($0.settlement, year: $0.year) },
+            settlement: settlement.map { ReportContent.SettlementPart($0.settlement, year: $0.year, intervals: $0.intervals) },
             directory: directory,
             inputs: config.inputFiles.map { (relative($0), (try? checksum($0)) ?? "?") },
-            steps: steps.map { "\($0.name) \($0.ran ? "ran" : "up to date")" }, warnings: warnings)
+            steps: steps.map { "\($0.name) \($0.ran ? "ran" : "up to date")" }, warnings: warnings, calibration: try calibrationRecord())
     }
 }
 

@@ -14,8 +14,10 @@ struct ReportContent {
         var fundIntake: Double
         var fundPayout: Double
         var balancesSum: Double
+        var intervals: LedgerIntervals?
 
-        init(_ s: Settlement, year: Int) {
+        init(_ s: Settlement, year: Int, intervals: LedgerIntervals? = nil) {
+            self.intervals = intervals.flatMap { $0.entries.count == s.entries.count ? $0 : nil }
             entries = s.entries
             gaps = s.gaps
             currency = s.currency
@@ -40,6 +42,10 @@ struct ReportContent {
     var inputs: [(file: String, sha256: String)]
     var steps: [String]
     var warnings: [String]
+    /// The calibration record, when the project was calibrated.
+    var calibration: CalibrationRecord? = nil
+
+    var shareIntervals: ShareIntervals? { ShareIntervals(calibration) }
 
     static let levelNames = ["county": "区县 County", "prefecture": "市州 Prefecture", "province": "省 Province"]
 
@@ -56,13 +62,14 @@ struct ReportContent {
         var body = ""
         body += "<h1>\(HTML.escape(title))<small>流域污染负荷溯源与生态补偿报告 · Pollution-load attribution and compensation report</small></h1>\n"
         body += "<p class=\"meta\">\(HTML.escape(versions))</p>\n"
-        body += "<nav><a href=\"#summary\">结算摘要 Summary</a> · <a href=\"#shares\">来源分担 Shares</a> · <a href=\"#map\">地图 Map</a> · <a href=\"#budget\">负荷平衡 Mass budget</a> · <a href=\"#flux\">跨界通量 Flux</a> · <a href=\"#ledger\">结算明细 Ledger</a> · <a href=\"#manifest\">数据清单 Manifest</a></nav>\n"
+        body += "<nav><a href=\"#summary\">结算摘要 Summary</a> · <a href=\"#shares\">来源分担 Shares</a> · <a href=\"#map\">地图 Map</a> · <a href=\"#budget\">负荷平衡 Mass budget</a> · <a href=\"#flux\">跨界通量 Flux</a> · <a href=\"#ledger\">结算明细 Ledger</a> · \(calibration == nil ? "" : "<a href=\"#calibration\">模型率定 Calibration</a> · ")<a href=\"#manifest\">数据清单 Manifest</a></nav>\n"
         body += summarySection()
         body += sharesSection()
         body += try mapSection(map)
         body += budgetSection()
         body += fluxSection(map)
         body += ledgerSection()
+        if let calibration { body += CalibrationReport.html(calibration) }
         body += manifestSection()
         return HTML.document(title: "\(title) – hydrotool report", body: body)
     }
@@ -84,7 +91,7 @@ struct ReportContent {
         if !receivers.isEmpty { s += "<b>净收入 Net receivers</b>: \(list(receivers))." }
         s += "</p>\n"
         s += HTML.keep("<h3>净收支 Net balance by party (\(HTML.escape(st.currency)), whole yuan)</h3>",
-                       SettlementSummary.balanceTable(st.totals, directory: directory, currency: st.currency))
+                       SettlementSummary.balanceTable(st.totals, directory: directory, currency: st.currency, intervals: st.intervals))
         let bars = st.totals.sorted { ($0.net, $1.party) > ($1.net, $0.party) }.map { (directory.label($0.party), $0.net) }
         s += HTML.keep("<h3>净收支图 Net balances</h3>", "<figure class=\"scroll wide\">" + HTML.balanceBars(bars, currency: st.currency) + "</figure>")
         s += HTML.keep("<h3>谁付给谁 Who pays whom (payer × payee, \(HTML.escape(st.currency)))</h3>",
@@ -98,10 +105,11 @@ struct ReportContent {
         var s = "<section id=\"shares\"><h2>来源分担 Shares of the load leaving each section, by where it was generated</h2>\n"
         guard !shares.isEmpty else { return s + "<p>No jurisdictions given: no attribution. 未提供行政区划。</p></section>\n" }
         for level in coarseFirst {
-            let tables = ShareTables.html(shares, level: level)
+            let tables = ShareTables.html(shares, level: level, intervals: shareIntervals)
             guard !tables.isEmpty else { continue }
             s += HTML.keep("<h3>\(Self.levelNames[level] ?? level)</h3>", tables)
         }
+        s += errorBars()
         // Bars: one look per origin throughout, distinct within every bar.
         let groups = shares.map { $0.origins.filter { $0.kgPerYear > 0 }.map(\.name) }
         let swatches = Palette.assign(groups)
@@ -171,17 +179,58 @@ struct ReportContent {
     func ledgerSection() -> String {
         var s = "<section id=\"ledger\"><h2>结算明细 Settlement ledger</h2>\n"
         guard let st = settlement else { return s + "<p>No settlement. 无结算。</p></section>\n" }
-        let rows = st.entries.map { e in
+        var rows = st.entries.map { e in
             [e.period, e.section, directory.label(e.payer), directory.label(e.payee), Money.grouped(e.fen), directory.annotate(e.rule),
              e.measured, e.target, e.excess, directory.annotate(e.shares)]
         }
+        var header = ["期间 Period", "断面 Section", "支付方 Payer", "收款方 Payee", "金额 Amount", "规则 Rule", "实测 Measured (mg/L)", "目标 Target", "超标 Excess", "分担 Shares"]
+        var numeric: Set<Int> = [4]
+        if let intervals = st.intervals {
+            // The interval beside the amount, so a reader sees both at once.
+            header.insert(contentsOf: ["下限 Lower \(intervals.percentText) %", "上限 Upper \(intervals.percentText) %"], at: 5)
+            numeric = [4, 5, 6]
+            for (k, b) in intervals.entries.enumerated() {
+                rows[k].insert(contentsOf: [Money.grouped(b.lowerFen), Money.grouped(b.upperFen)], at: 5)
+                if let note = b.note { rows[k][rows[k].count - 1] += " · " + note }
+            }
+        }
         s += "<details><summary>明细 Ledger (\(st.entries.count) transfers, \(HTML.escape(st.currency)))</summary>"
-        s += HTML.table(["期间 Period", "断面 Section", "支付方 Payer", "收款方 Payee", "金额 Amount", "规则 Rule", "实测 Measured (mg/L)", "目标 Target", "超标 Excess", "分担 Shares"],
-                        rows, numeric: [4], tableClass: "ledger") + "</details>"
+        s += HTML.table(header, rows, numeric: numeric, tableClass: st.intervals == nil ? "ledger" : "ledger intervals") + "</details>"
+        if let intervals = st.intervals {
+            s += "<p class=\"note\">Lower and upper: the \(intervals.percentText) % interval of each amount over \(intervals.draws) settlements, one per bootstrap draw of the attributed loads; an amount that does not depend on attributed loads has bounds equal to it.</p>"
+        }
         if !st.gaps.isEmpty {
             s += "<h3>缺测 Missing monitoring (\(st.gaps.count))</h3><ul>" + st.gaps.prefix(50).map { "<li>\(HTML.escape($0))</li>" }.joined() + "</ul>"
         }
         return s + "</section>\n"
+    }
+
+    /// Error bars per section at the coarsest level with intervals: the section's load and each
+    /// origin's load and share, per pollutant.
+    func errorBars() -> String {
+        guard let intervals = shareIntervals, let level = coarseFirst.first(where: intervals.has(level:)) else { return "" }
+        var s = "<h3>不确定性 Loads and shares with their \(intervals.percentText) % intervals (\(Self.levelNames[level] ?? level))</h3>\n"
+        var order: [String] = []
+        for e in shares where e.level == level && !order.contains(e.sectionID) { order.append(e.sectionID) }
+        for section in order {
+            let here = shares.filter { $0.level == level && $0.sectionID == section }
+            var blocks: [(pollutant: String, rows: [IntervalChart.Row])] = []
+            for entry in here {
+                let ids = entry.origins.map(\.id)
+                guard let load = intervals.sectionLoad(level, section, entry.pollutant, origins: ids) else { continue }
+                var rows = [IntervalChart.Row(label: "断面 Section load", load: load, share: nil)]
+                for o in entry.origins.sorted(by: { ($0.kgPerYear, $1.id) > ($1.kgPerYear, $0.id) }) {
+                    guard let i = intervals.origin(level, section, entry.pollutant, o.id) else { continue }
+                    rows.append(IntervalChart.Row(label: o.id == "outside" ? "outside (unknown)" : directory.label(o.id), load: i.load, share: i.share))
+                }
+                blocks.append((entry.pollutant, rows))
+            }
+            guard let first = here.first, !blocks.isEmpty else { continue }
+            s += HTML.keep("<h4>\(HTML.escape(first.sectionName)) \(HTML.escape(section))</h4>",
+                           "<figure class=\"scroll wide\">" + IntervalChart.svg(blocks, percent: intervals.percentText)
+                               + "<figcaption>条形为估计值，须线为区间 bars: estimates (mean loads with the smearing factor); whiskers: bootstrap intervals.</figcaption></figure>")
+        }
+        return s
     }
 
     func manifestSection() -> String {

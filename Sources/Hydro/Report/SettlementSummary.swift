@@ -3,13 +3,19 @@ import Foundation
 /// The settlement summary at the top of the report: who pays whom, in whole yuan.
 public enum SettlementSummary {
     /// Each party's net balance, receivers first, as a table with names and codes.
-    public static func balanceTable(_ totals: [Settlement.PartyTotal], directory: PartyDirectory, currency: String) -> String {
+    /// With `intervals`, the net balance's bootstrap interval follows the net.
+    public static func balanceTable(_ totals: [Settlement.PartyTotal], directory: PartyDirectory, currency: String,
+                                    intervals: LedgerIntervals? = nil) -> String {
         let rows = totals.sorted { ($0.net, $1.party) > ($1.net, $0.party) }.map { t -> [String] in
-            [directory.name(t.party), t.party, ReportNumber.whole(t.paid), ReportNumber.whole(t.received), ReportNumber.whole(t.net),
-             t.net > 0.005 ? "收 receives" : t.net < -0.005 ? "付 pays" : "—"]
+            var row = [directory.name(t.party), t.party, ReportNumber.whole(t.paid), ReportNumber.whole(t.received), ReportNumber.whole(t.net)]
+            if let intervals {
+                row.append(intervals.balances[t.party].map { "\(ReportNumber.whole(Money.yuan($0.lowerFen))) – \(ReportNumber.whole(Money.yuan($0.upperFen)))" } ?? "")
+            }
+            return row + [t.net > 0.005 ? "收 receives" : t.net < -0.005 ? "付 pays" : "—"]
         }
-        return HTML.table(["名称 Party", "代码 Code", "支付 Paid (\(currency))", "收到 Received (\(currency))", "净额 Net (\(currency))", ""],
-                          rows, numericFrom: 2, tableClass: "balances")
+        var header = ["名称 Party", "代码 Code", "支付 Paid (\(currency))", "收到 Received (\(currency))", "净额 Net (\(currency))"]
+        if let intervals { header.append("净额区间 Net, \(intervals.percentText) % interval") }
+        return HTML.table(header + [""], rows, numericFrom: 2, tableClass: "balances")
     }
 
     /// The payer × payee matrix: one row per payer, one column per payee, the sum of every

@@ -46,11 +46,13 @@ public enum ShareTables {
     /// Units with more columns than this get one table per section instead of one wide table.
     public static let maximumColumns = 8
 
-    public static func html(_ entries: [SectionShares], level: String) -> String {
+    /// With `intervals`, each share reads "15.0 % (12.0–19.0)" and each load "12.3 (10.1–14.8)": the
+    /// calibration's bootstrap interval in brackets.
+    public static func html(_ entries: [SectionShares], level: String, intervals: ShareIntervals? = nil) -> String {
         let rows = entries.filter { $0.level == level }
         guard !rows.isEmpty else { return "" }
         let units = unitsByWeight(rows)
-        if units.count <= maximumColumns { return pivot(rows, units: units) }
+        if units.count <= maximumColumns { return pivot(rows, units: units, intervals: intervals) }
         var s = ""
         var sections: [String] = []
         for r in rows where !sections.contains(r.sectionID) { sections.append(r.sectionID) }
@@ -58,10 +60,17 @@ public enum ShareTables {
             let here = rows.filter { $0.sectionID == section }
             guard let first = here.first else { continue }
             let present = unitsByWeight(here)
-            let header = ["来源 Origin", "代码 Code"] + here.map { "\($0.pollutant) (\(ReportNumber.tonnes($0.totalKgPerYear)) t/yr)" }
-            let body = present.map { u in [u.name, u.id] + here.map { ReportNumber.percent($0.share(of: u.id)) } }
+            let header = ["来源 Origin", "代码 Code"] + here.map { r in
+                "\(r.pollutant) (\(ShareIntervals.tonnesText(r.totalKgPerYear, intervals?.sectionLoad(level, section, r.pollutant, origins: r.origins.map(\.id)))) t/yr)"
+            }
+            let body = present.map { u in
+                [u.name, u.id] + here.map { ShareIntervals.shareText($0.share(of: u.id), intervals?.origin(level, section, $0.pollutant, u.id)?.share) }
+            }
             s += "<h4>\(HTML.escape(first.sectionName)) \(HTML.escape(section))\(first.incomplete ? " · <em>上游不完整 upstream incomplete</em>" : "")</h4>\n"
             s += HTML.table(header, body, numericFrom: 2, tableClass: "shares")
+        }
+        if let intervals, intervals.has(level: level) {
+            s += "<p class=\"note\">In brackets: the calibration's \(intervals.percentText) % bootstrap interval.</p>"
         }
         return s
     }
@@ -81,7 +90,7 @@ public enum ShareTables {
         }.map { ($0, names[$0] ?? $0) }
     }
 
-    static func pivot(_ rows: [SectionShares], units: [(id: String, name: String)]) -> String {
+    static func pivot(_ rows: [SectionShares], units: [(id: String, name: String)], intervals: ShareIntervals? = nil) -> String {
         let header = ["断面 Section", "污染物 Pollutant", "负荷 Load (t/yr)"] + units.map { "\($0.name) \($0.id)" }
         // Section by section as the README's table reads, pollutants in their order within each.
         var sectionOrder: [String: Int] = [:], pollutantOrder: [String: Int] = [:]
@@ -91,10 +100,14 @@ public enum ShareTables {
         }
         let ordered = rows.sorted { (sectionOrder[$0.sectionID] ?? 0, pollutantOrder[$0.pollutant] ?? 0) < (sectionOrder[$1.sectionID] ?? 0, pollutantOrder[$1.pollutant] ?? 0) }
         let body = ordered.map { r in
-            ["\(r.sectionName) \(r.sectionID)\(r.incomplete ? " *" : "")", r.pollutant, ReportNumber.tonnes(r.totalKgPerYear)]
-                + units.map { ReportNumber.percent(r.share(of: $0.id)) }
+            ["\(r.sectionName) \(r.sectionID)\(r.incomplete ? " *" : "")", r.pollutant,
+             ShareIntervals.tonnesText(r.totalKgPerYear, intervals?.sectionLoad(r.level, r.sectionID, r.pollutant, origins: r.origins.map(\.id)))]
+                + units.map { ShareIntervals.shareText(r.share(of: $0.id), intervals?.origin(r.level, r.sectionID, r.pollutant, $0.id)?.share) }
         }
-        let note = rows.contains(where: \.incomplete) ? "<p class=\"note\">* 上游触及DEM边界或无数据区 the upstream area touches the DEM edge or nodata.</p>" : ""
+        var note = rows.contains(where: \.incomplete) ? "<p class=\"note\">* 上游触及DEM边界或无数据区 the upstream area touches the DEM edge or nodata.</p>" : ""
+        if let intervals, rows.contains(where: { intervals.has(level: $0.level) }) {
+            note += "<p class=\"note\">In brackets: the calibration's \(intervals.percentText) % bootstrap interval.</p>"
+        }
         return HTML.table(header, body, numericFrom: 2, tableClass: "shares") + note
     }
 }

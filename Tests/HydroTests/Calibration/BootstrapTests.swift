@@ -18,6 +18,44 @@ final class BootstrapTests: XCTestCase {
         XCTAssertEqual(odd.upper, 91)
     }
 
+    /// Merging groups: the identity gives back the run's intervals; merging two of three groups gives each
+    /// draw the sum of their loads and a share that is their summed share; merging all gives a share of 1
+    /// with the section load's interval.
+    func testGroupedDrawsSumTheirGroups() throws {
+        var settings = SyntheticSparrowModel.Settings()
+        settings.noise = 0.3
+        let synthetic = try SyntheticSparrowModel.make(settings)
+        let fit = try Calibration.fit(synthetic.model)
+        var bs = Bootstrap.Settings()
+        bs.draws = 40
+        let a = try Bootstrap.run(fit, targets: synthetic.targets, settings: bs)
+        XCTAssertEqual(a.groupNames.count, 3)
+        let same = a.grouped([0, 1, 2], names: a.groupNames)
+        XCTAssertEqual(same.drawLoads, a.drawLoads)
+        for k in a.targets.indices {
+            for g in 0..<3 {
+                XCTAssertEqual(same.originLoads[k][g], a.originLoads[k][g])
+                XCTAssertEqual(same.shares[k][g].value, a.shares[k][g].value, accuracy: 1e-12)
+                XCTAssertEqual(same.shares[k][g].lower, a.shares[k][g].lower, accuracy: 1e-12)
+                XCTAssertEqual(same.shares[k][g].upper, a.shares[k][g].upper, accuracy: 1e-12)
+            }
+        }
+        let two = a.grouped([0, 0, 1], names: ["first two", "third"])
+        let all = a.grouped([0, 0, 0], names: ["all"])
+        for k in a.targets.indices {
+            for (d, row) in two.drawLoads.enumerated() {
+                XCTAssertEqual(row[k * 2], a.drawLoads[d][k * 3] + a.drawLoads[d][k * 3 + 1])
+                XCTAssertEqual(row[k * 2 + 1], a.drawLoads[d][k * 3 + 2])
+            }
+            XCTAssertEqual(two.shares[k][0].value, a.shares[k][0].value + a.shares[k][1].value, accuracy: 1e-12)
+            XCTAssertEqual(two.shares[k][0].value + two.shares[k][1].value, 1, accuracy: 1e-12)
+            XCTAssertEqual(all.shares[k][0].value, 1, accuracy: 1e-12)
+            XCTAssertEqual(all.shares[k][0].lower, 1, accuracy: 1e-12)
+            XCTAssertEqual(all.originLoads[k][0].lower, a.loads[k].lower, accuracy: 1e-9 * a.loads[k].lower)
+            XCTAssertEqual(all.originLoads[k][0].upper, a.loads[k].upper, accuracy: 1e-9 * a.loads[k].upper)
+        }
+    }
+
     func testSeededDrawsAreReproducibleAndConsistent() throws {
         var settings = SyntheticSparrowModel.Settings()
         settings.noise = 0.3

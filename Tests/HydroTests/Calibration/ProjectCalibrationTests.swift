@@ -54,8 +54,8 @@ final class ProjectCalibrationTests: XCTestCase {
         }
     }
 
-    /// Noisy station loads: attribution.csv gains the bootstrap's interval columns at the first level, and
-    /// each share lies inside its interval.
+    /// Noisy station loads: attribution.csv gains the bootstrap's interval columns at every level (the
+    /// county draws summed to provinces), and each share lies inside its interval.
     func testAttributionCarriesTheIntervals() throws {
         let plain = try demo([])
         let before = try sectionLoads(plain.project)
@@ -73,7 +73,7 @@ final class ProjectCalibrationTests: XCTestCase {
         var checked = 0
         for r in csv.rows.indices {
             let filled = !csv.rows[r][lower].isEmpty
-            XCTAssertEqual(filled, csv.rows[r][level] == "county" && csv.rows[r][pollutant] == "TP", "row \(csv.lines[r])")
+            XCTAssertEqual(filled, csv.rows[r][pollutant] == "TP", "row \(csv.lines[r])")
             guard filled else { continue }
             let s = try csv.number(r, share), lo = try csv.number(r, lower), hi = try csv.number(r, upper)
             XCTAssertLessThanOrEqual(lo, s + 1e-9, "row \(csv.lines[r])")
@@ -82,6 +82,72 @@ final class ProjectCalibrationTests: XCTestCase {
             checked += 1
         }
         XCTAssertGreaterThan(checked, 4)
+        XCTAssertTrue(csv.rows.contains { $0[level] == "province" && !$0[lower].isEmpty })
+    }
+
+    /// After a calibration, ledger.csv and balances.csv gain interval columns whose bounds vary for the
+    /// amounts that depend on attributed loads and equal the others; the report shows the calibration's
+    /// tables and the record's intervals. Without a calibration the ledger keeps its columns.
+    func testLedgerAndReportCarryTheIntervals() throws {
+        let plain = try demo([])
+        let plainRun = try ProjectRun(try ProjectConfig.load(plain.project))
+        try plainRun.runAll()
+        let plainLedger = try CSVTable.load(plainRun.path("ledger.csv"))
+        XCTAssertEqual(plainLedger.header, ["period", "section", "payer", "payer_name", "payee", "payee_name", "amount", "currency", "rule",
+                                            "measured", "target", "excess", "shares"])
+        XCTAssertNil(try XCTUnwrap(try plainRun.settlementResult()).intervals)
+        XCTAssertFalse(try String(contentsOfFile: plainRun.path("report.html"), encoding: .utf8).contains("id=\"calibration\""))
+
+        var before: [String: [String: Double]] = [:]
+        for s in try plainRun.loadsResult().sections { before[s.id] = s.loadsKgPerYr.compactMapValues { $0 } }
+        let noise = [1.3, 0.8, 1.2, 0.9]
+        let rows = before.keys.sorted().enumerated().compactMap { k, id in before[id]?["TP"].map { "\(id),TP,\(3 * noise[k] * $0),1" } }
+        let (project, _) = try demo(rows)
+        let run = try ProjectRun(try ProjectConfig.load(project))
+        _ = try run.calibrate()
+        let next = try ProjectRun(try ProjectConfig.load(project))
+        try next.runAll()
+        let ledger = try CSVTable.load(next.path("ledger.csv"))
+        XCTAssertEqual(Array(ledger.header.prefix(13)), plainLedger.header)
+        XCTAssertEqual(Array(ledger.header.suffix(3)), ["amount_lower_90", "amount_upper_90", "interval_note"])
+        let amount = try ledger.column("amount"), lower = try ledger.column("amount_lower_90"), upper = try ledger.column("amount_upper_90")
+        let rule = try ledger.column("rule"), note = try ledger.column("interval_note")
+        var varying = 0
+        for r in ledger.rows.indices {
+            let a = try ledger.number(r, amount), lo = try ledger.number(r, lower), hi = try ledger.number(r, upper)
+            XCTAssertLessThanOrEqual(lo, hi, "line \(ledger.lines[r])")
+            if ledger.rows[r][rule].contains("split shapley") {
+                if lo < hi { varying += 1 }
+                XCTAssertTrue(ledger.rows[r][note].contains("CODMn"), "only TP is calibrated: \(ledger.lines[r])")
+            } else {
+                XCTAssertEqual([lo, hi], [a, a], "not split by load: \(ledger.lines[r])")
+                XCTAssertEqual(ledger.rows[r][note], "")
+            }
+        }
+        XCTAssertGreaterThan(varying, 0, "some Shapley splits vary with the TP draws")
+        let balances = try CSVTable.load(next.path("balances.csv"))
+        XCTAssertEqual(Array(balances.header.suffix(2)), ["net_lower_90", "net_upper_90"])
+
+        // The report: calibration tables and the record's own figures.
+        let html = try String(contentsOfFile: next.path("report.html"), encoding: .utf8)
+        let record = try XCTUnwrap(try next.calibrationRecord())
+        let tp = try XCTUnwrap(record.pollutants.first { $0.pollutant == "TP" })
+        let fit = try XCTUnwrap(tp.fit)
+        XCTAssertTrue(html.contains("id=\"calibration\""))
+        for p in fit.parameters { XCTAssertTrue(html.contains("<td>\(p.name)</td>"), p.name) }
+        XCTAssertTrue(html.contains(CalibrationReport.number(try XCTUnwrap(fit.parameters.first).standardError)))
+        XCTAssertTrue(html.contains("smearing factor \(ReportNumber.fixed(fit.smearingFactor, decimals: 4))"))
+        XCTAssertEqual(try XCTUnwrap(tp.diagnostics).count, 4)
+        for d in try XCTUnwrap(tp.diagnostics) { XCTAssertTrue(html.contains("<td class=\"n\">\(CalibrationReport.fixed(d.cooksDistance))</td>"), d.station) }
+        let interval = try XCTUnwrap(tp.intervals.first { $0.level == "province" && $0.share.value > 0.05 })
+        let range = "(\(ReportNumber.fixed(100 * interval.share.lower, decimals: 1))–\(ReportNumber.fixed(100 * interval.share.upper, decimals: 1)))"
+        XCTAssertTrue(html.contains(range), "share interval \(range) of \(interval.origin) at \(interval.section)")
+        XCTAssertTrue(html.contains("class=\"errorbars\""))
+        let intervals = try XCTUnwrap(try next.settlementResult()?.intervals)
+        let varied = try XCTUnwrap(intervals.entries.first { $0.lowerFen < $0.upperFen })
+        XCTAssertTrue(html.contains("<td class=\"n\">\(Money.grouped(varied.lowerFen))</td><td class=\"n\">\(Money.grouped(varied.upperFen))</td>"))
+        // Origins by name in the record, for summaries.
+        XCTAssertTrue(tp.intervals.contains { $0.origin == "520000" && $0.name == "贵州省 520000" })
     }
 
     func testBadStationLoadsNameTheFileAndLine() throws {
