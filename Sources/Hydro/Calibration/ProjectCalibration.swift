@@ -216,13 +216,13 @@ extension ProjectRun {
         for entry in record.pollutants {
             for i in entry.intervals {
                 let l = i.sectionLoad, o = i.load, s = i.share
-                rows.append([i.level ?? record.level, i.section, entry.pollutant, i.origin, fmt(l.value), fmt(l.lower), fmt(l.upper), fmt(o.value), fmt(o.lower),
+                rows.append([i.level ?? record.level, i.section, entry.pollutant, i.origin, i.name ?? i.origin, fmt(l.value), fmt(l.lower), fmt(l.upper), fmt(o.value), fmt(o.lower),
                              fmt(o.upper), fmt(s.value), fmt(s.lower), fmt(s.upper)])
             }
         }
         let target = path(Self.attributionIntervalsFile)
         guard !rows.isEmpty else { try? FileManager.default.removeItem(atPath: target); return }
-        let header = ["level", "section_id", "pollutant", "origin_id", "section_load_kg_yr", "section_load_lower_\(percent)", "section_load_upper_\(percent)",
+        let header = ["level", "section_id", "pollutant", "origin_id", "origin_name", "section_load_kg_yr", "section_load_lower_\(percent)", "section_load_upper_\(percent)",
                       "load_kg_yr", "load_lower_\(percent)", "load_upper_\(percent)", "share", "share_lower_\(percent)", "share_upper_\(percent)"]
         let text = CSVWriter.text(header: header, rows: rows)
         try AtomicOutput.write(to: target, overwrite: true) { temporary in

@@ -187,23 +187,26 @@ struct ReportContent {
         var numeric: Set<Int> = [4]
         if let intervals = st.intervals {
             // The interval beside the amount, so a reader sees both at once.
-            header.insert(contentsOf: ["下限 Lower \(intervals.percentText) %", "上限 Upper \(intervals.percentText) %"], at: 5)
-            numeric = [4, 5, 6]
+            header.insert("区间 \(intervals.percentText) % interval", at: 5)
+            numeric = [4, 5]
             for (k, b) in intervals.entries.enumerated() {
-                rows[k].insert(contentsOf: [Money.grouped(b.lowerFen), Money.grouped(b.upperFen)], at: 5)
+                rows[k].insert(Self.range(b), at: 5)
                 if let note = b.note { rows[k][rows[k].count - 1] += " · " + note }
             }
         }
         s += "<details><summary>明细 Ledger (\(st.entries.count) transfers, \(HTML.escape(st.currency)))</summary>"
         s += HTML.table(header, rows, numeric: numeric, tableClass: st.intervals == nil ? "ledger" : "ledger intervals") + "</details>"
         if let intervals = st.intervals {
-            s += "<p class=\"note\">Lower and upper: the \(intervals.percentText) % interval of each amount over \(intervals.draws) settlements, one per bootstrap draw of the attributed loads; an amount that does not depend on attributed loads has bounds equal to it.</p>"
+            s += "<p class=\"note\">Interval: the \(intervals.percentText) % interval of each amount over \(intervals.draws) settlements, one per bootstrap draw of the attributed loads; an amount that does not depend on attributed loads has bounds equal to it.</p>"
         }
         if !st.gaps.isEmpty {
             s += "<h3>缺测 Missing monitoring (\(st.gaps.count))</h3><ul>" + st.gaps.prefix(50).map { "<li>\(HTML.escape($0))</li>" }.joined() + "</ul>"
         }
         return s + "</section>\n"
     }
+
+    /// "1,000.00 – 1,500.00": an amount's interval to the fen.
+    static func range(_ b: LedgerIntervals.Bounds) -> String { "\(Money.grouped(b.lowerFen)) – \(Money.grouped(b.upperFen))" }
 
     /// Error bars per section at the coarsest level with intervals: the section's load and each
     /// origin's load and share, per pollutant.
@@ -227,8 +230,8 @@ struct ReportContent {
             }
             guard let first = here.first, !blocks.isEmpty else { continue }
             s += HTML.keep("<h4>\(HTML.escape(first.sectionName)) \(HTML.escape(section))</h4>",
-                           "<figure class=\"scroll wide\">" + IntervalChart.svg(blocks, percent: intervals.percentText)
-                               + "<figcaption>条形为估计值，须线为区间 bars: estimates (mean loads with the smearing factor); whiskers: bootstrap intervals.</figcaption></figure>")
+                           "<figure>" + IntervalChart.html(blocks, percent: intervals.percentText)
+                               + "<figcaption>条形为估计值，须线为区间 bars: estimates (mean loads, with the smearing factor); whiskers: bootstrap intervals.</figcaption></figure>")
         }
         return s
     }

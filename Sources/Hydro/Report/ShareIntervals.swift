@@ -22,6 +22,11 @@ public struct ShareIntervals: Sendable {
 
     public var percentText: String { fmtShort(100 * level) }
 
+    /// What the bracketed figures of the share tables are.
+    var note: String {
+        "In brackets: the calibration's \(percentText) % bootstrap interval; a load's interval is of the mean load (the model's load × the smearing factor, residual variation included)."
+    }
+
     public func origin(_ level: String, _ section: String, _ pollutant: String, _ origin: String) -> CalibrationRecord.OriginInterval? {
         byOrigin[Self.key(level, section, pollutant, origin)]
     }
@@ -48,8 +53,9 @@ public struct ShareIntervals: Sendable {
 }
 
 /// Error bars of one section's loads and shares by origin: for each pollutant a row for the section's
-/// load and one per origin, a load panel (t/yr) and a share panel (0–100 %), each bar with a whisker
-/// from the interval's lower to its upper bound and its figures written beside it.
+/// load and one per origin; one chart of loads (t/yr) and one of shares (0–100 %), each bar with a
+/// whisker from the interval's lower to its upper bound and its figures written beside it. The two
+/// charts sit side by side on a wide screen and one above the other on a phone.
 enum IntervalChart {
     struct Row {
         var label: String
@@ -57,37 +63,39 @@ enum IntervalChart {
         var share: Bootstrap.Interval?
     }
 
-    static func svg(_ blocks: [(pollutant: String, rows: [Row])], percent: String) -> String {
-        let rowHeight = 22.0, headHeight = 22.0, labelWidth = 200.0, panel = 220.0, gap = 140.0
-        let loadX = labelWidth, shareX = labelWidth + panel + gap
-        let width = shareX + panel + gap
+    static func html(_ blocks: [(pollutant: String, rows: [Row])], percent: String) -> String {
+        "<div class=\"pair\">" + svg(blocks, percent: percent, shares: false) + svg(blocks, percent: percent, shares: true) + "</div>"
+    }
+
+    static func svg(_ blocks: [(pollutant: String, rows: [Row])], percent: String, shares: Bool) -> String {
+        let rowHeight = 22.0, headHeight = 22.0, labelWidth = 160.0, panel = 170.0, room = 150.0
+        let x0 = labelWidth, width = labelWidth + panel + room
         var height = 30.0
         for b in blocks { height += headHeight + Double(b.rows.count) * rowHeight + 8 }
-        var s = "<svg class=\"errorbars\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"loads and shares with \(percent) % intervals\">"
-        s += "<text x=\"\(HTML.fmt2(loadX))\" y=\"14\" font-size=\"11\" fill=\"#333\">负荷 Load (t/yr), \(percent) % interval</text>"
-        s += "<text x=\"\(HTML.fmt2(shareX))\" y=\"14\" font-size=\"11\" fill=\"#333\">份额 Share (%), \(percent) % interval</text>"
+        let title = shares ? "份额 Share (%), \(percent) % interval" : "负荷 Load (t/yr), \(percent) % interval"
+        var s = "<svg class=\"errorbars\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(title)\">"
+        s += "<text x=\"\(HTML.fmt2(x0))\" y=\"14\" font-size=\"12\" fill=\"#333\">\(title)</text>"
         var y = 30.0
         for block in blocks {
             s += "<text x=\"0\" y=\"\(HTML.fmt2(y + 14))\" font-size=\"12\" font-weight=\"bold\">\(HTML.escape(block.pollutant))</text>"
             y += headHeight
             let top = max(block.rows.map { max($0.load.upper, $0.load.value) }.max() ?? 1, 1e-12)
+            let first = y
             for (k, row) in block.rows.enumerated() {
                 let mid = y + rowHeight / 2
                 if k % 2 == 1 { s += "<rect x=\"0\" y=\"\(HTML.fmt2(y))\" width=\"\(Int(width))\" height=\"\(HTML.fmt2(rowHeight))\" fill=\"#f4f6f9\"/>" }
                 s += "<text x=\"\(HTML.fmt2(labelWidth - 6))\" y=\"\(HTML.fmt2(mid + 4))\" font-size=\"11\" text-anchor=\"end\">\(HTML.escape(row.label))</text>"
-                s += bar(x: loadX, width: panel, y: mid, value: row.load.value / top, lower: row.load.lower / top, upper: row.load.upper / top,
-                         colour: k == 0 ? "#555555" : "#0072B2",
-                         text: "\(ReportNumber.tonnes(row.load.value)) (\(ReportNumber.tonnes(row.load.lower))–\(ReportNumber.tonnes(row.load.upper)))")
-                if let share = row.share {
-                    s += bar(x: shareX, width: panel, y: mid, value: share.value, lower: share.lower, upper: share.upper, colour: "#009E73",
+                if shares, let share = row.share {
+                    s += bar(x: x0, width: panel, y: mid, value: share.value, lower: share.lower, upper: share.upper, colour: "#009E73",
                              text: "\(ReportNumber.fixed(100 * share.value, decimals: 1)) (\(ReportNumber.fixed(100 * share.lower, decimals: 1))–\(ReportNumber.fixed(100 * share.upper, decimals: 1)))")
+                } else if !shares {
+                    s += bar(x: x0, width: panel, y: mid, value: row.load.value / top, lower: row.load.lower / top, upper: row.load.upper / top,
+                             colour: k == 0 ? "#555555" : "#0072B2",
+                             text: "\(ReportNumber.tonnes(row.load.value)) (\(ReportNumber.tonnes(row.load.lower))–\(ReportNumber.tonnes(row.load.upper)))")
                 }
                 y += rowHeight
             }
-            // Axes under each panel.
-            for x in [loadX, shareX] {
-                s += "<line x1=\"\(HTML.fmt2(x))\" y1=\"\(HTML.fmt2(y - Double(block.rows.count) * rowHeight))\" x2=\"\(HTML.fmt2(x))\" y2=\"\(HTML.fmt2(y))\" stroke=\"#888\"/>"
-            }
+            s += "<line x1=\"\(HTML.fmt2(x0))\" y1=\"\(HTML.fmt2(first))\" x2=\"\(HTML.fmt2(x0))\" y2=\"\(HTML.fmt2(y))\" stroke=\"#888\"/>"
             y += 8
         }
         return s + "</svg>"
@@ -102,6 +110,6 @@ enum IntervalChart {
             s += "<line x1=\"\(HTML.fmt2(at(f)))\" y1=\"\(HTML.fmt2(y - 5))\" x2=\"\(HTML.fmt2(at(f)))\" y2=\"\(HTML.fmt2(y + 5))\" stroke=\"#222\" stroke-width=\"1.5\"/>"
         }
         let textX = max(at(upper), at(value)) + 5
-        return s + "<text x=\"\(HTML.fmt2(textX))\" y=\"\(HTML.fmt2(y + 4))\" font-size=\"10\" fill=\"#222\">\(HTML.escape(text))</text>"
+        return s + "<text x=\"\(HTML.fmt2(textX))\" y=\"\(HTML.fmt2(y + 4))\" font-size=\"11\" fill=\"#222\">\(HTML.escape(text))</text>"
     }
 }

@@ -70,7 +70,7 @@ public enum ShareTables {
             s += HTML.table(header, body, numericFrom: 2, tableClass: "shares")
         }
         if let intervals, intervals.has(level: level) {
-            s += "<p class=\"note\">In brackets: the calibration's \(intervals.percentText) % bootstrap interval.</p>"
+            s += "<p class=\"note\">\(intervals.note)</p>"
         }
         return s
     }
@@ -106,7 +106,7 @@ public enum ShareTables {
         }
         var note = rows.contains(where: \.incomplete) ? "<p class=\"note\">* 上游触及DEM边界或无数据区 the upstream area touches the DEM edge or nodata.</p>" : ""
         if let intervals, rows.contains(where: { intervals.has(level: $0.level) }) {
-            note += "<p class=\"note\">In brackets: the calibration's \(intervals.percentText) % bootstrap interval.</p>"
+            note += "<p class=\"note\">\(intervals.note)</p>"
         }
         return HTML.table(header, body, numericFrom: 2, tableClass: "shares") + note
     }

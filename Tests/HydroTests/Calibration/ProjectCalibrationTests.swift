@@ -145,7 +145,7 @@ final class ProjectCalibrationTests: XCTestCase {
         XCTAssertTrue(html.contains("class=\"errorbars\""))
         let intervals = try XCTUnwrap(try next.settlementResult()?.intervals)
         let varied = try XCTUnwrap(intervals.entries.first { $0.lowerFen < $0.upperFen })
-        XCTAssertTrue(html.contains("<td class=\"n\">\(Money.grouped(varied.lowerFen))</td><td class=\"n\">\(Money.grouped(varied.upperFen))</td>"))
+        XCTAssertTrue(html.contains("<td class=\"n\">\(Money.grouped(varied.lowerFen)) – \(Money.grouped(varied.upperFen))</td>"))
         // Origins by name in the record, for summaries.
         XCTAssertTrue(tp.intervals.contains { $0.origin == "520000" && $0.name == "贵州省 520000" })
     }
