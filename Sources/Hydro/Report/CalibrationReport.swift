@@ -2,6 +2,7 @@ import Foundation
 
 /// The report's calibration part, from the calibration record: per pollutant the estimates (SE, t,
 /// p, VIF), the fit statistics conditioned and unconditioned, eigenvalue spread, smearing factor,
+/// residual normality (Shapiro–Wilk, PPCC),
 /// bootstrap settings, and the stations' residuals with leverage and Cook's D flags.
 enum CalibrationReport {
     /// Cook's D above 4/n marks an influential station (a common rule of thumb; RSPARROW lists the values).
@@ -32,6 +33,9 @@ enum CalibrationReport {
             s += HTML.keep("<h4>拟合统计 Fit statistics (log space)</h4>", HTML.table(["预测 Predictions"] + metrics.map(\.0), fitRows, numericFrom: 1, tableClass: "fit"))
             var facts = "特征值比 Eigenvalue spread \(number(fit.eigenvalueSpread)) (eigenvalues \(fit.eigenvalues.map(number).joined(separator: ", "))); "
                 + "平滑因子 smearing factor \(ReportNumber.fixed(fit.smearingFactor, decimals: 4))"
+            if let n = fit.residualNormality {
+                facts += "; 残差正态性 residual normality: Shapiro–Wilk W \(ReportNumber.fixed(n.shapiroWilkW, decimals: 3)), p \(pValue(n.shapiroWilkP)), PPCC \(ReportNumber.fixed(n.ppcc, decimals: 3))"
+            }
             if let b = fit.bootstrap {
                 facts += "; 自助法 bootstrap: \(b.draws) draws, seed \(b.seed), \(fmtShort(100 * b.level)) % intervals"
             }

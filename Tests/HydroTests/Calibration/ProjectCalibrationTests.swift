@@ -137,6 +137,8 @@ final class ProjectCalibrationTests: XCTestCase {
         for p in fit.parameters { XCTAssertTrue(html.contains("<td>\(p.name)</td>"), p.name) }
         XCTAssertTrue(html.contains(CalibrationReport.number(try XCTUnwrap(fit.parameters.first).standardError)))
         XCTAssertTrue(html.contains("smearing factor \(ReportNumber.fixed(fit.smearingFactor, decimals: 4))"))
+        let normality = try XCTUnwrap(fit.residualNormality)
+        XCTAssertTrue(html.contains("Shapiro–Wilk W \(ReportNumber.fixed(normality.shapiroWilkW, decimals: 3))"))
         XCTAssertEqual(try XCTUnwrap(tp.diagnostics).count, 4)
         for d in try XCTUnwrap(tp.diagnostics) { XCTAssertTrue(html.contains("<td class=\"n\">\(CalibrationReport.fixed(d.cooksDistance))</td>"), d.station) }
         let interval = try XCTUnwrap(tp.intervals.first { $0.level == "province" && $0.share.value > 0.05 })
