@@ -63,9 +63,11 @@ enum HTML {
     }
 
     /// Bars centred on zero for net balances (right: receives; left: pays), each with its value
-    /// written beside it and a labelled axis, so the chart reads on paper and touch screens.
-    static func balanceBars(_ items: [(String, Double)], currency: String) -> String {
-        let maxAbs = max(items.map { abs($0.1) }.max() ?? 1, 1e-9)
+    /// written beside it and a labelled axis, so the chart reads on paper and touch screens. With
+    /// `intervals` (lower, upper per item), each bar gets a whisker over its interval.
+    static func balanceBars(_ items: [(String, Double)], currency: String, intervals: [(Double, Double)?] = []) -> String {
+        let whiskers = items.indices.map { $0 < intervals.count ? intervals[$0] : nil }
+        let maxAbs = max((items.map { abs($0.1) } + whiskers.compactMap { $0.map { max(abs($0.0), abs($0.1)) } }).max() ?? 1, 1e-9)
         let rowHeight = 24, labelWidth = 210.0, half = 300.0, valueRoom = 110.0
         let mid = labelWidth + valueRoom + half
         let width = Int(mid + half + valueRoom)
@@ -88,7 +90,14 @@ enum HTML {
             let x = item.1 >= 0 ? mid : mid - w
             svg += "<text x=\"\(fmt2(labelWidth - 5))\" y=\"\(y + 14)\" text-anchor=\"end\" font-size=\"12\">\(escape(item.0))</text>"
             svg += "<rect x=\"\(fmt2(x))\" y=\"\(y)\" width=\"\(fmt2(w))\" height=\"18\" fill=\"\(item.1 >= 0 ? "#0072B2" : "#D55E00")\"><title>\(escape(item.0)): \(ReportNumber.whole(item.1)) \(escape(currency))</title></rect>"
-            let valueX = item.1 >= 0 ? mid + w + 4 : mid - w - 4
+            var reach = w
+            if let (lo, hi) = whiskers[i], lo != hi {
+                let x1 = mid + lo / maxAbs * half, x2 = mid + hi / maxAbs * half, c = Double(y) + 9
+                svg += "<line x1=\"\(fmt2(x1))\" y1=\"\(fmt2(c))\" x2=\"\(fmt2(x2))\" y2=\"\(fmt2(c))\" stroke=\"#222\" stroke-width=\"1.5\"/>"
+                for x in [x1, x2] { svg += "<line x1=\"\(fmt2(x))\" y1=\"\(fmt2(c - 5))\" x2=\"\(fmt2(x))\" y2=\"\(fmt2(c + 5))\" stroke=\"#222\" stroke-width=\"1.5\"/>" }
+                reach = max(w, abs((item.1 >= 0 ? hi : lo) / maxAbs * half))
+            }
+            let valueX = item.1 >= 0 ? mid + reach + 4 : mid - reach - 4
             svg += "<text x=\"\(fmt2(valueX))\" y=\"\(y + 14)\" font-size=\"11\" text-anchor=\"\(item.1 >= 0 ? "start" : "end")\">\(ReportNumber.whole(item.1))</text>"
         }
         return svg + "</svg>"

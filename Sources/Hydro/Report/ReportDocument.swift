@@ -92,8 +92,11 @@ struct ReportContent {
         s += "</p>\n"
         s += HTML.keep("<h3>净收支 Net balance by party (\(HTML.escape(st.currency)), whole yuan)</h3>",
                        SettlementSummary.balanceTable(st.totals, directory: directory, currency: st.currency, intervals: st.intervals))
-        let bars = st.totals.sorted { ($0.net, $1.party) > ($1.net, $0.party) }.map { (directory.label($0.party), $0.net) }
-        s += HTML.keep("<h3>净收支图 Net balances</h3>", "<figure class=\"scroll wide\">" + HTML.balanceBars(bars, currency: st.currency) + "</figure>")
+        let ordered = st.totals.sorted { ($0.net, $1.party) > ($1.net, $0.party) }
+        let bars = ordered.map { (directory.label($0.party), $0.net) }
+        let whiskers = ordered.map { t in st.intervals?.balances[t.party].map { (Money.yuan($0.lowerFen), Money.yuan($0.upperFen)) } }
+        let caption = st.intervals.map { "<figcaption>须线 whiskers: the net balance's \($0.percentText) % interval over the bootstrap draws.</figcaption>" } ?? ""
+        s += HTML.keep("<h3>净收支图 Net balances</h3>", "<figure class=\"scroll wide\">" + HTML.balanceBars(bars, currency: st.currency, intervals: whiskers) + caption + "</figure>")
         s += HTML.keep("<h3>谁付给谁 Who pays whom (payer × payee, \(HTML.escape(st.currency)))</h3>",
                        SettlementSummary.matrix(st.entries, directory: directory, currency: st.currency))
         s += SettlementSummary.checks(totalPaid: st.totalPaid, fundIntake: st.fundIntake, fundPayout: st.fundPayout,
