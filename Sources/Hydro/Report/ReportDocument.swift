@@ -193,14 +193,15 @@ struct ReportContent {
             header.insert("区间 \(intervals.percentText) % interval", at: 5)
             numeric = [4, 5]
             for (k, b) in intervals.entries.enumerated() {
-                rows[k].insert(Self.range(b), at: 5)
+                // "—" where every draw settles the same amount, so the amounts that do vary stand out.
+                rows[k].insert(b.lowerFen == b.upperFen && b.lowerFen == st.entries[k].fen ? "—" : Self.range(b), at: 5)
                 if let note = b.note { rows[k][rows[k].count - 1] += " · " + note }
             }
         }
         s += "<details><summary>明细 Ledger (\(st.entries.count) transfers, \(HTML.escape(st.currency)))</summary>"
         s += HTML.table(header, rows, numeric: numeric, tableClass: st.intervals == nil ? "ledger" : "ledger intervals") + "</details>"
         if let intervals = st.intervals {
-            s += "<p class=\"note\">Interval: the \(intervals.percentText) % interval of each amount over \(intervals.draws) settlements, one per bootstrap draw of the attributed loads; an amount that does not depend on attributed loads has bounds equal to it.</p>"
+            s += "<p class=\"note\">Interval: the \(intervals.percentText) % interval of each amount over \(intervals.draws) settlements, one per bootstrap draw of the attributed loads; — marks an amount that is the same in every draw (it does not depend on attributed loads, or not enough to move it; ledger.csv gives its bounds, equal to it).</p>"
         }
         if !st.gaps.isEmpty {
             s += "<h3>缺测 Missing monitoring (\(st.gaps.count))</h3><ul>" + st.gaps.prefix(50).map { "<li>\(HTML.escape($0))</li>" }.joined() + "</ul>"
