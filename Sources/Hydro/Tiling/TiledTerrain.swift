@@ -205,7 +205,12 @@ public enum TiledTerrain {
         var visited = [Bool](repeating: false, count: layout.count)
         var lastResolved = [Int](repeating: -1, count: layout.count)
         var visits = 0
-        // What a tile's unfinished visit resolved, kept for its next visit (any rank may make it).
+        // What a tile's unfinished visit resolved, kept for its next visit: in memory when one process
+        // runs and every tile's keys and values (16 B a cell) fit in a quarter of the memory limit (or of
+        // the machine's memory), else in raw files in the staging folder (any rank may make the visit).
+        var heldStates: [Int: (keys: [Int], values: [Double])] = [:]
+        let stateBudget = (options.memoryLimit.map { UInt64(clamping: $0) } ?? ProcessInfo.processInfo.physicalMemory) / 4
+        let holdStates = executor.size == 1 && UInt64(layout.width) * UInt64(layout.height) * 16 <= stateBudget
         let keysPath = (staging as NSString).appendingPathComponent(".accumulation-keys.raw")
         let valuesPath = (staging as NSString).appendingPathComponent(".accumulation-values.raw")
         let createdState = leader ? (try TileStore<Int>(path: keysPath, width: layout.width, height: layout.height, create: true),
@@ -239,13 +244,14 @@ public enum TiledTerrain {
                 let tile = layout.tile(t)
                 let window = try HaloWindow<UInt8>.read(tile, halo: 1, gridWidth: layout.width, gridHeight: layout.height,
                                                         outside: D8.noData) { c, r, w, h in try codesStore.read(column: c, row: r, columns: w, rows: h) }
-                let previous = resumes.contains(t)
-                    ? (keys: try keysStore.read(column: tile.column, row: tile.row, columns: tile.columns, rows: tile.rows),
+                let previous = !resumes.contains(t) ? nil : holdStates ? heldStates.removeValue(forKey: t)
+                    : (keys: try keysStore.read(column: tile.column, row: tile.row, columns: tile.columns, rows: tile.rows),
                        values: try valuesStore.read(column: tile.column, row: tile.row, columns: tile.columns, rows: tile.rows))
-                    : nil
                 let visit = TiledAccumulation.visit(tile, layout: layout, codes: window, previous: previous, leaving: leaving) { known[$0] }
                 if visit.complete {
                     try writeAccumulationTile(visit.values, units: units, geometry: tileGeometry(geometry, tile), tile: tile, in: tilesFolder, inputs: [dem])
+                } else if holdStates {
+                    heldStates[t] = (visit.keys, visit.values)
                 } else {
                     try keysStore.write(visit.keys, column: tile.column, row: tile.row, columns: tile.columns, rows: tile.rows)
                     try valuesStore.write(visit.values, column: tile.column, row: tile.row, columns: tile.columns, rows: tile.rows)
