@@ -212,6 +212,23 @@ final class ProjectCalibrationParameterTests: XCTestCase {
         }
     }
 
+    /// A negative delivery coefficient is a valid record; a negative multiplier or rate is not.
+    func testRecordAcceptsNegativeDeliveryOnly() throws {
+        let folder = try TestPaths.temporaryFolder(self)
+        func record(_ coefficients: [String: Double]) throws -> String {
+            let entry = CalibrationRecord.Entry(pollutant: "TP", coefficients: coefficients, standardErrors: [:], stations: [], intervals: [])
+            let path = folder.appendingPathComponent("calibration.json").path
+            try CalibrationRecord(level: "county", intervalLevel: nil, pollutants: [entry]).encoded().write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        XCTAssertEqual(try CalibrationRecord.load(try record(["diffuse_1": 1.5, "delivery_slope": -0.4])).pollutants.first?.coefficients["delivery_slope"], -0.4)
+        for bad in ["decay_all", "settling", "diffuse_1_2"] {
+            XCTAssertThrowsError(try CalibrationRecord.load(try record([bad: -0.1]))) { error in
+                XCTAssertTrue("\(error)".contains("coefficient \(bad) of TP is -0.1"), "\(error)")
+            }
+        }
+    }
+
     // MARK: bad input
 
     func testBadParametersGiveOneLineErrorsNamingTheKey() throws {
