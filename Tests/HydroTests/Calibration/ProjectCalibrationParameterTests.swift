@@ -195,6 +195,19 @@ final class ProjectCalibrationParameterTests: XCTestCase {
                                      cellLevel: fitted.cellLevel)
         let theta = [1.3, 0.8, 0.4, 0.09, 0.2, 7]
         let weights = [Double](repeating: 1, count: model.stations.count)
+        // Source coefficients alone do not aggregate the cells again; a delivery coefficient does.
+        let cellLevel = try XCTUnwrap(model.cellLevel)
+        _ = model.evaluate(theta, conditioned: true)
+        let aggregated = cellLevel.aggregations
+        var sourcesOnly = theta
+        sourcesOnly[0] = 2.1
+        sourcesOnly[1] = 0.3
+        _ = model.evaluate(sourcesOnly, conditioned: true, derivatives: true)
+        XCTAssertEqual(cellLevel.aggregations, aggregated)
+        var otherDelivery = theta
+        otherDelivery[2] = 0.41
+        _ = model.evaluate(otherDelivery, conditioned: true)
+        XCTAssertEqual(cellLevel.aggregations, aggregated + 1)
         for conditioned in [true, false] {
             let j = try XCTUnwrap(Calibration.residuals(model, theta: theta, weights: weights, conditioned: conditioned)).jacobian
             for p in theta.indices {
