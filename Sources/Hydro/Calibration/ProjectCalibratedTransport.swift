@@ -141,4 +141,6 @@ struct SourceClass {
     var name: String
     var sources: LoadSources
     var isDiffuse: Bool
+    /// The [[diffuse]] entry (diffuse_K) a land-use class belongs to.
+    var entry: String? = nil
 }

@@ -44,7 +44,7 @@ extension ProjectRun {
             let codes = try ProjectInputs.landuseClasses(d, geometry: network.geometry)
             for code in codes {
                 classes.append(SourceClass(name: "\(whole)_\(code)", sources: try ProjectInputs.sources(c, network: network, run: self, onlyClass: code),
-                                           isDiffuse: true))
+                                           isDiffuse: true, entry: whole))
             }
         }
         for (k, p) in config.pointSources.enumerated() {
@@ -282,7 +282,8 @@ extension ProjectRun {
             var combined = [Double](repeating: 0, count: plain.cellCount)
             for cls in classes {
                 guard let g = cls.sources.generated[p] else { continue }
-                let beta = c[cls.name] ?? 1
+                // A record made when the land use was one class still scales all its classes.
+                let beta = c[cls.name] ?? cls.entry.flatMap { c[$0] } ?? 1
                 if cls.isDiffuse && alpha.contains(where: { $0 != 0 }) {
                     for i in combined.indices where g[i] != 0 {
                         var e = 0.0

@@ -242,6 +242,28 @@ final class ProjectCalibrationParameterTests: XCTestCase {
         }
     }
 
+    /// A record from when a land use was one class (diffuse_1) scales every one of its classes.
+    func testWholeLandUseCoefficientOfAnOlderRecordScalesItsClasses() throws {
+        let (folder, text) = try demo()
+        _ = try write("station,pollutant,load,weight\nS1,TP,100,1\n", "station_loads.csv", in: folder)
+        let project = try write(text + calibration(""), "project.toml", in: folder)
+        func loads(_ coefficients: [String: Double]) throws -> [String: Double] {
+            let run = try ProjectRun(try ProjectConfig.load(project))
+            let entry = CalibrationRecord.Entry(pollutant: "TP", coefficients: coefficients, standardErrors: [:], stations: [], intervals: [])
+            try FileManager.default.createDirectory(atPath: run.path("calibration"), withIntermediateDirectories: true)
+            try CalibrationRecord(level: "county", intervalLevel: nil, pollutants: [entry]).encoded()
+                .write(to: URL(fileURLWithPath: run.path(CalibrationRecord.file)))
+            return try sectionLoads(project, tp)
+        }
+        let perClass = try loads(["diffuse_1_1": 2, "diffuse_1_2": 2, "diffuse_1_3": 2, "point_1": 0.5])
+        let whole = try loads(["diffuse_1": 2, "point_1": 0.5])
+        let plain = try loads(["point_1": 1])
+        for (id, load) in perClass {
+            XCTAssertEqual(whole[id] ?? 0, load, accuracy: 1e-9 * load, id)
+            XCTAssertNotEqual(plain[id] ?? 0, load, accuracy: 1e-3 * load, id)
+        }
+    }
+
     // MARK: bad input
 
     func testBadParametersGiveOneLineErrorsNamingTheKey() throws {
