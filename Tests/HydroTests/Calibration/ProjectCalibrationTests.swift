@@ -103,7 +103,7 @@ final class ProjectCalibrationTests: XCTestCase {
         for s in try plainRun.loadsResult().sections { before[s.id] = s.loadsKgPerYr.compactMapValues { $0 } }
         let noise = [1.3, 0.8, 1.2, 0.9]
         let rows = before.keys.sorted().enumerated().compactMap { k, id in before[id]?["TP"].map { "\(id),TP,\(3 * noise[k] * $0),1" } }
-        let (project, _) = try demo(rows)
+        let (project, _) = try demo(rows, extra: "[calibration.parameters.diffuse_1]\n")
         let run = try ProjectRun(try ProjectConfig.load(project))
         _ = try run.calibrate()
         let next = try ProjectRun(try ProjectConfig.load(project))
