@@ -10,17 +10,52 @@ import Foundation
 ///     bootstrap = 200                       # draws (0: none)
 ///     seed = 1
 ///     level = 0.9
-///     [calibration.parameters.diffuse_1]    # a source class: diffuse_K ([[diffuse]] K) or point_K
-///     initial = 1                           # ([[point_sources]] K), a multiplier of its loads
+///     [calibration.parameters.diffuse_1_2]  # a source class, a multiplier of its loads (below)
+///     initial = 1
 ///     min = 0
 ///     max = 10
 ///     fixed = false
+///     [calibration.delivery.slope]          # land-to-water delivery exp(α·(z − z̄)) on a raster
+///     raster = "slope.tif"                  # z on the DEM's grid (resampled by averaging); z̄ its
+///     initial = 0                           # mean over the basin's valid cells; a nodata cell
+///     min = -1                              # counts as z̄ (factor 1); acts on the diffuse loads
+///     max = 1
+///     [calibration.decay.slow]              # in-stream decay (1/day) on the channel cells with
+///     max_velocity_m_s = 0.3                # velocity below 0.3 m/s; the class without
+///     [calibration.decay.fast]              # max_velocity_m_s takes every other channel cell;
+///     initial = 0.05                        # initial: the project's [decay] rate by default
+///     [calibration.settling]                # reservoir settling velocity v_s (m/yr) of the
+///     initial = 10                          # reservoirs given with hydraulic_load_m_per_yr:
+///                                           # each passes 1/(1 + v_s/q_s)
+///
+/// Source classes: `diffuse_K_CODE`, land-use class CODE of the K-th `[[diffuse]]` (one with
+/// `landuse` and `coefficients`: each class present in the raster with a coefficient is a class of
+/// its own); `diffuse_K` for any other `[[diffuse]]`, or for a land-use entry when all its classes
+/// should share one multiplier (then none of its `diffuse_K_CODE` may be named as well); `point_K`,
+/// the K-th `[[point_sources]]`. Parameters are named `diffuse_…`, `point_K`, `delivery_NAME`,
+/// `decay_NAME` and `settling` in the outputs, calibration.json and manifest.json.
 public struct CalibrationConfig: Sendable {
     public struct ParameterSetting: Sendable, Equatable {
         public var initial: Double?
         public var minimum: Double?
         public var maximum: Double?
         public var fixed: Bool?
+        /// Where it was given ("file:line"), for messages.
+        public var location = ""
+    }
+
+    /// A delivery variable on a raster.
+    public struct DeliverySetting: Sendable, Equatable {
+        public var name: String
+        public var raster: String
+        public var setting: ParameterSetting
+    }
+
+    /// A velocity class of in-stream decay.
+    public struct DecaySetting: Sendable, Equatable {
+        public var name: String
+        public var maxVelocity: Double?
+        public var setting: ParameterSetting
     }
 
     public var stationLoads: String?
@@ -30,11 +65,15 @@ public struct CalibrationConfig: Sendable {
     public var seed: UInt64
     public var level: Double
     public var parameters: [String: ParameterSetting]
+    public var delivery: [DeliverySetting] = []
+    /// Ordered by max_velocity_m_s, the open class last.
+    public var decay: [DecaySetting] = []
+    public var settling: ParameterSetting?
     /// Where the table is, for messages.
     public var location: String
 
     public init(_ table: ConfigTable, resolve: (String) -> String) throws {
-        try table.requireOnly(["station_loads", "weights", "substitution", "bootstrap", "seed", "level", "parameters"])
+        try table.requireOnly(["station_loads", "weights", "substitution", "bootstrap", "seed", "level", "parameters", "delivery", "decay", "settling"])
         location = table.location("weights")
         if let file = try table.string("station_loads") {
             let path = resolve(file)
@@ -52,21 +91,79 @@ public struct CalibrationConfig: Sendable {
         seed = UInt64(try table.integer("seed", in: 0...Int(Int32.max)) ?? 1)
         level = try table.number("level") ?? 0.9
         guard level > 0, level < 1 else { throw table.error("level", "must lie strictly between 0 and 1") }
+        func setting(_ t: ConfigTable, extra: [String] = [], nonNegative: String?) throws -> ParameterSetting {
+            try t.requireOnly(["initial", "min", "max", "fixed"] + extra)
+            var setting = ParameterSetting(initial: try t.number("initial"), minimum: try t.number("min"), maximum: try t.number("max"),
+                                           fixed: try t.bool("fixed"))
+            setting.location = t.location("initial")
+            for key in ["initial", "min", "max"] {
+                guard let v = try t.number(key) else { continue }
+                guard v.isFinite else { throw t.error(key, "must be finite") }
+                if let what = nonNegative, v < 0 { throw t.error(key, "must not be negative (\(what))") }
+            }
+            if let lo = setting.minimum, let hi = setting.maximum, lo > hi { throw t.error("max", "is below min") }
+            if let v = setting.initial, let lo = setting.minimum, v < lo { throw t.error("initial", "is below min") }
+            if let v = setting.initial, let hi = setting.maximum, v > hi { throw t.error("initial", "is above max") }
+            return setting
+        }
         var parameters: [String: ParameterSetting] = [:]
         if let p = try table.table("parameters") {
             for name in p.order {
-                guard name.hasPrefix("diffuse_") || name.hasPrefix("point_"), Int(name.split(separator: "_").last ?? "") != nil else {
-                    throw p.error(name, "is not a source class; classes are diffuse_K (the K-th [[diffuse]]) and point_K (the K-th [[point_sources]])")
+                let parts = name.split(separator: "_", omittingEmptySubsequences: false)
+                let numbered = parts.count >= 2 && parts.dropFirst().allSatisfy { Int($0) != nil }
+                guard numbered, (parts[0] == "diffuse" && parts.count <= 3) || (parts[0] == "point" && parts.count == 2) else {
+                    throw p.error(name, "is not a source class; classes are diffuse_K (the K-th [[diffuse]]), diffuse_K_CODE (its land-use class CODE) and point_K (the K-th [[point_sources]])")
                 }
                 guard let t = try p.table(name) else { throw p.error(name, "must be a table (initial, min, max, fixed)") }
-                try t.requireOnly(["initial", "min", "max", "fixed"])
-                let setting = ParameterSetting(initial: try t.number("initial"), minimum: try t.number("min"), maximum: try t.number("max"),
-                                               fixed: try t.bool("fixed"))
-                if let lo = setting.minimum, lo < 0 { throw t.error("min", "must not be negative (a source multiplier)") }
-                if let lo = setting.minimum, let hi = setting.maximum, lo > hi { throw t.error("max", "is below min") }
-                parameters[name] = setting
+                var s = try setting(t, nonNegative: "a source multiplier")
+                s.location = p.location(name)
+                parameters[name] = s
             }
         }
+        var deliveries: [DeliverySetting] = [], decay: [DecaySetting] = []
+        if let d = try table.table("delivery") {
+            for name in d.order {
+                guard let t = try d.table(name) else { throw d.error(name, "must be a table (raster, initial, min, max, fixed)") }
+                guard let file = try t.string("raster") else { throw t.error("raster", "is missing: the raster of the delivery variable") }
+                let path = resolve(file)
+                guard FileManager.default.fileExists(atPath: path) else {
+                    throw t.error("raster", "names '\(file)', which does not exist (looked for \(path))")
+                }
+                var s = try setting(t, extra: ["raster"], nonNegative: nil)
+                s.location = d.location(name)
+                deliveries.append(DeliverySetting(name: name, raster: path, setting: s))
+            }
+        }
+        if let d = try table.table("decay") {
+            var open: String?
+            for name in d.order {
+                guard let t = try d.table(name) else { throw d.error(name, "must be a table (max_velocity_m_s, initial, min, max, fixed)") }
+                var s = try setting(t, extra: ["max_velocity_m_s"], nonNegative: "a decay rate per day")
+                s.location = d.location(name)
+                let top = try t.number("max_velocity_m_s")
+                if let top, !(top > 0 && top.isFinite) { throw t.error("max_velocity_m_s", "must be a positive velocity (m/s)") }
+                if top == nil {
+                    if let open { throw t.error("max_velocity_m_s", "is missing here and in decay.\(open): one class only takes every other channel cell") }
+                    open = name
+                }
+                decay.append(DecaySetting(name: name, maxVelocity: top, setting: s))
+            }
+            if !decay.isEmpty && open == nil {
+                throw d.error(d.order.first ?? "", "every decay class has max_velocity_m_s; one must have none (it takes every faster channel cell)")
+            }
+            decay.sort { ($0.maxVelocity ?? .infinity) < ($1.maxVelocity ?? .infinity) }
+            for k in decay.indices.dropFirst() where decay[k].maxVelocity != nil && decay[k].maxVelocity == decay[k - 1].maxVelocity {
+                throw d.error(decay[k].name, "has the same max_velocity_m_s as decay.\(decay[k - 1].name)")
+            }
+        }
+        var settling: ParameterSetting?
+        if let t = try table.table("settling") {
+            settling = try setting(t, nonNegative: "a settling velocity in m/yr")
+            settling?.location = table.location("settling")
+        }
+        self.settling = settling
+        self.delivery = deliveries
+        self.decay = decay
         self.parameters = parameters
     }
 }

@@ -68,7 +68,8 @@ public struct CalibrationRecord: Codable, Sendable, Equatable {
             for d in e.draws ?? [] where d.loads.contains(where: { $0.count != d.origins.count || $0.contains { !($0.isFinite && $0 >= 0) } }) {
                 throw HydroError(.invalidInput, path, "the bootstrap draws of \(e.pollutant) at \(d.section) do not hold one non-negative load per origin")
             }
-            for (name, v) in e.coefficients.sorted(by: { $0.key < $1.key }) where !(v.isFinite && v >= 0) {
+            // Delivery coefficients may be negative; every other coefficient is a multiplier or a rate.
+            for (name, v) in e.coefficients.sorted(by: { $0.key < $1.key }) where !(v.isFinite && (v >= 0 || name.hasPrefix("delivery_"))) {
                 throw HydroError(.invalidInput, path, "coefficient \(name) of \(e.pollutant) is \(v)")
             }
         }

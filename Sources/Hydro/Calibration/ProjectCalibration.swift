@@ -16,95 +16,47 @@ public struct ProjectCalibration: Sendable {
 }
 
 extension ProjectRun {
-    /// The project's reach graph as a SPARROW reach table for one pollutant: each source class
-    /// (`diffuse_K`, `point_K`) aggregated once over every reach's incremental catchment with the
-    /// project's cell transport (delivery ratio, in-channel decay, reservoirs), so that a source
-    /// coefficient of 1 for every class gives the project's own loads; reaches pass on their load along
-    /// the graph's edges with the edge factors, each reach's outlet keeping its pass fraction (frac).
-    /// Origin groups are the units of the finest level (counties), "outside" last, so that each
-    /// bootstrap draw can be summed to any coarser level or to any scheme party.
-    public func reachTable(for pollutant: Pollutant, classes: [(name: String, sources: LoadSources)]) throws -> ReachTable {
-        let reaches = try reachGraph()
-        let model = try model()
-        let factors = model.cellFactors(for: pollutant)
-        let counties = try jurisdictionMap()
-        let groupCount = (counties?.units.count ?? 0) + 1
-        let outsideGroup = Int32(groupCount - 1)
-        let origin: (Int) -> Int32 = { c in
-            guard let counties, counties.labels[c] >= 0 else { return outsideGroup }
-            return counties.labels[c]
-        }
-        var buffer: [Double] = []
-        var variables: [String: [Double]] = [:]
-        var perGroup: [[[Double]]] = [] // class → reach → dense groups
-        var edgeFactor: [Double] = []
-        var pass: [Double] = []
-        for cls in classes {
-            let generated = cls.sources.generated[pollutant] ?? [Double](repeating: 0, count: reaches.geometry.cellCount)
-            let aggregated = reaches.aggregate(generated: generated, factors: factors, origin: origin, toOutlet: &buffer)
-            var total = [Double](repeating: 0, count: reaches.count)
-            var groups: [[Double]] = []
-            for r in 0..<reaches.count {
-                var dense = aggregated.inflow[r].dense(count: groupCount)
-                for g in dense.indices { dense[g] *= aggregated.outletPass[r] }
-                dense[Int(aggregated.outletOrigin[r])] += aggregated.outletLoad[r]
-                total[r] = dense.reduce(0, +)
-                groups.append(dense)
-            }
-            variables[cls.name] = total
-            perGroup.append(groups)
-            edgeFactor = aggregated.edgeFactor
-            pass = aggregated.outletPass
-        }
-        if pass.isEmpty { pass = Array(repeating: 1, count: reaches.count) }
-        var upstream = [[(reach: Int, weight: Double)]](repeating: [], count: reaches.count)
-        for r in 0..<reaches.count {
-            for e in Int(reaches.edgeStart[r])..<Int(reaches.edgeStart[r + 1]) {
-                upstream[reaches.edgeReceiver(e)].append((r, edgeFactor.isEmpty ? reaches.edgeShare[e] : edgeFactor[e]))
-            }
-        }
-        let geometry = reaches.geometry
-        let metrics = try CellMetrics(geometry)
-        let incremental = reaches.incrementalSum { metrics.area[$0 / geometry.width] / 1e6 }
-        let total = reaches.outlet.map { model.areaKm2[Int($0)] }
-        var table = try ReachTable(ids: (0..<reaches.count).map { "reach-\($0 + 1)" }, upstream: upstream, frac: pass,
-                                   incrementalArea: incremental, totalArea: total, variables: variables, source: config.file)
-        table.groupNames = (counties?.units.map(\.id) ?? []) + ["outside"]
-        var parts: [ReachTable.OriginPart] = []
-        for r in 0..<reaches.count {
-            for g in 0..<groupCount {
-                var shares: [String: Double] = [:]
-                var any = false
-                for (k, cls) in classes.enumerated() {
-                    let whole = variables[cls.name]?[r] ?? 0
-                    let v = perGroup[k][r][g]
-                    if whole > 0 && v > 0 { shares[cls.name] = v / whole; any = true }
-                }
-                if any { parts.append(ReachTable.OriginPart(reach: r, group: g, sourceShares: shares)) }
-            }
-        }
-        table.origins = parts
-        return table
-    }
-
-    /// The source classes of the project: each [[diffuse]] and each [[point_sources]] entry on its own.
-    func sourceClasses() throws -> [(name: String, sources: LoadSources)] {
+    /// The source classes of the project (see `CalibrationConfig`): each land-use class of a
+    /// [[diffuse]] entry with land use (`diffuse_K_CODE`, unless `diffuse_K` is named in `settings`),
+    /// any other [[diffuse]] entry (`diffuse_K`) and each [[point_sources]] entry (`point_K`). Each
+    /// class's loads at a coefficient of 1 add up to the project's own.
+    func sourceClasses(_ settings: CalibrationConfig?) throws -> [SourceClass] {
         let network = try network()
         // Reading the sources again must not list the point sources in point_sources.csv twice.
         let placedRows = pointSourceRows
         defer { pointSourceRows = placedRows }
-        var classes: [(name: String, sources: LoadSources)] = []
+        let named = settings?.parameters ?? [:]
+        var classes: [SourceClass] = []
         for (k, d) in config.diffuse.enumerated() {
             var c = config
             c.diffuse = [d]
             c.pointSources = []
-            classes.append(("diffuse_\(k + 1)", try ProjectInputs.sources(c, network: network, run: self)))
+            let whole = "diffuse_\(k + 1)"
+            guard case .exportCoefficients = d, named[whole] == nil else {
+                if case .exportCoefficients(let landuse, _) = d, let mixed = named.keys.sorted().first(where: { $0.hasPrefix(whole + "_") }),
+                   let setting = named[mixed] {
+                    throw HydroError(.invalidInput, setting.location,
+                                     "'calibration.parameters.\(mixed)' and 'calibration.parameters.\(whole)' are both given: \(whole) multiplies the whole land use of \((landuse as NSString).lastPathComponent), so its classes cannot have their own")
+                }
+                classes.append(SourceClass(name: whole, sources: try ProjectInputs.sources(c, network: network, run: self), isDiffuse: true))
+                continue
+            }
+            let codes = try ProjectInputs.landuseClasses(d, geometry: network.geometry)
+            for code in codes {
+                classes.append(SourceClass(name: "\(whole)_\(code)", sources: try ProjectInputs.sources(c, network: network, run: self, onlyClass: code),
+                                           isDiffuse: true, entry: whole))
+            }
         }
         for (k, p) in config.pointSources.enumerated() {
             var c = config
             c.diffuse = []
             c.pointSources = [p]
-            classes.append(("point_\(k + 1)", try ProjectInputs.sources(c, network: network, run: self)))
+            classes.append(SourceClass(name: "point_\(k + 1)", sources: try ProjectInputs.sources(c, network: network, run: self), isDiffuse: false))
+        }
+        let known = Set(classes.map(\.name))
+        for (name, setting) in named.sorted(by: { $0.key < $1.key }) where !known.contains(name) {
+            throw HydroError(.invalidInput, setting.location,
+                             "'calibration.parameters.\(name)' is not a source class of the project (classes: \(classes.map(\.name).joined(separator: ", ")))")
         }
         return classes
     }
@@ -139,22 +91,30 @@ extension ProjectRun {
                 ? "station \(row.section) could not be placed on the river network"
                 : "station \(row.section) is not a section of the project (sections: \(known.joined(separator: ", ")))")
         }
-        let classes = try sourceClasses()
+        let classes = try sourceClasses(settings)
         guard !classes.isEmpty else { throw HydroError(.invalidInput, config.file, "has no [[diffuse]] or [[point_sources]] to calibrate") }
+        let delivery = try deliveryVariables(settings)
         var results: [ProjectCalibration] = []
         for pollutant in Set(rows.map(\.pollutant)).sorted() {
             let mine = rows.filter { $0.pollutant == pollutant }
             for row in mine where !row.monthsMissing.isEmpty {
                 log("calibration: \(row.section) \(pollutant.name): mean annual load from \(row.monthsUsed.count) months (\(row.monthsUsed.first ?? "")…\(row.monthsUsed.last ?? "")); missing \(row.monthsMissing.joined(separator: ", "))")
             }
-            let table = try reachTable(for: pollutant, classes: classes)
-            let active = classes.filter { (table.variables[$0.name] ?? []).contains { $0 > 0 } }
-            let parameters = active.map { cls -> CalibrationParameter in
-                let s = settings.parameters[cls.name]
-                return CalibrationParameter(name: cls.name, kind: .source, initial: s?.initial ?? 1, lower: s?.minimum ?? 0,
+            let all = try aggregation(for: pollutant, classes: classes, delivery: delivery, settings: settings)
+            let cellParameters = cellLevelParameters(settings, pollutant: pollutant, model: all.model)
+            let initial = cellParameters.map(\.initial)
+            let first = all.aggregate(initial)
+            let active = classes.indices.filter { first.sources[$0].contains { $0 > 0 } }
+            var parameters = active.map { k -> CalibrationParameter in
+                let name = classes[k].name, s = settings.parameters[name]
+                return CalibrationParameter(name: name, kind: .source, initial: s?.initial ?? 1, lower: s?.minimum ?? 0,
                                             upper: s?.maximum ?? 100, isFixed: s?.fixed ?? false,
-                                            description: "multiplier of the \(cls.name) loads")
+                                            description: "multiplier of the \(name) loads")
             }
+            parameters += cellParameters
+            let aggregation = try self.aggregation(for: pollutant, classes: active.map { classes[$0] }, delivery: delivery, settings: settings)
+            let (table, cellLevel) = try reachTable(aggregation, classes: active.map { classes[$0].name }, values: initial,
+                                                    parameterIndices: Array(active.count..<parameters.count))
             let stations = mine.compactMap { row in
                 sectionReach[row.section].map { r in
                     let placed = sections.first { $0.id == row.section }
@@ -162,8 +122,8 @@ extension ProjectRun {
                                               longitude: placed?.placed?.x, latitude: placed?.placed?.y, location: row.location)
                 }
             }
-            let model = try SparrowModel(reaches: table, parameters: parameters, design: Array(repeating: [], count: parameters.count),
-                                         stations: stations)
+            let model = try SparrowModel(reaches: table, parameters: parameters, design: Array(repeating: [], count: active.count),
+                                         stations: stations, cellLevel: cellLevel)
             var options = CalibrationOptions()
             options.weighting = settings.weighting
             options.conditioned = settings.substitution
@@ -309,20 +269,62 @@ extension ProjectRun {
         return out
     }
 
-    /// The project's sources with each source class of a calibrated pollutant multiplied by its coefficient.
+    /// The project's sources with each source class of a calibrated pollutant multiplied by its
+    /// coefficient, and its diffuse classes by the calibrated delivery exp(Σₖ αₖ (zₖ − z̄ₖ)).
     func calibratedSources(_ coefficients: [Pollutant: [String: Double]], plain: LoadSources) throws -> LoadSources {
         var result = plain
-        let classes = try sourceClasses()
+        let settings = config.calibration
+        let classes = try sourceClasses(settings)
+        let delivery = try settings.map { try deliveryVariables($0) } ?? []
         for (p, c) in coefficients {
             guard plain.generated.contains(p) else { continue }
+            let alpha = (settings?.delivery ?? []).map { c[Self.deliveryName($0)] ?? 0 }
             var combined = [Double](repeating: 0, count: plain.cellCount)
             for cls in classes {
                 guard let g = cls.sources.generated[p] else { continue }
-                let beta = c[cls.name] ?? 1
-                for i in combined.indices where g[i] != 0 { combined[i] += beta * g[i] }
+                // A record made when the land use was one class still scales all its classes.
+                let beta = c[cls.name] ?? cls.entry.flatMap { c[$0] } ?? 1
+                if cls.isDiffuse && alpha.contains(where: { $0 != 0 }) {
+                    for i in combined.indices where g[i] != 0 {
+                        var e = 0.0
+                        for (k, z) in delivery.enumerated() { e += alpha[k] * z[i] }
+                        combined[i] += beta * g[i] * exp(e)
+                    }
+                } else {
+                    for i in combined.indices where g[i] != 0 { combined[i] += beta * g[i] }
+                }
             }
             result.generated[p] = combined
         }
         return result
+    }
+
+    /// The cell-level parameters of one pollutant's calibration: delivery, decay classes, settling,
+    /// in the order `ProjectAggregation` takes them.
+    func cellLevelParameters(_ settings: CalibrationConfig, pollutant: Pollutant, model: LoadModel) -> [CalibrationParameter] {
+        var out: [CalibrationParameter] = []
+        for d in settings.delivery {
+            let s = d.setting
+            out.append(CalibrationParameter(name: Self.deliveryName(d), kind: .delivery, initial: s.initial ?? 0, lower: s.minimum ?? -10,
+                                            upper: s.maximum ?? 10, isFixed: s.fixed ?? false,
+                                            description: "delivery coefficient on \((d.raster as NSString).lastPathComponent) (mean-centred)"))
+        }
+        let typed = config.transport.decayPerDay[pollutant] ?? 0
+        for d in settings.decay {
+            let s = d.setting
+            let range = d.maxVelocity.map { "velocity below \(fmtShort($0)) m/s" } ?? "every other channel cell"
+            out.append(CalibrationParameter(name: Self.decayName(d), kind: .decay, initial: s.initial ?? typed, lower: s.minimum ?? 0,
+                                            upper: s.maximum ?? max(10, 10 * typed), isFixed: s.fixed ?? false,
+                                            description: "in-stream decay, 1/day (\(range))"))
+        }
+        if let s = settings.settling {
+            var velocities: [Double] = []
+            for r in model.reservoirs { if case .arealHydraulicLoad(let vs, _) = r.retention { velocities.append(vs[pollutant] ?? 0) } }
+            let mean = velocities.isEmpty ? 0 : velocities.reduce(0, +) / Double(velocities.count)
+            out.append(CalibrationParameter(name: Self.settlingName, kind: .reservoir, initial: s.initial ?? mean, lower: s.minimum ?? 0,
+                                            upper: s.maximum ?? max(1000, 10 * mean), isFixed: s.fixed ?? false,
+                                            description: "reservoir settling velocity, m/yr"))
+        }
+        return out
     }
 }

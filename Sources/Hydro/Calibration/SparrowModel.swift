@@ -69,20 +69,26 @@ public struct SparrowModel: Sendable {
     let originShares: [Double]
     /// The estimated (not fixed) parameters, in parameter order.
     public let freeParameters: [Int]
+    /// Source variables, frac and edge weights aggregated from cells for the cell-level parameters
+    /// (a project's delivery, decay and settling), which then act through them and not through the
+    /// reach-level forms above; nil: all from the reach table.
+    public let cellLevel: CellLevelModel?
 
     /// - Throws: `HydroError` when a variable is missing, the design matrix does not fit or a station is
     ///   not on the table.
     public init(reaches: ReachTable, parameters: [CalibrationParameter], design: [[Bool]], stations: [CalibrationStation],
-                meanAdjustDelivery: Bool = true) throws {
+                meanAdjustDelivery: Bool = true, cellLevel: CellLevelModel? = nil) throws {
         self.reaches = reaches
         self.parameters = parameters
         self.stations = stations
+        self.cellLevel = cellLevel
+        let cellParameters = Set(cellLevel?.parameters ?? [])
         let sources = parameters.indices.filter { parameters[$0].kind == .source }
-        let deliveries = parameters.indices.filter { parameters[$0].kind == .delivery }
+        let deliveries = parameters.indices.filter { parameters[$0].kind == .delivery && !cellParameters.contains($0) }
         sourceParameters = sources
         deliveryParameters = deliveries
-        decayParameters = parameters.indices.filter { parameters[$0].kind == .decay }
-        reservoirParameters = parameters.indices.filter { parameters[$0].kind == .reservoir }
+        decayParameters = parameters.indices.filter { parameters[$0].kind == .decay && !cellParameters.contains($0) }
+        reservoirParameters = parameters.indices.filter { parameters[$0].kind == .reservoir && !cellParameters.contains($0) }
         freeParameters = parameters.indices.filter { !parameters[$0].isFixed }
         guard !sources.isEmpty else {
             throw HydroError(.invalidInput, reaches.source, "the model has no SOURCE parameter")
@@ -96,6 +102,10 @@ public struct SparrowModel: Sendable {
         var cols: [[Double]] = []
         var means = [Double](repeating: 0, count: deliveries.count)
         for (k, p) in parameters.enumerated() {
+            if cellParameters.contains(k) || (cellLevel != nil && p.kind == .source) {
+                cols.append([])
+                continue
+            }
             guard var values = reaches.variables[p.variable] else {
                 throw HydroError(.invalidInput, reaches.source, "parameter '\(p.name)' names the variable '\(p.variable)', which the reach table does not have")
             }
@@ -161,6 +171,12 @@ public struct SparrowModel: Sendable {
         var dL = [Double](repeating: 0, count: f)
         var terms = [Double](repeating: 0, count: sourceParameters.count)
         var expo = [Double](repeating: 0, count: sourceParameters.count)
+        let cell = cellLevel?.terms(theta)
+        let frac = cell?.frac ?? reaches.frac
+        let weight = cell?.weight ?? reaches.upstreamWeight
+        let sourceColumns = sourceParameters.enumerated().map { s, p in cell?.sources[s] ?? columns[p] }
+        // Free-parameter column → its position among the cell-level parameters, or −1.
+        let freeCell = freeParameters.map { cellLevel?.parameters.firstIndex(of: $0) ?? -1 }
         // Free-parameter column → (kind, position within its kind).
         let freeKind = freeParameters.map { parameters[$0].kind }
         let freePosition: [Int] = freeParameters.map { p -> Int in
@@ -178,15 +194,15 @@ public struct SparrowModel: Sendable {
                 var e = 0.0
                 for (k, q) in deliveryParameters.enumerated() where design[s][k] { e += theta[q] * columns[q][i] }
                 expo[s] = exp(e)
-                terms[s] = theta[p] * columns[p][i] * expo[s]
+                terms[s] = theta[p] * sourceColumns[s][i] * expo[s]
                 sum += terms[s]
             }
             let h = a.squareRoot() * r
             let inc = h * sum
-            let carry = reaches.frac[i] * a * r
+            let carry = frac[i] * a * r
             var upstream = 0.0
             let lo = reaches.upstreamStart[i], hi = reaches.upstreamStart[i + 1]
-            for e in lo..<hi { upstream += reaches.upstreamWeight[e] * outgoing[reaches.upstreamReach[e]] }
+            for e in lo..<hi { upstream += weight[e] * outgoing[reaches.upstreamReach[e]] }
             let l = inc + carry * upstream
             incremental[i] = inc
             load[i] = l
@@ -196,24 +212,34 @@ public struct SparrowModel: Sendable {
                 for c in 0..<f {
                     let p = freeParameters[c]
                     var v: Double
-                    switch freeKind[c] {
-                    case .source:
-                        let s = freePosition[c]
-                        v = h * columns[p][i] * expo[s]
-                    case .delivery:
-                        let k = freePosition[c]
+                    if let cell, freeCell[c] >= 0 {
+                        // Through the aggregated sources, the reach's frac and its incoming edges' weights.
+                        let j = freeCell[c]
                         var t = 0.0
-                        for s in 0..<terms.count where design[s][k] { t += terms[s] }
-                        v = h * t * columns[p][i]
-                    case .decay:
-                        let z = columns[p][i]
-                        v = -0.5 * z * inc - z * carry * upstream
-                    case .reservoir:
-                        let q = columns[p][i]
-                        v = -(q / (1 + theta[p] * q)) * l
+                        for (s, q) in sourceParameters.enumerated() { t += theta[q] * expo[s] * cell.sourceDerivatives[j][s][i] }
+                        var du = 0.0
+                        for e in lo..<hi { du += cell.weightDerivatives[j][e] * outgoing[reaches.upstreamReach[e]] }
+                        v = h * t + a * r * (cell.fracDerivatives[j][i] * upstream + frac[i] * du)
+                    } else {
+                        switch freeKind[c] {
+                        case .source:
+                            let s = freePosition[c]
+                            v = h * sourceColumns[s][i] * expo[s]
+                        case .delivery:
+                            let k = freePosition[c]
+                            var t = 0.0
+                            for s in 0..<terms.count where design[s][k] { t += terms[s] }
+                            v = h * t * columns[p][i]
+                        case .decay:
+                            let z = columns[p][i]
+                            v = -0.5 * z * inc - z * carry * upstream
+                        case .reservoir:
+                            let q = columns[p][i]
+                            v = -(q / (1 + theta[p] * q)) * l
+                        }
                     }
                     var u = 0.0
-                    for e in lo..<hi { u += reaches.upstreamWeight[e] * dOut[reaches.upstreamReach[e] * f + c] }
+                    for e in lo..<hi { u += weight[e] * dOut[reaches.upstreamReach[e] * f + c] }
                     v += carry * u
                     dL[c] = v
                 }
@@ -249,14 +275,19 @@ public struct SparrowModel: Sendable {
         var termsBySource = [Double](repeating: 0, count: n * sourceParameters.count)
         var factor = [Double](repeating: 0, count: n)
         var carry = [Double](repeating: 0, count: n)
+        let cell = cellLevel?.terms(theta)
+        let frac = cell?.frac ?? reaches.frac
+        let weight = cell?.weight ?? reaches.upstreamWeight
+        let originShares = cell?.originShares ?? self.originShares
+        let sourceColumns = sourceParameters.enumerated().map { s, p in cell?.sources[s] ?? columns[p] }
         for i in 0..<n {
             let (a, r) = reachTransport(theta, reach: i)
             factor[i] = a.squareRoot() * r
-            carry[i] = reaches.frac[i] * a * r
+            carry[i] = frac[i] * a * r
             for (s, p) in sourceParameters.enumerated() {
                 var e = 0.0
                 for (k, q) in deliveryParameters.enumerated() where design[s][k] { e += theta[q] * columns[q][i] }
-                termsBySource[i * sourceParameters.count + s] = theta[p] * columns[p][i] * exp(e)
+                termsBySource[i * sourceParameters.count + s] = theta[p] * sourceColumns[s][i] * exp(e)
             }
         }
         if reaches.origins.isEmpty {
@@ -276,7 +307,7 @@ public struct SparrowModel: Sendable {
         var loads = inc
         for i in 0..<n {
             for e in reaches.upstreamStart[i]..<reaches.upstreamStart[i + 1] {
-                let j = reaches.upstreamReach[e], w = reaches.upstreamWeight[e] * carry[i]
+                let j = reaches.upstreamReach[e], w = weight[e] * carry[i]
                 if w == 0 { continue }
                 for k in 0..<g { loads[i * g + k] += w * loads[j * g + k] }
             }

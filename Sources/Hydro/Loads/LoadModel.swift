@@ -200,11 +200,27 @@ public struct LoadModel: Sendable {
     /// cell and of the load generated in it, the fractions that leave it before any reservoir, and
     /// the fraction its reservoirs pass on: [enter, generated, passed] · slot count.
     func slotFactors(for p: Pollutant) -> [Double] {
-        let k = parameters.decayPerDay[p] ?? 0
-        let passed = reservoirPassedFractions(for: p)
+        guard let classes = parameters.decayClasses[p], !classes.isEmpty else {
+            let k = parameters.decayPerDay[p] ?? 0
+            return slotFactors(decay: { _ in k }, passed: reservoirPassedFractions(for: p))
+        }
+        let rates = classes.map(\.rate)
+        let classOfSlot = decayClassOfSlot(classes)
+        return slotFactors(decay: { rates[max(0, classOfSlot[$0])] }, passed: reservoirPassedFractions(for: p))
+    }
+
+    /// Per slot, the decay class of its channel cell (by its velocity), −1 off the channel.
+    func decayClassOfSlot(_ classes: [TransportParameters.DecayClass]) -> [Int] {
+        slots.map { slot in
+            slot.isChannel ? TransportParameters.decayClass(velocity: parameters.velocity.value(areaKm2: areaKm2[Int(slot.cell)]), classes) : -1
+        }
+    }
+
+    /// The same with the decay rate of each slot and the passed fraction of each reservoir cell given.
+    func slotFactors(decay: (Int) -> Double, passed: [Double]) -> [Double] {
         var factors = [Double](repeating: 1, count: 3 * slots.count)
         for (index, slot) in slots.enumerated() {
-            let (enter, generated) = slot.factors(decayPerDay: k)
+            let (enter, generated) = slot.factors(decayPerDay: decay(index))
             factors[3 * index] = enter
             factors[3 * index + 1] = generated
             if slot.reservoir >= 0 { factors[3 * index + 2] = passed[Int(slot.reservoir)] }

@@ -26,7 +26,7 @@ public struct TransportParameters: Sendable {
         /// v = a·A^b m/s with A the upstream area in km² (hydraulic geometry).
         case powerLaw(a: Double, b: Double)
 
-        func value(areaKm2: Double) -> Double {
+        public func value(areaKm2: Double) -> Double {
             switch self {
             case .constant(let v): v
             case .powerLaw(let a, let b): a * pow(max(areaKm2, 1e-9), b)
@@ -41,6 +41,27 @@ public struct TransportParameters: Sendable {
 
     /// First-order in-stream decay rate per pollutant, 1/day: a load travelling for t days keeps exp(−k·t).
     public var decayPerDay: [Pollutant: Double]
+    /// Calibrated decay rates by velocity class, per pollutant; where a pollutant has them they
+    /// replace its `decayPerDay` on every channel cell.
+    public var decayClasses: [Pollutant: [DecayClass]] = [:]
+
+    /// A decay rate for the channel cells whose velocity lies below `maxVelocity` (m/s) and not below
+    /// the previous class's; nil: every faster cell.
+    public struct DecayClass: Sendable, Equatable {
+        public var maxVelocity: Double?
+        public var rate: Double
+        public init(maxVelocity: Double?, rate: Double) {
+            self.maxVelocity = maxVelocity
+            self.rate = rate
+        }
+    }
+
+    /// The class (position in `classes`, ordered by `maxVelocity`, the open class last) of a channel
+    /// cell whose velocity is `v`.
+    static func decayClass(velocity v: Double, _ classes: [DecayClass]) -> Int {
+        for (k, c) in classes.enumerated() { if let top = c.maxVelocity, v < top { return k } }
+        return max(0, classes.count - 1)
+    }
     public var velocity: Velocity
     public var delivery: Delivery
 

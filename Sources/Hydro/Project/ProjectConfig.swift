@@ -82,7 +82,7 @@ public struct ProjectConfig: Sendable {
     public var inputFiles: [String] {
         var files = [dem, rivers, jurisdictions, jurisdictionReference, sections, monitoring, scheme, attributedLoads,
                      calibration?.stationLoads].compactMap { $0 }
-        files += pointSources.map(\.file) + reservoirs.map(\.file) + links.map(\.file)
+        files += pointSources.map(\.file) + reservoirs.map(\.file) + links.map(\.file) + (calibration?.delivery.map(\.raster) ?? [])
         for d in diffuse {
             switch d {
             case .exportCoefficients(let l, let c): files += [l, c]

@@ -70,7 +70,9 @@ enum ProjectInputs {
     /// happens here (placing point sources, reading land use and load rasters, their warnings); each
     /// pollutant's grid is then made when a step asks for it (`PollutantGrids`), the most recent one
     /// kept in `cache` so that routing and the step asking for it share one copy.
-    static func sources(_ config: ProjectConfig, network: StreamNetwork, run: ProjectRun, cache: LastGrid = LastGrid()) throws -> LoadSources {
+    /// `onlyClass`: of land use, the cells of that class only (a calibration's source class; its warnings are the whole entry's).
+    static func sources(_ config: ProjectConfig, network: StreamNetwork, run: ProjectRun, cache: LastGrid = LastGrid(),
+                        onlyClass: Int32? = nil) throws -> LoadSources {
         let geometry = network.geometry
         let metrics = try CellMetrics(geometry)
         var pollutants = Set(config.pollutants)
@@ -139,9 +141,10 @@ enum ProjectInputs {
                 for i in 0..<classes.count where classes.isValid(at: i) && coefficients[classes.cells[i]] == nil { unknown.insert(classes.cells[i]) }
                 let named = Set(coefficients.values.flatMap(\.keys))
                 pollutants.formUnion(named)
-                let rates = Dictionary(uniqueKeysWithValues: named.map { p in (p, coefficients.mapValues { $0[p] ?? 0 }) })
+                var rates = Dictionary(uniqueKeysWithValues: named.map { p in (p, coefficients.mapValues { $0[p] ?? 0 }) })
+                if let only = onlyClass { rates = rates.mapValues { $0.filter { $0.key == only } } }
                 layers.append(DiffuseLayer.coefficients(classes, rates: rates))
-                if !unknown.isEmpty {
+                if !unknown.isEmpty && onlyClass == nil {
                     run.warn("\(landuse): classes \(unknown.sorted().map(String.init).joined(separator: ", ")) have no export coefficient in \(coefficientsFile); they generate no load")
                 }
             case .uniform(let pollutant, let rate):
@@ -204,6 +207,26 @@ enum ProjectInputs {
             return values
         }
         return LoadSources(pollutants: Array(pollutants), cellCount: n, maker: maker)
+    }
+
+    /// The land-use classes of an export-coefficient entry that generate a load: present in the raster
+    /// and with a positive coefficient for some pollutant, in ascending order.
+    static func landuseClasses(_ input: ProjectConfig.DiffuseInput, geometry: GridGeometry) throws -> [Int32] {
+        guard case .exportCoefficients(let landuse, let coefficientsFile) = input else { return [] }
+        let classes = try RasterReader.read(landuse, as: Int32.self, onto: geometry, resampling: .nearest)
+        let table = try CSVTable.load(coefficientsFile)
+        let classColumn = try table.column("class", "landuse", "code")
+        let valueColumn = try table.column("kg_ha_yr", "coefficient", "kg/ha/yr", "value")
+        var loaded = Set<Int32>()
+        for row in 0..<table.rows.count {
+            guard let c = Int32(table.rows[row][classColumn]) else {
+                throw HydroError(.invalidInput, table.location(row), "class '\(table.rows[row][classColumn])' is not an integer")
+            }
+            if try table.number(row, valueColumn) > 0 { loaded.insert(c) }
+        }
+        var present = Set<Int32>()
+        for i in 0..<classes.count where classes.isValid(at: i) && loaded.contains(classes.cells[i]) { present.insert(classes.cells[i]) }
+        return present.sorted()
     }
 
     /// A diffuse input, read and checked, from which a pollutant's generated load is made.

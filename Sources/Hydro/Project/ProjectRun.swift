@@ -242,11 +242,8 @@ public final class ProjectRun {
 
     public func model() throws -> LoadModel {
         if let m = _model { return m }
-        let network = try network()
-        let graph = try graph()
-        let reservoirs = try ProjectInputs.reservoirs(config, graph: graph, network: network, run: self)
-        let m = try LoadModel(graph: graph, upstreamAreaKm2: try upstream().values.cells, isChannel: network.linkOfCell.map { $0 != 0 },
-                              parameters: config.transport, reservoirs: reservoirs)
+        // Calibrated decay rates and settling velocities replace the project's own (ProjectCalibratedTransport).
+        let m = try loadModel(calibrated: try calibratedCoefficients())
         _model = m
         return m
     }

@@ -146,6 +146,7 @@ extension ProjectRun {
                 case .uniform: []
                 }
             }
+            + (config.calibration?.delivery.map(\.raster) ?? [])
     }
 
     /// Routed loads: delivered-load raster, loads on every link and at every section, mass budget.

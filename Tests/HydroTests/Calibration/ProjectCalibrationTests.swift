@@ -30,7 +30,8 @@ final class ProjectCalibrationTests: XCTestCase {
         let before = try sectionLoads(plain.project)
         let rows = before.keys.sorted().compactMap { id in before[id]?["TP"].map { "\(id),TP,\(2 * $0),1" } }
         XCTAssertEqual(rows.count, 4)
-        let (project, _) = try demo(rows)
+        // diffuse_1 named: the land use's classes share one multiplier.
+        let (project, _) = try demo(rows, extra: "[calibration.parameters.diffuse_1]\n")
         let run = try ProjectRun(try ProjectConfig.load(project))
         let results = try run.calibrate()
         XCTAssertEqual(results.map(\.pollutant.name), ["TP"])
@@ -61,7 +62,7 @@ final class ProjectCalibrationTests: XCTestCase {
         let before = try sectionLoads(plain.project)
         let noise = [1.1, 0.9, 1.05, 0.95]
         let rows = before.keys.sorted().enumerated().compactMap { k, id in before[id]?["TP"].map { "\(id),TP,\(1.5 * noise[k] * $0),1" } }
-        let (project, _) = try demo(rows)
+        let (project, _) = try demo(rows, extra: "[calibration.parameters.diffuse_1]\n")
         let run = try ProjectRun(try ProjectConfig.load(project))
         _ = try run.calibrate()
         let next = try ProjectRun(try ProjectConfig.load(project))
@@ -102,7 +103,7 @@ final class ProjectCalibrationTests: XCTestCase {
         for s in try plainRun.loadsResult().sections { before[s.id] = s.loadsKgPerYr.compactMapValues { $0 } }
         let noise = [1.3, 0.8, 1.2, 0.9]
         let rows = before.keys.sorted().enumerated().compactMap { k, id in before[id]?["TP"].map { "\(id),TP,\(3 * noise[k] * $0),1" } }
-        let (project, _) = try demo(rows)
+        let (project, _) = try demo(rows, extra: "[calibration.parameters.diffuse_1]\n")
         let run = try ProjectRun(try ProjectConfig.load(project))
         _ = try run.calibrate()
         let next = try ProjectRun(try ProjectConfig.load(project))
@@ -157,7 +158,7 @@ final class ProjectCalibrationTests: XCTestCase {
             (["S1,TP,100,1", "S9,TP,100,1"], "station_loads.csv:3: station S9 is not a section of the project (sections: S1, S2, S3, S4)"),
             (["S1,TP,0,1"], "station_loads.csv:2: load is 0; station loads must be positive kg/yr"),
             (["S1,TP,-3,1"], "station_loads.csv:2: load is -3; station loads must be positive kg/yr"),
-            (["S1,TP,100,1", "S2,TP,100,1"], "project.toml: TP: has 2 calibration stations for 2 estimated parameters; at least 3 are needed"),
+            (["S1,TP,100,1", "S2,TP,100,1"], "project.toml: TP: has 2 calibration stations for 4 estimated parameters; at least 5 are needed"),
         ]
         for (rows, expected) in cases {
             let (project, folder) = try demo(rows)
