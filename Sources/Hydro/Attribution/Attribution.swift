@@ -75,9 +75,29 @@ extension BorderCrossing {
 /// The jurisdiction budgets and the flux between jurisdictions need no origin and come from the
 /// routed outflows directly.
 public enum LoadAttribution {
+    /// Attribution of routed loads held in memory (`routed`, e.g. from `LoadRouting.route`).
     public static func attribute(_ routed: RoutedLoads, sources: LoadSources, model: LoadModel, map: JurisdictionMap,
                                  reaches: ReachGraph, sectionCells: [Int?], crossings: [BorderCrossing],
                                  progress: TaskProgress = .silent) throws -> [PollutantAttribution] {
+        try attribute(routed.pollutants, sources: sources, model: model, map: map, reaches: reaches, sectionCells: sectionCells,
+                      crossings: crossings, held: { routed.outflow[$0] }, progress: progress)
+    }
+
+    /// Attribution of the loads of `sources` routed on `model`, one pollutant at a time: each is
+    /// routed here, its budgets summed during the routing pass, and the routed grid let go before the
+    /// next (no routed grid is held, nor the inflow of every cell). The figures are those of
+    /// `attribute(_:…)` given `LoadRouting.route(sources, model:)`, bit for bit.
+    public static func attribute(sources: LoadSources, model: LoadModel, map: JurisdictionMap,
+                                 reaches: ReachGraph, sectionCells: [Int?], crossings: [BorderCrossing],
+                                 progress: TaskProgress = .silent) throws -> [PollutantAttribution] {
+        try attribute(sources.pollutants.filter { sources.generated.contains($0) }, sources: sources, model: model, map: map,
+                      reaches: reaches, sectionCells: sectionCells, crossings: crossings, held: nil, progress: progress)
+    }
+
+    /// - Parameter held: the routed outflow of a pollutant when it is held; nil to route here.
+    private static func attribute(_ pollutants: [Pollutant], sources: LoadSources, model: LoadModel, map: JurisdictionMap,
+                                  reaches: ReachGraph, sectionCells: [Int?], crossings: [BorderCrossing],
+                                  held: ((Pollutant) -> [Double]?)?, progress: TaskProgress) throws -> [PollutantAttribution] {
         let graph = model.graph
         let geometry = graph.geometry
         try geometry.requireSame(as: map.geometry, "jurisdictions")
@@ -100,32 +120,50 @@ public enum LoadAttribution {
         for r in crossingReaches { kept[r] = true }
 
         var results: [PollutantAttribution] = []
-        // Whole-grid buffers shared by the pollutants (fresh pages cost more than rewriting them).
-        var toOutlet = [Double](repeating: 0, count: n)
-        var entering = [Double](repeating: 0, count: n)
-        for (index, p) in routed.pollutants.enumerated() {
-            guard let generated = sources.generated[p], let outflow = routed.outflow[p] else { continue }
+        // One whole-grid buffer shared by the pollutants (fresh pages cost more than rewriting them):
+        // each cell's fraction reaching its reach outlet, then the routed outflow.
+        var buffer = [Double](repeating: 0, count: n)
+        var entering: [Double] = []
+        for (index, p) in pollutants.enumerated() {
+            var outflow: [Double]?
+            if let held {
+                guard let values = held(p) else { continue }
+                outflow = values
+            }
+            guard let generated = sources.generated[p] else { continue }
+            guard generated.count == n else {
+                throw HydroError(.invalidInput, "sources", "\(p.name) loads cover \(generated.count) cells, the grid has \(n)")
+            }
             let factors = model.cellFactors(for: p)
-            let aggregated = reaches.aggregate(generated: generated, factors: factors, origin: { Int32(unit($0)) }, toOutlet: &toOutlet)
+            let aggregated = reaches.aggregate(generated: generated, factors: factors, origin: { Int32(unit($0)) }, toOutlet: &buffer)
             let out = reaches.solve(aggregated, keep: kept)
             // Budgets and flux need no origins: loss in a cell = what enters it + what it generates − what leaves.
-            var flux = [[Double]](repeating: [Double](repeating: 0, count: k + 1), count: k + 1)
-            var gen = [Double](repeating: 0, count: k + 1), lost = gen, delivered = gen
-            entering.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-            for c32 in graph.order {
-                let c = Int(c32)
+            var budgets = UnitBudgets(units: k + 1)
+            @inline(__always) func visit(_ c: Int, _ enter: Double, _ leaving: Double) {
                 let u = unit(c)
-                gen[u] += generated[c]
-                lost[u] += entering[c] + generated[c] - outflow[c]
+                budgets.gen[u] += generated[c]
+                budgets.lost[u] += enter + generated[c] - leaving
                 var passed = 0.0
                 graph.forEachReceiver(of: c) { j, s in
                     passed += s
-                    entering[j] += s * outflow[c]
                     let v = unit(j)
-                    if v != u { flux[u][v] += s * outflow[c] }
+                    if v != u { budgets.flux[u][v] += s * leaving }
                 }
-                if passed < 1 { delivered[u] += outflow[c] * (1 - passed) }
+                if passed < 1 { budgets.delivered[u] += leaving * (1 - passed) }
             }
+            if let outflow {
+                if entering.count != n { entering = [Double](repeating: 0, count: n) } else {
+                    entering.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+                }
+                for c32 in graph.order {
+                    let c = Int(c32)
+                    visit(c, entering[c], outflow[c])
+                    graph.forEachReceiver(of: c) { j, s in entering[j] += s * outflow[c] }
+                }
+            } else {
+                _ = LoadRouting.route(p, generated: generated, model: model, into: &buffer, visit: visit)
+            }
+            let flux = budgets.flux
             var received = [Double](repeating: 0, count: k + 1), handed = received
             for u in 0...k { for v in 0...k where u != v { handed[u] += flux[u][v]; received[v] += flux[u][v] } }
             let sectionSplits = sectionReaches.map { r -> OriginSplit in
@@ -136,10 +174,24 @@ public enum LoadAttribution {
                 OriginSplit(byOrigin: (out[r] ?? OriginVector()).dense(count: k + 1).map { $0 * x.share })
             }
             results.append(PollutantAttribution(pollutant: p, sections: sectionSplits, crossings: crossingSplits, flux: flux,
-                                                generated: gen, received: received, handedOver: handed, deliveredOut: delivered, lost: lost))
-            try progress.report(Double(index + 1) / Double(routed.pollutants.count))
+                                                generated: budgets.gen, received: received, handedOver: handed,
+                                                deliveredOut: budgets.delivered, lost: budgets.lost))
+            try progress.report(Double(index + 1) / Double(pollutants.count))
         }
         return results
+    }
+
+    /// Per unit (last index: outside), summed cell by cell in routing order.
+    private struct UnitBudgets {
+        var flux: [[Double]]
+        var gen: [Double], lost: [Double], delivered: [Double]
+
+        init(units: Int) {
+            flux = [[Double]](repeating: [Double](repeating: 0, count: units), count: units)
+            gen = [Double](repeating: 0, count: units)
+            lost = gen
+            delivered = gen
+        }
     }
 }
 

@@ -95,17 +95,35 @@ public enum LoadRouting {
     /// One pollutant's pass: the load leaving every cell and the mass budget. `generated` must cover
     /// the model's grid (`route(_:model:)` checks it for each pollutant).
     public static func route(_ pollutant: Pollutant, generated: [Double], model: LoadModel) -> (outflow: [Double], budget: MassBudget) {
+        var outflow: [Double] = []
+        let budget = route(pollutant, generated: generated, model: model, into: &outflow) { _, _, _ in }
+        return (outflow, budget)
+    }
+
+    /// The same pass written into `outflow` (a whole-grid buffer the caller reuses: fresh pages cost
+    /// more than rewriting them), calling `visit(cell, entering, leaving)` at every cell in routing
+    /// order as soon as its outflow is known: `entering` is the load its donors passed it, `leaving`
+    /// its outflow. A pass that needs both (the attribution's budgets) then holds no inflow grid of its own.
+    @inline(__always)
+    static func route(_ pollutant: Pollutant, generated: [Double], model: LoadModel, into outflow: inout [Double],
+                      visit: (Int, Double, Double) -> Void) -> MassBudget {
         let graph = model.graph
         let n = graph.geometry.cellCount
         let slotFactors = model.slotFactors(for: pollutant)
         // Outflow starts as 0 on valid cells (the inflow collected so far) and NaN on nodata.
-        var outflow = graph.directions.codes.withUnsafeBufferPointer { codes in
-            [Double](unsafeUninitializedCapacity: n) { buffer, initialized in
-                for i in 0..<n { buffer[i] = codes[i] == D8.noData ? .nan : 0 }
-                initialized = n
+        graph.directions.codes.withUnsafeBufferPointer { codes in
+            if outflow.count == n {
+                outflow.withUnsafeMutableBufferPointer { buffer in
+                    for i in 0..<n { buffer[i] = codes[i] == D8.noData ? .nan : 0 }
+                }
+            } else {
+                outflow = [Double](unsafeUninitializedCapacity: n) { buffer, initialized in
+                    for i in 0..<n { buffer[i] = codes[i] == D8.noData ? .nan : 0 }
+                    initialized = n
+                }
             }
         }
-        let budget = generated.withUnsafeBufferPointer { g in
+        return generated.withUnsafeBufferPointer { g in
             outflow.withUnsafeMutableBufferPointer { o in
                 slotFactors.withUnsafeBufferPointer { slotFactors in
                     model.slots.withUnsafeBufferPointer { slots in
@@ -113,14 +131,13 @@ public enum LoadRouting {
                             graph.downstream.withUnsafeBufferPointer { receiver in
                                 pass(Pass(generated: g, outflow: o, slots: slots, slotFactors: slotFactors,
                                           deliveryOrSlot: deliveryOrSlot, receiver: receiver),
-                                     pollutant, model)
+                                     pollutant, model, visit)
                             }
                         }
                     }
                 }
             }
         }
-        return (outflow, budget)
     }
 
     /// The buffers one routing pass works on.
@@ -160,7 +177,8 @@ public enum LoadRouting {
 
     /// One pass over the routing order. Without links the loop makes no calls, so the sums stay in
     /// registers; the outlets are then read from the outflow (all of an outlet's outflow leaves).
-    private static func pass(_ p: Pass, _ pollutant: Pollutant, _ model: LoadModel) -> MassBudget {
+    @inline(__always)
+    private static func pass(_ p: Pass, _ pollutant: Pollutant, _ model: LoadModel, _ visit: (Int, Double, Double) -> Void) -> MassBudget {
         let graph = model.graph
         let o = p.outflow
         var sums = Sums()
@@ -169,18 +187,22 @@ public enum LoadRouting {
         if graph.linksFrom.isEmpty {
             for c32 in graph.order {
                 let c = Int(c32)
+                let entering = o[c]
                 let value = leaving(c, p, &sums)
                 o[c] = value
                 let d = Int(p.receiver[c])
                 if d >= 0 { o[d] += value }
+                visit(c, entering, value)
             }
             outletCells = model.outletCells
             outletLoads = outletCells.map { o[$0] }
         } else {
             for c32 in graph.order {
                 let c = Int(c32)
+                let entering = o[c]
                 let value = leaving(c, p, &sums)
                 o[c] = value
+                visit(c, entering, value)
                 var passed = 0.0
                 graph.forEachReceiver(of: c) { j, s in
                     o[j] += value * s

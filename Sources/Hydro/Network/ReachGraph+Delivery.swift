@@ -32,24 +32,52 @@ extension ReachGraph {
     /// receiver's fraction. One pass over the cells, in the flow graph's order.
     public func deliveredInflow(generated: [Double], factors: CellFactors, toOutlet fraction: [Double],
                                 group: (Int) -> Int32) -> [OriginVector] {
-        var inflow = [OriginVector](repeating: OriginVector(), count: count)
+        // Each reach's (group, sum) entries as a linked list in one pool: most reaches draw on one
+        // or two groups, and a cell's addition then touches no per-reach array of its own. Every sum
+        // is still made cell by cell in the flow graph's order.
+        var head = [Int32](repeating: -1, count: count)
+        var entryGroup: [Int32] = [], entryValue: [Double] = [], entryNext: [Int32] = []
         graph.downstream.withUnsafeBufferPointer { ds in
             reachOfCell.withUnsafeBufferPointer { reach in
-                for c32 in graph.order {
-                    let c = Int(c32)
-                    let g = generated[c]
-                    guard g != 0 else { continue }
-                    let d = Int(ds[c])
-                    guard d >= 0 else { continue }
-                    let r = Int(reach[d])
-                    // An outlet's own load is the reach's, not its receiver's inflow.
-                    guard r >= 0, Int(reach[c]) == r, Int(outlet[r]) != c else { continue }
-                    inflow[r].add(group(c), g * factors.own(c) * fraction[d])
+                generated.withUnsafeBufferPointer { generated in
+                    fraction.withUnsafeBufferPointer { fraction in
+                        for c32 in graph.order {
+                            let c = Int(c32)
+                            let g = generated[c]
+                            guard g != 0 else { continue }
+                            // A cell that is no outlet lies in its receiver's reach (`reachOfCell`); an
+                            // outlet's own load is the reach's, not its receiver's inflow.
+                            let r = Int(reach[c])
+                            guard r >= 0, Int(outlet[r]) != c else { continue }
+                            let d = Int(ds[c])
+                            guard d >= 0 else { continue }
+                            let value = g * factors.own(c) * fraction[d]
+                            let origin = group(c)
+                            var e = Int(head[r])
+                            while e >= 0 && entryGroup[e] != origin { e = Int(entryNext[e]) }
+                            if e >= 0 {
+                                entryValue[e] += value
+                            } else {
+                                entryGroup.append(origin)
+                                entryValue.append(value)
+                                entryNext.append(head[r])
+                                head[r] = Int32(entryGroup.count - 1)
+                            }
+                        }
+                    }
                 }
             }
         }
-        for r in inflow.indices { inflow[r].sortByGroup() }
-        return inflow
+        return head.map { first in
+            var groups: [Int32] = [], values: [Double] = []
+            var e = Int(first)
+            while e >= 0 {
+                groups.append(entryGroup[e])
+                values.append(entryValue[e])
+                e = Int(entryNext[e])
+            }
+            return OriginVector(groups: groups, values: values)
+        }
     }
 }
 
@@ -60,6 +88,13 @@ public struct OriginVector: Sendable, Equatable {
     public private(set) var values: [Double] = []
 
     public init() {}
+
+    /// From distinct groups in any order (sorted here).
+    init(groups: [Int32], values: [Double]) {
+        self.groups = groups
+        self.values = values
+        sortByGroup()
+    }
 
     /// Adds to a group's value (appending the group when it is new).
     @inline(__always) public mutating func add(_ group: Int32, _ value: Double) {

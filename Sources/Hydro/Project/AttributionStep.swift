@@ -43,7 +43,8 @@ extension ProjectRun {
         }
         for (a, b, count) in map.overlaps { warn("\(file): units \(a) and \(b) overlap on \(count) cells; the cells count for \(a)") }
         let codes = try directions().codes
-        let gaps = (0..<codes.count).filter { codes[$0] != D8.noData && map.labels[$0] < 0 }.count
+        var gaps = 0
+        for i in codes.indices where codes[i] != D8.noData && map.labels[i] < 0 { gaps += 1 }
         if gaps > 0 {
             warn("\(file): \(gaps) valid DEM cells lie in no unit; their load is reported as 'outside' (unknown), not attributed to any unit")
         }
@@ -77,7 +78,6 @@ extension ProjectRun {
             guard let counties = try jurisdictionMap() else { return }
             let sources = try sources()
             let model = try model()
-            let routed = try routedLoads()
             let sections = try sections()
             let geometry = try geometry
             let levels = config.jurisdictionLevels.compactMap(JurisdictionMap.Level.init(rawValue:))
@@ -91,9 +91,10 @@ extension ProjectRun {
             var fluxRows: [[String]] = []
             var crossingFeatures: [Feature] = []
             var fluxFeatures: [Feature] = []
+            var firstLevelCentres: [Coordinate?]?
             // One pass over the cells at county level; coarser levels group its figures (no pass of their own).
             let countyCrossings = try crossings()
-            let countyResults = try LoadAttribution.attribute(routed, sources: sources, model: model, map: counties, reaches: try reachGraph(),
+            let countyResults = try LoadAttribution.attribute(sources: sources, model: model, map: counties, reaches: try reachGraph(),
                                                               sectionCells: sections.map(\.cell), crossings: countyCrossings,
                                                               progress: part.scaled(from: 0, to: 0.8))
             let byCounty = (crossings: countyCrossings, results: countyResults)
@@ -140,8 +141,10 @@ extension ProjectRun {
                         }
                     }
                     if level == levels.first {
-                        guard let map = try jurisdictionMap(at: level) else { continue }
-                        fluxFeatures += fluxLines(result, map: map, ids: ids, names: names, crossings: crossings, level: level)
+                        // The level's centres from the county labels: no map of its own at this step.
+                        if firstLevelCentres == nil { firstLevelCentres = counties.centres(grouping: grouping.mapping, groups: units.count) }
+                        fluxFeatures += fluxLines(result, centres: firstLevelCentres ?? [], geometry: geometry, ids: ids, names: names,
+                                                  crossings: crossings)
                     }
                 }
                 if level == levels.first {
@@ -212,14 +215,12 @@ extension ProjectRun {
 
     /// One line per pair of units and pollutant: from the first unit's centre through the crossing
     /// carrying most of the load to the second unit's centre.
-    private func fluxLines(_ result: PollutantAttribution, map: JurisdictionMap, ids: [String], names: [String],
-                           crossings: [BorderCrossing], level: JurisdictionMap.Level) -> [Feature] {
-        let geometry = map.geometry
-        let centres = map.centres()
+    private func fluxLines(_ result: PollutantAttribution, centres: [Coordinate?], geometry: GridGeometry, ids: [String], names: [String],
+                           crossings: [BorderCrossing]) -> [Feature] {
         var features: [Feature] = []
-        for u in 0..<map.units.count {
+        for u in 0..<centres.count {
             guard let from = centres[u] else { continue }
-            for v in 0..<map.units.count where result.flux[u][v] > 0 {
+            for v in 0..<centres.count where result.flux[u][v] > 0 {
                 guard let to = centres[v] else { continue }
                 let pair = crossings.enumerated().filter { Int($0.element.from) == u && Int($0.element.to) == v }
                 var points = [from]

@@ -78,7 +78,9 @@ enum ProjectInputs {
         var pollutants = Set(config.pollutants)
         var pointLoads: [(pollutant: Pollutant, cell: Int, kgPerYear: Double)] = []
         let channel = network.linkOfCell
-        let areaGrid = Grid(geometry: geometry, trustedCells: channel.map { Double($0) }, nodata: nil)
+        // Snapping to the nearest stream cell only asks whether a cell is valid: the run's upstream
+        // area says so (stream cells always have one) without a whole-grid copy of the links.
+        let areaGrid = Grid(geometry: geometry, trustedCells: try run.upstream().values.cells, nodata: .nan)
         for input in config.pointSources {
             let layer = try VectorReader.read(input.file, targetCRS: geometry.crs)
             for field in input.fields.values { try layer.requireField(field, source: input.file) }

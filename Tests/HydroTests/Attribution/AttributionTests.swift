@@ -115,6 +115,14 @@ final class AttributionTests: XCTestCase {
                 XCTAssertEqual(lhs, rhs, accuracy: 1e-9 * max(1, lhs))
             }
         }
+        // A coarser level's centres from the county labels are the province map's own, exactly.
+        let grouping = counties.grouping(to: .province)
+        let centres = counties.centres(grouping: grouping.mapping, groups: grouping.units.count)
+        XCTAssertEqual(centres.count, provinces.units.count)
+        for (a, b) in zip(centres, provinces.centres()) {
+            XCTAssertEqual(a?.x, b?.x)
+            XCTAssertEqual(a?.y, b?.y)
+        }
         print("Chishui outlet TP by province:", zip(provinces.units.map(\.name) + ["outside"], (byProvince.first { $0.pollutant == tp } ?? byProvince[0]).sections[0].shares())
             .map { "\($0) \(String(format: "%.3f", $1))" }.joined(separator: ", "))
     }

@@ -179,6 +179,39 @@ final class LoadRoutingTests: XCTestCase {
         XCTAssertThrowsError(try FlowGraph(directions: d, links: [FlowLink(name: "x", from: 2, to: 13, share: 1.5)]))
     }
 
+    func testLinkCellsAreFoundWhereverTheyLieInTheGrid() throws {
+        // Two rows of 70 cells flowing east: link sources in different 64-cell words of the grid and
+        // at a word's last cell (63); their neighbours have their D8 receiver alone.
+        let geometry = GridGeometry.metric(width: 70, height: 2, cellSize: 100)
+        let d = try FlowDirections(geometry: geometry, codes: [UInt8](repeating: 0, count: 140))
+        let graph = try FlowGraph(directions: d, links: [FlowLink(name: "a", from: 63, to: 75, share: 0.25),
+                                                         FlowLink(name: "b", from: 66, to: 135, share: 1),
+                                                         FlowLink(name: "c", from: 100, to: 130, share: 0.5)])
+        func receivers(_ c: Int) -> [String] {
+            var out: [String] = []
+            graph.forEachReceiver(of: c) { j, s in out.append("\(j):\(s)") }
+            return out
+        }
+        XCTAssertEqual(receivers(63), ["64:0.75", "75:0.25"])
+        XCTAssertEqual(receivers(66), ["135:1.0"], "all of it takes the link")
+        XCTAssertEqual(receivers(100), ["101:0.5", "130:0.5"])
+        for c in [0, 62, 64, 65, 67, 99, 101, 128] { XCTAssertEqual(receivers(c), ["\(c + 1):1.0"], "cell \(c)") }
+        XCTAssertEqual(receivers(69), [], "the east edge")
+        XCTAssertEqual(graph.d8Share(of: 63), 0.75)
+        XCTAssertEqual(graph.d8Share(of: 64), 1)
+        XCTAssertEqual(graph.d8Share(of: 66), 0)
+        XCTAssertEqual(graph.leavingShare(of: 69), 1)
+        // Cells counted by hand: 64 reach cell 63, 16 of them go down link a; 51 reach 66 and all go
+        // to 135; 67 receives nothing; 47 reach 100 and half go to 130.
+        let counts = graph.accumulate { _ in 1 }
+        XCTAssertEqual(counts[64], 49)
+        XCTAssertEqual(counts[67], 1)
+        XCTAssertEqual(counts[75], 22)
+        XCTAssertEqual(counts[130], 77)
+        XCTAssertEqual(counts[135], 133)
+        XCTAssertEqual(counts[69] + counts[139], 140, "every cell leaves at the east edge")
+    }
+
     func testParametersAreValidatedByName() {
         XCTAssertThrowsError(try TransportParameters(decayPerDay: [tp: -1]).validate()) { XCTAssertTrue("\($0)".hasPrefix("decay.TP")) }
         XCTAssertThrowsError(try TransportParameters(velocity: .constant(0)).validate()) { XCTAssertTrue("\($0)".hasPrefix("velocity")) }

@@ -55,6 +55,44 @@ final class ReachGraphTests: XCTestCase {
         XCTAssertEqual(incremental.reduce(0, +), drained, accuracy: 1e-9 * drained)
     }
 
+    func testAttributionRoutingInItsOwnPassEqualsTheAttributionOfHeldRoutedLoads() throws {
+        // The demo has a karst conduit and a reservoir: links split the flow, so the budgets' inflow
+        // is summed along links too.
+        let folder = try TestPaths.temporaryFolder(self)
+        let project = try DemoCase.write(into: folder.path, seed: 5, size: 70)
+        let run = try ProjectRun(try ProjectConfig.load(project))
+        try run.runThrough(.loads)
+        let model = try run.model(), sources = try run.sources()
+        XCTAssertFalse(model.graph.links.isEmpty)
+        let map = try XCTUnwrap(try run.jurisdictionMap())
+        let sections = try run.sections().map(\.cell)
+        let crossings = try run.crossings()
+        let reaches = try run.reachGraph()
+        let held = try LoadAttribution.attribute(try LoadRouting.route(sources, model: model), sources: sources, model: model, map: map,
+                                                 reaches: reaches, sectionCells: sections, crossings: crossings)
+        let fused = try LoadAttribution.attribute(sources: sources, model: model, map: map, reaches: reaches,
+                                                  sectionCells: sections, crossings: crossings)
+        XCTAssertEqual(held.count, 3)
+        XCTAssertEqual(held.map(\.pollutant), fused.map(\.pollutant))
+        // Bit for bit (NaN marks a section off the grid in both).
+        func same(_ a: [Double], _ b: [Double], _ what: String) {
+            XCTAssertEqual(a.count, b.count, what)
+            for (x, y) in zip(a, b) { XCTAssertTrue(x == y || (x.isNaN && y.isNaN), "\(what): \(x) vs \(y)") }
+        }
+        for (a, b) in zip(held, fused) {
+            let p = a.pollutant.name
+            for (s, t) in zip(a.sections + a.crossings, b.sections + b.crossings) { same(s.byOrigin, t.byOrigin, "\(p) origins") }
+            same(a.generated, b.generated, "\(p) generated")
+            same(a.lost, b.lost, "\(p) lost")
+            same(a.deliveredOut, b.deliveredOut, "\(p) delivered")
+            same(a.received, b.received, "\(p) received")
+            same(a.handedOver, b.handedOver, "\(p) handed over")
+            same(a.flux.flatMap { $0 }, b.flux.flatMap { $0 }, "\(p) flux")
+            XCTAssertGreaterThan(a.lost.reduce(0, +), 0, "decay and delivery lose load")
+            XCTAssertGreaterThan(a.flux.flatMap { $0 }.reduce(0, +), 0, "load crosses borders")
+        }
+    }
+
     func testCuttingTheNetworkIntoMoreReachesLeavesTheAttributionUnchanged() throws {
         let folder = try TestPaths.temporaryFolder(self)
         let project = try DemoCase.write(into: folder.path, seed: 3, size: 80)
