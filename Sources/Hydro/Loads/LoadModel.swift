@@ -209,6 +209,14 @@ public struct LoadModel: Sendable {
         return slotFactors(decay: { rates[max(0, classOfSlot[$0])] }, passed: reservoirPassedFractions(for: p))
     }
 
+    /// The in-stream decay rate (per day) at `cell` for `p`, as the transport factors use it: the typed
+    /// rate, or with calibrated classes the class of the cell's channel velocity (the first class off the channel).
+    public func decayRate(atCell cell: Int, for p: Pollutant) -> Double {
+        guard let classes = parameters.decayClasses[p], !classes.isEmpty else { return parameters.decayPerDay[p] ?? 0 }
+        guard isChannel[cell] else { return classes[0].rate }
+        return classes[TransportParameters.decayClass(velocity: parameters.velocity.value(areaKm2: areaKm2[cell]), classes)].rate
+    }
+
     /// Per slot, the decay class of its channel cell (by its velocity), −1 off the channel.
     func decayClassOfSlot(_ classes: [TransportParameters.DecayClass]) -> [Int] {
         slots.map { slot in

@@ -24,7 +24,10 @@ extension ProjectRun {
         let model = try model()
         let sections = try sections().compactMap { s in s.cell.map { ($0, s.name) } }
         let units = try jurisdictionMap()
+        // Calibrated decay classes, when the run uses them, decay the spill as they decay the loads.
+        let classes = !(model.parameters.decayClasses[pollutant] ?? []).isEmpty
         let trace = SpillTrace.trace(from: index, mass: mass, model: model, decayPerDay: config.transport.decayPerDay[pollutant] ?? 0,
+                                     decayAt: classes ? { model.decayRate(atCell: $0, for: pollutant) } : nil,
                                      sections: sections, units: units)
         let formatter = ISO8601DateFormatter()
         formatter.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
