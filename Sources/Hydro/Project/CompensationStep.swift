@@ -59,14 +59,17 @@ extension ProjectRun {
         return loads
     }
 
-    /// Attribution of other sources than the project's (a what-if), at county level, in memory only.
-    func attributedLoads(_ scheme: Scheme, sources: LoadSources) throws -> AttributedLoads? {
-        guard let counties = try jurisdictionMap() else { return nil }
+    /// The county-level attribution at the project's sections of other sources than the project's
+    /// (a what-if), in memory only: each pollutant routed in the attribution's own pass, one at a
+    /// time, with no routed grid held.
+    func sectionAttribution(sources: LoadSources, counties: JurisdictionMap) throws -> [PollutantAttribution] {
+        try LoadAttribution.attribute(sources: sources, model: try model(), map: counties, reaches: try reachGraph(),
+                                      sectionCells: try sections().map(\.cell), crossings: try crossings())
+    }
+
+    /// Attributed loads of a what-if's attribution (`sectionAttribution`) at county level.
+    func attributedLoads(_ scheme: Scheme, results: [PollutantAttribution], counties: JurisdictionMap) throws -> AttributedLoads? {
         let sections = try sections()
-        let model = try model()
-        let routed = try LoadRouting.route(sources, model: model)
-        let results = try LoadAttribution.attribute(routed, sources: sources, model: model, map: counties, reaches: try reachGraph(),
-                                                    sectionCells: sections.map(\.cell), crossings: try crossings())
         let ids = counties.units.map(\.id) + ["outside"]
         var entries: [SectionAttribution] = []
         for result in results {
@@ -205,19 +208,24 @@ extension ProjectRun {
                 return l >= 0 && Self.belongs(counties.units[Int(l)].id, to: s.party, groups: scheme.groups)
             }
         }
-        let model = try model()
-        let before = try LoadRouting.route(base, model: model), after = try LoadRouting.route(scaled, model: model)
+        // The loads at the sections before and after, from the attribution's reach solve: two passes
+        // over the cells per pollutant, and no routed grid held.
+        let before = try sectionAttribution(sources: base, counties: counties)
+        let after = try sectionAttribution(sources: scaled, counties: counties)
         let sections = try sections()
         for (key, values) in monitoring.concentrations {
-            guard let cell = sections.first(where: { $0.id == key.section })?.cell else { continue }
+            guard let s = sections.firstIndex(where: { $0.id == key.section }) else { continue }
             var adjusted = values
             for (p, c) in values {
-                let b = before.outflow[p]?[cell] ?? 0, a = after.outflow[p]?[cell] ?? 0
-                if b > 0 { adjusted[p] = c * a / b }
+                guard let b = before.first(where: { $0.pollutant == p })?.sections[s].total,
+                      let a = after.first(where: { $0.pollutant == p })?.sections[s].total else { continue }
+                // The ratio first, so an unchanged load leaves the measurement's bits unchanged.
+                if b > 0 { adjusted[p] = c * (a / b) }
             }
             monitoring.concentrations[key] = adjusted
         }
-        let settlement = try Settlement.compute(scheme, monitoring: monitoring, attributed: try attributedLoads(scheme, sources: scaled))
+        let settlement = try Settlement.compute(scheme, monitoring: monitoring,
+                                                attributed: try attributedLoads(scheme, results: after, counties: counties))
         try writeSettlement(settlement, scheme: scheme, prefix: "scenario_")
         log("scenario: \(scenario.map { "\($0.party) \($0.pollutant.name) ×\($0.factor)" }.joined(separator: ", ")) written to scenario_*.csv")
     }
