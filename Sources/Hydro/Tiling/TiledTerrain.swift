@@ -148,7 +148,7 @@ public enum TiledTerrain {
         let distances = NeighbourDistances(try CellMetrics(geometry)).distance
         let readFilled = { (c: Int, r: Int, w: Int, h: Int) in try filledStore.read(column: c, row: r, columns: w, rows: h) }
         var members: [Int] = []
-        var flatCells: [Int: CrossTileFlats.Cell] = [:]
+        var flatCells: [CrossTileFlats.Cell] = []
         for bytes in try executor.map(allTiles, { t in
             let part = try TiledFlowDirection.directions(layout.tile(t), layout: layout, filled: readFilled, nodata: nodata,
                                                          distances: distances, resolveLocalFlats: false).flats
@@ -156,26 +156,32 @@ public enum TiledTerrain {
             w.put(part.members.count)
             for m in part.members { w.put(m) }
             w.put(part.cells.count)
-            for (i, cell) in part.cells.sorted(by: { $0.key < $1.key }) { w.put(i); w.put(cell.z); w.put(cell.code) }
+            for cell in part.cells { w.put(cell.index); w.put(cell.z); w.put(cell.code) }
             return w.bytes
         }) {
             var r = ByteReader(bytes)
             for _ in 0..<(try r.int()) { members.append(try r.int()) }
             for _ in 0..<(try r.int()) {
                 let i = try r.int(), z = try r.float(), code = try r.get(UInt8.self)
-                flatCells[i] = CrossTileFlats.Cell(z: z, code: code)
+                flatCells.append(CrossTileFlats.Cell(index: i, z: z, code: code))
             }
         }
+        // Every rank gets the members (ascending) and their codes, 9 bytes a cell, and looks its own up.
         var flatMessage = ByteWriter()
         if leader {
+            members.sort()
+            CrossTileFlats.merged(&flatCells)
             let solved = try CrossTileFlats.solve(members: members, cells: flatCells, width: layout.width, height: layout.height, nodata: nodata)
-            flatMessage.put(solved.count)
-            for (i, code) in solved.sorted(by: { $0.key < $1.key }) { flatMessage.put(i); flatMessage.put(code) }
+            flatMessage.put(members.count)
+            for m in members { flatMessage.put(m) }
+            for code in solved { flatMessage.put(code) }
         }
-        flatCells = [:]
+        flatCells = []
         var flatReader = ByteReader(try executor.broadcast(leader ? flatMessage.bytes : nil))
-        var flatDirections: [Int: UInt8] = [:]
-        for _ in 0..<(try flatReader.int()) { let i = try flatReader.int(); flatDirections[i] = try flatReader.get(UInt8.self) }
+        let memberCount = try flatReader.int()
+        guard memberCount >= 0 else { throw HydroError(.io, "tile message", "a negative count of flat cells") }
+        members = try (0..<memberCount).map { _ in try flatReader.int() }
+        let flatCodes = try (0..<memberCount).map { _ in try flatReader.get(UInt8.self) }
         try progress.report(0.5)
         let encoding = D8Encoding.esri
         _ = try executor.map(allTiles) { t in
@@ -183,7 +189,8 @@ public enum TiledTerrain {
             var pass = try TiledFlowDirection.directions(tile, layout: layout, filled: readFilled, nodata: nodata,
                                                          distances: distances, resolveLocalFlats: true)
             for g in pass.flats.members {
-                pass.codes[(g / layout.width - tile.row) * tile.columns + g % layout.width - tile.column] = flatDirections[g] ?? D8.noFlow
+                pass.codes[(g / layout.width - tile.row) * tile.columns + g % layout.width - tile.column] =
+                    CrossTileFlats.position(of: g, in: members).map { flatCodes[$0] } ?? D8.noFlow
             }
             try codesStore.write(pass.codes, column: tile.column, row: tile.row, columns: tile.columns, rows: tile.rows)
             let directions = try FlowDirections(geometry: tileGeometry(geometry, tile), codes: pass.codes)
