@@ -79,21 +79,34 @@ enum CrossTileFlats {
         return lo < values.count && values[lo] == g ? lo : nil
     }
 
+    /// The position of global cell `g` among the sorted `cells` (nil when absent).
+    @inline(__always) static func position(of g: Int, in cells: [Cell]) -> Int? {
+        var lo = 0, hi = cells.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if cells[mid].index < g { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < cells.count && cells[lo].index == g ? lo : nil
+    }
+
     /// Directions (internal codes) of `members` (ascending global indices), aligned with them, from
     /// `cells` (`merged`: every member and its in-grid neighbours).
     static func solve(members: [Int], cells: [Cell], width: Int, height: Int, nodata: Float?) throws -> [UInt8] {
-        let index = cells.map(\.index)
-        @inline(__always) func number(_ g: Int) -> Int { position(of: g, in: index) ?? -1 }
-        @inline(__always) func neighbour(_ n: Int, _ k: Int) -> Int {
-            let g = index[n], r = g / width + D8.dy[k], c = g % width + D8.dx[k]
-            return r >= 0 && c >= 0 && r < height && c < width ? number(r * width + c) : -1
+        guard cells.count < Int(Int32.max) else {
+            throw HydroError(.invalidInput, "flow directions", "\(cells.count) cells of flats cross tile edges, more than one drain can hold; use larger tiles")
+        }
+        @inline(__always) func neighbour(_ n: Int, _ k: Int) -> Int32 {
+            let g = cells[n].index, r = g / width + D8.dy[k], c = g % width + D8.dx[k]
+            guard r >= 0, c >= 0, r < height, c < width, let j = position(of: r * width + c, in: cells) else { return -1 }
+            return Int32(j)
         }
         var isMember = [Bool](repeating: false, count: cells.count)
-        let memberNumbers = members.map(number)
+        let memberNumbers = members.map { position(of: $0, in: cells) ?? -1 }
         for n in memberNumbers where n >= 0 { isMember[n] = true }
         var result = [UInt8](repeating: D8.noFlow, count: members.count)
         var taken = [Bool](repeating: false, count: cells.count)
-        var flat: [Int] = [], around: [Int] = [], stack: [Int] = []
+        var localNumber = [Int32](repeating: -1, count: cells.count)
+        var flat: [Int] = [], around: [Int32] = [], stack: [Int] = []
         // One flat at a time: members joined through equal neighbours. Each flat cell's neighbours are
         // looked up once, for the flat's extent and its drainage alike.
         for start in memberNumbers where start >= 0 && !taken[start] {
@@ -104,43 +117,41 @@ enum CrossTileFlats {
             while let n = stack.popLast() {
                 flat.append(n)
                 for k in 0..<8 {
-                    let j = neighbour(n, k)
-                    around.append(j)
+                    let j32 = neighbour(n, k)
+                    around.append(j32)
+                    let j = Int(j32)
                     guard j >= 0, isMember[j], !taken[j], cells[j].z == cells[n].z else { continue }
                     taken[j] = true
                     stack.append(j)
                 }
             }
-            let codes = try drain(flat, around: around, cells: cells, nodata: nodata)
+            let codes = drain(flat, links: &around, localNumber: &localNumber, cells: cells, nodata: nodata)
             for (n, code) in zip(flat, codes) {
-                guard let m = position(of: index[n], in: members) else { continue }
+                guard let m = position(of: cells[n].index, in: members) else { continue }
                 result[m] = code
             }
         }
         return result
     }
 
-    /// The codes of one flat's cells (`flat`: cell numbers; `around`: their 8 neighbours' numbers
-    /// each, −1 off the grid), by `FlatResolution`'s rules, on arrays numbered over the flat and its
-    /// neighbours only.
-    private static func drain(_ flat: [Int], around: [Int], cells: [Cell], nodata: Float?) throws -> [UInt8] {
+    /// The codes of one flat's cells (`flat`: cell numbers), by `FlatResolution`'s rules, on arrays
+    /// numbered over the flat and its neighbours only. `links` holds each flat cell's 8 neighbours'
+    /// cell numbers (−1: none) and is renumbered in place; `localNumber` (−1 everywhere) is
+    /// used and reset.
+    private static func drain(_ flat: [Int], links: inout [Int32], localNumber: inout [Int32], cells: [Cell], nodata: Float?) -> [UInt8] {
         @inline(__always) func valid(_ v: Float) -> Bool { !v.isNaN && v != nodata }
         // Local numbers: the flat's cells first, then the neighbours met, in the order met.
-        var local: [Int: Int32] = [:]
         var nodes = flat
-        for (i, n) in flat.enumerated() { local[n] = Int32(i) }
-        var links = [Int32](repeating: -1, count: 8 * flat.count)
-        for i in flat.indices {
-            for k in 0..<8 {
-                let j = around[8 * i + k]
-                guard j >= 0 else { continue }
-                if let l = local[j] { links[8 * i + k] = l; continue }
-                let l = Int32(nodes.count)
-                local[j] = l
+        for (i, n) in flat.enumerated() { localNumber[n] = Int32(i) }
+        for i in links.indices where links[i] >= 0 {
+            let j = Int(links[i])
+            if localNumber[j] < 0 {
+                localNumber[j] = Int32(nodes.count)
                 nodes.append(j)
-                links[8 * i + k] = l
             }
+            links[i] = localNumber[j]
         }
+        for n in nodes { localNumber[n] = -1 }
         let count = nodes.count
         let z = nodes.map { cells[$0].z }, code = nodes.map { cells[$0].code }
         // Drained together: the flat and its draining neighbours at the same elevation (the low edges).
