@@ -163,34 +163,53 @@ public enum LoadAttribution {
             } else {
                 _ = LoadRouting.route(p, generated: generated, model: model, into: &buffer, visit: visit)
             }
-            let flux = budgets.flux
-            var received = [Double](repeating: 0, count: k + 1), handed = received
-            for u in 0...k { for v in 0...k where u != v { handed[u] += flux[u][v]; received[v] += flux[u][v] } }
-            let sectionSplits = sectionReaches.map { r -> OriginSplit in
-                guard let r, let vector = out[r] else { return OriginSplit(byOrigin: [Double](repeating: .nan, count: k + 1)) }
-                return OriginSplit(byOrigin: vector.dense(count: k + 1))
-            }
-            let crossingSplits = zip(crossings, crossingReaches).map { x, r in
-                OriginSplit(byOrigin: (out[r] ?? OriginVector()).dense(count: k + 1).map { $0 * x.share })
-            }
-            results.append(PollutantAttribution(pollutant: p, sections: sectionSplits, crossings: crossingSplits, flux: flux,
-                                                generated: budgets.gen, received: received, handedOver: handed,
-                                                deliveredOut: budgets.delivered, lost: budgets.lost))
+            results.append(result(p, out: out, sectionReaches: sectionReaches, crossings: crossings,
+                                  crossingReaches: crossingReaches, budgets: budgets))
             try progress.report(Double(index + 1) / Double(pollutants.count))
         }
         return results
     }
 
-    /// Per unit (last index: outside), summed cell by cell in routing order.
-    private struct UnitBudgets {
-        var flux: [[Double]]
-        var gen: [Double], lost: [Double], delivered: [Double]
+    /// One pollutant's attribution from the solved reach graph (`out`) and the unit budgets.
+    static func result(_ p: Pollutant, out: [OriginVector?], sectionReaches: [Int?], crossings: [BorderCrossing],
+                       crossingReaches: [Int], budgets: UnitBudgets) -> PollutantAttribution {
+        let count = budgets.gen.count
+        let flux = budgets.flux.map { $0.map(\.value) }
+        var received = [Double](repeating: 0, count: count), handed = received
+        for u in 0..<count { for v in 0..<count where u != v { handed[u] += flux[u][v]; received[v] += flux[u][v] } }
+        let sectionSplits = sectionReaches.map { r -> OriginSplit in
+            guard let r, let vector = out[r] else { return OriginSplit(byOrigin: [Double](repeating: .nan, count: count)) }
+            return OriginSplit(byOrigin: vector.dense(count: count))
+        }
+        let crossingSplits = zip(crossings, crossingReaches).map { x, r in
+            OriginSplit(byOrigin: (out[r] ?? OriginVector()).dense(count: count).map { $0 * x.share })
+        }
+        return PollutantAttribution(pollutant: p, sections: sectionSplits, crossings: crossingSplits, flux: flux,
+                                    generated: budgets.gen.map(\.value), received: received, handedOver: handed,
+                                    deliveredOut: budgets.delivered.map(\.value), lost: budgets.lost.map(\.value))
+    }
+
+    /// Per unit (last index: outside), summed cell by cell: order-independent sums
+    /// (`ReproducibleSum`), so that partial budgets of tiles add up to the same figures.
+    struct UnitBudgets {
+        var flux: [[ReproducibleSum]]
+        var gen: [ReproducibleSum], lost: [ReproducibleSum], delivered: [ReproducibleSum]
 
         init(units: Int) {
-            flux = [[Double]](repeating: [Double](repeating: 0, count: units), count: units)
-            gen = [Double](repeating: 0, count: units)
+            flux = [[ReproducibleSum]](repeating: [ReproducibleSum](repeating: ReproducibleSum(), count: units), count: units)
+            gen = [ReproducibleSum](repeating: ReproducibleSum(), count: units)
             lost = gen
             delivered = gen
+        }
+
+        /// Adds another part's budgets (exact: the sums are integers underneath).
+        mutating func add(_ other: UnitBudgets) {
+            for u in gen.indices {
+                gen[u] += other.gen[u]
+                lost[u] += other.lost[u]
+                delivered[u] += other.delivered[u]
+                for v in gen.indices { flux[u][v] += other.flux[u][v] }
+            }
         }
     }
 }

@@ -30,6 +30,13 @@ extension ReachGraph {
     /// The load leaving each reach's outlet by origin, upstream first; only the reaches marked in
     /// `keep` are returned (nil elsewhere), the others dropped once passed on.
     public func solve(_ loads: ReachLoads, keep: [Bool]) -> [OriginVector?] {
+        Self.solve(loads, keep: keep, edgeStart: edgeStart, edgeReceiver: edgeReceiver)
+    }
+
+    /// The same on the reach graph's topology alone (`edgeReceiver(e)`: the reach edge e enters), as
+    /// a tiled run holds it without the whole-grid arrays.
+    static func solve(_ loads: ReachLoads, keep: [Bool], edgeStart: [Int32], edgeReceiver: (Int) -> Int) -> [OriginVector?] {
+        let count = loads.inflow.count
         var inflow = loads.inflow
         var out = [OriginVector?](repeating: nil, count: count)
         for r in 0..<count {

@@ -152,9 +152,10 @@ public enum LoadRouting {
         var receiver: UnsafeBufferPointer<Int32>
     }
 
-    /// What a pass sums besides the outflow, kg/yr.
+    /// What a pass sums besides the outflow, kg/yr: order-independent sums (`ReproducibleSum`), so
+    /// that the tiled routing's partial sums add up to the same figures.
     private struct Sums {
-        var generated = 0.0, onLand = 0.0, inStreams = 0.0, inReservoirs = 0.0
+        var generated = ReproducibleSum(), onLand = ReproducibleSum(), inStreams = ReproducibleSum(), inReservoirs = ReproducibleSum()
     }
 
     /// The load leaving cell `c`, from what entered it (collected in its outflow slot) and what it
@@ -211,7 +212,7 @@ public enum LoadRouting {
                 if passed < 1 { outletCells.append(c); outletLoads.append(value * (1 - passed)) }
             }
         }
-        return MassBudget(pollutant: pollutant.name, generated: sums.generated, outletCells: outletCells, outletLoads: outletLoads,
-                          lostOnLand: sums.onLand, lostInStreams: sums.inStreams, lostInReservoirs: sums.inReservoirs)
+        return MassBudget(pollutant: pollutant.name, generated: sums.generated.value, outletCells: outletCells, outletLoads: outletLoads,
+                          lostOnLand: sums.onLand.value, lostInStreams: sums.inStreams.value, lostInReservoirs: sums.inReservoirs.value)
     }
 }

@@ -29,14 +29,14 @@ extension ReachGraph {
 
     /// Load generated in each reach's incremental catchment (outlet excluded) that arrives at the
     /// reach's outlet, by group: `generated(c)` times the cell's own loss `own(c)` times the
-    /// receiver's fraction. One pass over the cells, in the flow graph's order.
+    /// receiver's fraction. One pass over the cells; each (reach, group) sum is order-independent.
     public func deliveredInflow(generated: [Double], factors: CellFactors, toOutlet fraction: [Double],
                                 group: (Int) -> Int32) -> [OriginVector] {
         // Each reach's (group, sum) entries as a linked list in one pool: most reaches draw on one
-        // or two groups, and a cell's addition then touches no per-reach array of its own. Every sum
-        // is still made cell by cell in the flow graph's order.
+        // or two groups, and a cell's addition then touches no per-reach array of its own. The sums are
+        // order-independent (`ReproducibleSum`), so partial sums of tiles add up to the same figures.
         var head = [Int32](repeating: -1, count: count)
-        var entryGroup: [Int32] = [], entryValue: [Double] = [], entryNext: [Int32] = []
+        var entryGroup: [Int32] = [], entryValue: [ReproducibleSum] = [], entryNext: [Int32] = []
         graph.downstream.withUnsafeBufferPointer { ds in
             reachOfCell.withUnsafeBufferPointer { reach in
                 generated.withUnsafeBufferPointer { generated in
@@ -59,7 +59,7 @@ extension ReachGraph {
                                 entryValue[e] += value
                             } else {
                                 entryGroup.append(origin)
-                                entryValue.append(value)
+                                entryValue.append(ReproducibleSum(CollectionOfOne(value)))
                                 entryNext.append(head[r])
                                 head[r] = Int32(entryGroup.count - 1)
                             }
@@ -73,7 +73,7 @@ extension ReachGraph {
             var e = Int(first)
             while e >= 0 {
                 groups.append(entryGroup[e])
-                values.append(entryValue[e])
+                values.append(entryValue[e].value)
                 e = Int(entryNext[e])
             }
             return OriginVector(groups: groups, values: values)

@@ -1,0 +1,174 @@
+/// One cell's transport of one pollutant, as a tile reads it by window instead of the whole-grid
+/// `LoadModel` (see there for the physics): out = (enter · in + generated · G) · passed.
+/// An ordinary land cell has enter = passed = 1 and generated = δ; the loss accounting follows the
+/// kind, as `LoadRouting` charges it.
+public struct CellTransport: Sendable, Equatable {
+    public enum Kind: UInt8, Sendable {
+        /// An ordinary land cell (delivery ratio only).
+        case land
+        /// A channel cell (decay), possibly holding reservoirs.
+        case channel
+        /// A land cell holding reservoirs.
+        case retaining
+    }
+
+    public var kind: Kind
+    public var enter: Double
+    public var generated: Double
+    public var passed: Double
+
+    public static let noData = CellTransport(kind: .land, enter: 1, generated: 0, passed: 1)
+
+    public init(kind: Kind, enter: Double, generated: Double, passed: Double) {
+        self.kind = kind
+        self.enter = enter
+        self.generated = generated
+        self.passed = passed
+    }
+
+    /// The load leaving the cell, computed as `LoadRouting` does (the same operations, so the same bits).
+    @inline(__always) func leaving(_ entering: Double, _ g: Double, _ sums: inout TiledLoads.Sums) -> Double {
+        sums.generated += g
+        guard kind != .land else {
+            sums.onLand += g - generated * g
+            return entering + generated * g
+        }
+        let beforeReservoir = enter * entering + generated * g
+        let loss = entering + g - beforeReservoir
+        if kind == .channel { sums.inStreams += loss } else { sums.onLand += loss }
+        let value = beforeReservoir * passed
+        sums.inReservoirs += beforeReservoir - value
+        return value
+    }
+
+    /// The fraction of the load entering the cell that leaves it (`CellFactors.pass`).
+    @inline(__always) var pass: Double { kind == .land ? 1 : enter * passed }
+    /// The fraction of the load generated in the cell that leaves it (`CellFactors.own`).
+    @inline(__always) var own: Double { kind == .land ? generated : generated * passed }
+}
+
+extension LoadModel {
+    /// Every cell's transport of `p` (whole grid; the input a tiled run reads by windows).
+    public func cellTransport(for p: Pollutant) -> [CellTransport] {
+        let factors = slotFactors(for: p)
+        return deliveryOrSlot.map { value in
+            guard let slot = transportSlot(value) else { return CellTransport(kind: .land, enter: 1, generated: value, passed: 1) }
+            return CellTransport(kind: slots[slot].isChannel ? .channel : .retaining, enter: factors[3 * slot],
+                                 generated: factors[3 * slot + 1], passed: factors[3 * slot + 2])
+        }
+    }
+}
+
+/// Load routing and attribution by tiles, bit for bit equal to `LoadRouting.route` and
+/// `LoadAttribution.attribute` on the whole grid (`TiledRouting` gives the order argument).
+///
+/// Sums over all cells (mass budgets, unit budgets and flux, per-(reach, origin) inflows) are
+/// `ReproducibleSum`s in memory as here, so each tile's partial sums merge into the same bits. The
+/// outlet loads keep their routing order (the keys sort them), so `MassBudget.delivered` does too.
+/// Inputs come as windows (column, row, columns, rows) of whole-grid layers.
+public enum TiledLoads {
+    public typealias Window<Cell> = (Int, Int, Int, Int) throws -> [Cell]
+
+    struct Sums {
+        var generated = ReproducibleSum(), onLand = ReproducibleSum(), inStreams = ReproducibleSum(), inReservoirs = ReproducibleSum()
+
+        mutating func add(_ o: Sums) {
+            generated += o.generated; onLand += o.onLand; inStreams += o.inStreams; inReservoirs += o.inReservoirs
+        }
+    }
+
+    public struct Routed {
+        public var budget: MassBudget
+        /// Tile visits (one per tile when no chain of tiles feeds back) and edges between tiles.
+        public var visits: Int
+        public var crossings: Int
+    }
+
+    /// Routes one pollutant by tiles: `outflow(tile, values)` receives each tile's routed outflow
+    /// (kg/yr, NaN on nodata, row-major over the tile) once it is complete.
+    public static func route(_ pollutant: Pollutant, layout: TileLayout, codes: Window<UInt8>, links: [FlowLink],
+                             generated: Window<Double>, transport: Window<CellTransport>,
+                             outflow: (Tile, [Double]) throws -> Void) throws -> Routed {
+        var unused = LoadAttribution.UnitBudgets(units: 0)
+        return try route(pollutant, layout: layout, codes: codes, links: links, generated: generated, transport: transport,
+                         labels: { _, _, _, _ in [] }, unitCount: nil, budgets: &unused, outflow: outflow)
+    }
+
+    /// The routing pass, with the per-unit budgets summed on the way when `unitCount` is given
+    /// (`labels`: the unit labels by window, −1 outside every unit).
+    static func route(_ pollutant: Pollutant, layout: TileLayout, codes: Window<UInt8>, links linkList: [FlowLink],
+                      generated: Window<Double>, transport: Window<CellTransport>,
+                      labels unitLabels: Window<Int32>, unitCount: Int?, budgets: inout LoadAttribution.UnitBudgets,
+                      outflow: (Tile, [Double]) throws -> Void) throws -> Routed {
+        let links = try TiledRouting.Links(linkList, cellCount: layout.width * layout.height)
+        /// Each tile's sums, kept across its visits.
+        final class Partial {
+            var sums = Sums()
+            var budgets: LoadAttribution.UnitBudgets
+            init(units: Int) { budgets = LoadAttribution.UnitBudgets(units: units) }
+        }
+        var partials: [Int: Partial] = [:]
+        let width = layout.width
+        // The unit of every link target (links are few; a target may lie in any tile).
+        var linkTargetUnit: [Int: Int] = [:]
+        if let unitCount {
+            for link in linkList {
+                let label = try unitLabels(link.to % width, link.to / width, 1, 1).first ?? -1
+                linkTargetUnit[link.to] = label < 0 ? unitCount : Int(label)
+            }
+        }
+        let result = try TiledRouting.run(layout: layout, codes: codes, links: links, pass: { tile in
+            let g = try generated(tile.column, tile.row, tile.columns, tile.rows)
+            let tr = try transport(tile.column, tile.row, tile.columns, tile.rows)
+            guard g.count == tile.cellCount, tr.count == tile.cellCount else {
+                throw HydroError(.invalidInput, "sources", "a window of \(tile.columns)×\(tile.rows) cells came back with \(g.count) loads and \(tr.count) transport cells")
+            }
+            @inline(__always) func local(_ cell: Int) -> Int { (cell / width - tile.row) * tile.columns + cell % width - tile.column }
+            let labels = try unitCount == nil ? nil
+                : HaloWindow<Int32>.read(tile, halo: 1, gridWidth: layout.width, gridHeight: layout.height, outside: -1, unitLabels)
+            let outside = unitCount ?? 0
+            let partial = partials[tile.index] ?? Partial(units: outside + 1)
+            partials[tile.index] = partial
+            let codesWindow = try labels == nil ? nil
+                : HaloWindow<UInt8>.read(tile, halo: 1, gridWidth: layout.width, gridHeight: layout.height, outside: D8.noData, codes)
+            let offsets = D8.offsets(width: tile.columns + 2)
+            return TiledRouting.TilePass(leaving: { cell, entering in
+                let l = local(cell)
+                return tr[l].leaving(entering, g[l], &partial.sums)
+            }, resolved: { cell, entering, leaving in
+                guard let labels, let codesWindow else { return }
+                // As `LoadAttribution`'s budgets: loss = what enters + what is generated − what leaves.
+                let l = local(cell)
+                let b = labels.index(l % tile.columns, l / tile.columns)
+                @inline(__always) func unit(_ label: Int32) -> Int { label < 0 ? outside : Int(label) }
+                let u = unit(labels.cells[b])
+                partial.budgets.gen[u] += g[l]
+                partial.budgets.lost[u] += entering + g[l] - leaving
+                var passed = 0.0
+                let s0 = links.d8Share(cell)
+                let k = codesWindow.cells[b]
+                if s0 > 0, k < 8, codesWindow.cells[b &+ offsets[Int(k)]] != D8.noData {
+                    passed += s0
+                    let v = unit(labels.cells[b &+ offsets[Int(k)]])
+                    if v != u { partial.budgets.flux[u][v] += s0 * leaving }
+                }
+                for index in links.from[cell] ?? [] {
+                    let link = links.links[index]
+                    passed += link.share
+                    let v = linkTargetUnit[link.to] ?? outside
+                    if v != u { partial.budgets.flux[u][v] += link.share * leaving }
+                }
+                if passed < 1 { partial.budgets.delivered[u] += leaving * (1 - passed) }
+            })
+        }, finished: outflow)
+        var total = Sums()
+        for p in partials.values {
+            total.add(p.sums)
+            if unitCount != nil { budgets.add(p.budgets) }
+        }
+        let budget = MassBudget(pollutant: pollutant.name, generated: total.generated.value, outletCells: result.outlets.map(\.cell),
+                                outletLoads: result.outlets.map(\.load), lostOnLand: total.onLand.value,
+                                lostInStreams: total.inStreams.value, lostInReservoirs: total.inReservoirs.value)
+        return Routed(budget: budget, visits: result.visits, crossings: result.crossings)
+    }
+}
