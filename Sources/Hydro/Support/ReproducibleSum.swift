@@ -32,8 +32,15 @@ public struct ReproducibleSum: Sendable, Equatable, Hashable {
     /// The units of one term: `value · 2⁶⁰` rounded to the nearest integer (ties to even).
     @inline(__always) static func units(of value: Double) -> Int128? {
         let scaled = (value * scale).rounded(.toNearestOrEven)
-        guard abs(scaled) < 0x1p126 else { return nil }
-        return Int128(scaled)
+        let magnitude = abs(scaled)
+        guard magnitude < 0x1p126 else { return nil }
+        // Two 64-bit halves (machine conversions, where the generic Int128(Double) is a slow path):
+        // both parts are exact, the high one a power-of-two scaling and floor, the low one the
+        // integral remainder below 2⁶⁴ (at most 53 significant bits).
+        let high = (magnitude * 0x1p-64).rounded(.down)
+        let low = magnitude - high * 0x1p64
+        let units = Int128(UInt64(high)) << 64 | Int128(UInt64(low))
+        return scaled < 0 ? -units : units
     }
 
     @inline(__always) public mutating func add(_ value: Double) {
