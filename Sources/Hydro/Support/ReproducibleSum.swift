@@ -33,6 +33,8 @@ public struct ReproducibleSum: Sendable, Equatable, Hashable {
     @inline(__always) static func units(of value: Double) -> Int128? {
         let scaled = (value * scale).rounded(.toNearestOrEven)
         let magnitude = abs(scaled)
+        // Below 2⁶³ units (|value| < 8) one machine conversion does.
+        if magnitude < 0x1p63 { return Int128(Int64(scaled)) }
         guard magnitude < 0x1p126 else { return nil }
         // Two 64-bit halves (machine conversions, where the generic Int128(Double) is a slow path):
         // both parts are exact, the high one a power-of-two scaling and floor, the low one the
