@@ -40,7 +40,7 @@ enum TiledAccumulation {
     /// Visits one tile with the inflows known so far (`inflow(global donor index)`), going on from
     /// what an earlier visit resolved (`previous`: its keys and values) instead of starting over.
     /// `leaving(cell, entering)` is what a cell passes on from what enters it (`entering + weight`
-    /// for an accumulation; the transport equation for loads), by global cell index.
+    /// for an accumulation), by global cell index. Loads, and any pass along links, use `TiledRouting`.
     static func visit(_ tile: Tile, layout: TileLayout, codes: HaloWindow<UInt8>, previous: (keys: [Int], values: [Double])? = nil,
                       leaving: (Int, Double) -> Double, inflow: (Int) -> Outflow?) -> Visit {
         let width = codes.width
