@@ -169,6 +169,40 @@ final class TiledLoadsTests: XCTestCase {
                              "the order of the donors shows in the bits, so the comparison can see a wrong one")
     }
 
+    /// Loads on a grid with many random links (several leaving one cell, shares below 1, most ends in
+    /// other tiles), where a cell's donors come from both branches below a link cell: the order the
+    /// choices at link cells give must hold across tiles too.
+    func testTiledRoutingWithManyLinksAcrossTiles() throws {
+        let width = 23, height = 17
+        var dem = TiledTerrainTests.dem(width: width, height: height, seed: 3)
+        _ = try DepressionFilling.fill(&dem)
+        let directions = try D8FlowDirection.compute(dem)
+        var rng = SeededGenerator(seed: 99)
+        let valid = (0..<directions.codes.count).filter { directions.codes[$0] != D8.noData }
+        var links: [FlowLink] = []
+        var graph = try FlowGraph(directions: directions)
+        for k in 0..<60 {
+            let candidate = FlowLink(name: "l\(k)", from: valid[Int(rng.next() % UInt64(valid.count))], to: valid[Int(rng.next() % UInt64(valid.count))],
+                                     share: [0.25, 0.5, 1][Int(rng.next() % 3)])
+            if let g = try? FlowGraph(directions: directions, links: links + [candidate]) { links.append(candidate); graph = g }
+        }
+        XCTAssertGreaterThan(links.count, 30)
+        let area = graph.accumulate { _ in 900.0 / 1e6 }
+        let model = try LoadModel(graph: graph, isChannel: area.map { !$0.isNaN && $0 >= 0.03 },
+                                  parameters: TransportParameters(decayPerDay: [tp: 0.7], velocity: .constant(0.2),
+                                                                  delivery: .exponential(lengthScale: 90)))
+        var sources = LoadSources(pollutants: [tp], cellCount: width * height)
+        for i in valid { sources.add(tp, cell: i, kgPerYear: rng.unit() * 5) }
+        let c = Case(model: model, sources: sources, links: links)
+        let expected = LoadRouting.route(tp, generated: sources.generated[tp] ?? [], model: model)
+        for tiles in [(12, 9), (8, 6), (5, 4), (7, 11), (width, 1), (1, 5)] {
+            let (outflow, routed) = try tiledRoute(c, tp, tiles: tiles)
+            let wrong = (0..<outflow.count).filter { Self.bits(outflow)[$0] != Self.bits(expected.outflow)[$0] }
+            XCTAssertEqual(wrong.count, 0, "outflow differs at \(wrong.prefix(5).map { ($0 % width, $0 / width) }), tiles \(tiles.0)×\(tiles.1)")
+            XCTAssertEqual(routed.budget, expected.budget, "tiles \(tiles.0)×\(tiles.1)")
+        }
+    }
+
     func testCyclesThroughLinksBetweenTilesAreRejected() throws {
         let c = try makeCase()
         let width = c.model.graph.geometry.width
