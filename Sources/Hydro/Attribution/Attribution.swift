@@ -130,7 +130,7 @@ public enum LoadAttribution {
                 guard let values = held(p) else { continue }
                 outflow = values
             }
-            guard let generated = sources.generated[p] else { continue }
+            guard let generated = sources.cellLoads(p) else { continue }
             guard generated.count == n else {
                 throw HydroError(.invalidInput, "sources", "\(p.name) loads cover \(generated.count) cells, the grid has \(n)")
             }
