@@ -128,6 +128,8 @@ public struct LoadModel: Sendable {
         func reach(_ i: Int) -> Double { rowReaches[(i / width) * 9 + Int(min(codes[i], 8))] }
         // Distance to the stream along the flow, downstream cells first (reverse topological order);
         // where flow splits (links), the share-weighted mean, a link itself counting no length.
+        // Written into the array that becomes `deliveryOrSlot` (below, each cell's distance is read
+        // just before its own entry is replaced): one whole-grid array at a time, not two.
         var toStream = [Double](repeating: 0, count: n)
         for c in graph.order.reversed() {
             let i = Int(c)
@@ -150,11 +152,12 @@ public struct LoadModel: Sendable {
                 reservoirCells.append((r.cell, [r]))
             }
         }
-        var deliveryOrSlot = [Double](repeating: 1, count: n)
+        var deliveryOrSlot = toStream
+        toStream = []
         var slots: [TransportSlot] = []
         for c in graph.order {
             let i = Int(c)
-            let delivery = isChannel[i] ? 1 : parameters.delivery.ratio(distanceToStream: toStream[i])
+            let delivery = isChannel[i] ? 1 : parameters.delivery.ratio(distanceToStream: deliveryOrSlot[i])
             let reservoir = reservoirIndex[i]
             guard isChannel[i] || reservoir != nil else {
                 deliveryOrSlot[i] = delivery
@@ -165,6 +168,8 @@ public struct LoadModel: Sendable {
             slots.append(TransportSlot(cell: Int32(i), days: days, delivery: delivery, areaKm2: areaKm2[i],
                                        reservoir: Int32(reservoir ?? -1), isChannel: isChannel[i]))
         }
+        // Nodata cells lie off the routing order: they keep the ratio 1 (no distance was written there).
+        for i in 0..<n where codes[i] == D8.noData { deliveryOrSlot[i] = 1 }
         self.graph = graph
         self.isChannel = isChannel
         self.parameters = parameters
