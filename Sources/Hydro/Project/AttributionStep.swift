@@ -75,6 +75,8 @@ extension ProjectRun {
         let intervals = try attributionIntervals()
         if intervals != nil { parameters += " intervals=\(try SHA256.hex(file: path(CalibrationRecord.file)))" }
         try step("attribution", after: ["loads"], inputs: [file], parameters: parameters, outputs: Self.attributionOutputs, progress: part) {
+            // The pass's whole-grid buffer first, in the room the loads step's routed grid left (`GridBuffer`).
+            let buffer = GridBuffer(count: try self.geometry.cellCount)
             guard let counties = try jurisdictionMap() else { return }
             let sources = try sources()
             let model = try model()
@@ -98,7 +100,7 @@ extension ProjectRun {
             let countyCrossings = try crossings()
             try releaseNetworkCells()
             let countyResults = try LoadAttribution.attribute(sources: sources, model: model, map: counties, reaches: try reachGraph(),
-                                                              sectionCells: sections.map(\.cell), crossings: countyCrossings,
+                                                              sectionCells: sections.map(\.cell), crossings: countyCrossings, buffer: buffer,
                                                               progress: part.scaled(from: 0, to: 0.8))
             let byCounty = (crossings: countyCrossings, results: countyResults)
             for level in levels {
