@@ -86,18 +86,20 @@ public enum LoadAttribution {
     /// Attribution of the loads of `sources` routed on `model`, one pollutant at a time: each is
     /// routed here, its budgets summed during the routing pass, and the routed grid let go before the
     /// next (no routed grid is held, nor the inflow of every cell). The figures are those of
-    /// `attribute(_:…)` given `LoadRouting.route(sources, model:)`, bit for bit.
+    /// `attribute(_:…)` given `LoadRouting.route(sources, model:)`, bit for bit. `buffer`: the pass's
+    /// whole-grid buffer, when the caller made it before the other grids (`GridBuffer`).
     public static func attribute(sources: LoadSources, model: LoadModel, map: JurisdictionMap,
-                                 reaches: ReachGraph, sectionCells: [Int?], crossings: [BorderCrossing],
+                                 reaches: ReachGraph, sectionCells: [Int?], crossings: [BorderCrossing], buffer: GridBuffer? = nil,
                                  progress: TaskProgress = .silent) throws -> [PollutantAttribution] {
         try attribute(sources.pollutants.filter { sources.generated.contains($0) }, sources: sources, model: model, map: map,
-                      reaches: reaches, sectionCells: sectionCells, crossings: crossings, held: nil, progress: progress)
+                      reaches: reaches, sectionCells: sectionCells, crossings: crossings, held: nil, buffer: buffer, progress: progress)
     }
 
     /// - Parameter held: the routed outflow of a pollutant when it is held; nil to route here.
     private static func attribute(_ pollutants: [Pollutant], sources: LoadSources, model: LoadModel, map: JurisdictionMap,
                                   reaches: ReachGraph, sectionCells: [Int?], crossings: [BorderCrossing],
-                                  held: ((Pollutant) -> [Double]?)?, progress: TaskProgress) throws -> [PollutantAttribution] {
+                                  held: ((Pollutant) -> [Double]?)?, buffer given: GridBuffer? = nil,
+                                  progress: TaskProgress) throws -> [PollutantAttribution] {
         let graph = model.graph
         let geometry = graph.geometry
         try geometry.requireSame(as: map.geometry, "jurisdictions")
@@ -122,7 +124,7 @@ public enum LoadAttribution {
         var results: [PollutantAttribution] = []
         // One whole-grid buffer shared by the pollutants (fresh pages cost more than rewriting them):
         // each cell's fraction reaching its reach outlet, then the routed outflow.
-        var buffer = [Double](repeating: 0, count: n)
+        var buffer = given?.take(count: n) ?? [Double](repeating: 0, count: n)
         var entering: [Double] = []
         for (index, p) in pollutants.enumerated() {
             var outflow: [Double]?
@@ -130,7 +132,7 @@ public enum LoadAttribution {
                 guard let values = held(p) else { continue }
                 outflow = values
             }
-            guard let generated = sources.generated[p] else { continue }
+            guard let generated = sources.cellLoads(p) else { continue }
             guard generated.count == n else {
                 throw HydroError(.invalidInput, "sources", "\(p.name) loads cover \(generated.count) cells, the grid has \(n)")
             }

@@ -19,6 +19,12 @@ extension ReachGraph {
     /// naming the group a cell's load counts for. `toOutlet` is a whole-grid buffer reused between calls.
     public func aggregate(generated: [Double], factors: CellFactors, origin: (Int) -> Int32,
                           toOutlet: inout [Double]) -> ReachLoads {
+        aggregate(generated: CellLoads(grid: generated), factors: factors, origin: origin, toOutlet: &toOutlet)
+    }
+
+    /// The same on loads held as a grid or as rows (`CellLoads`).
+    public func aggregate(generated: CellLoads, factors: CellFactors, origin: (Int) -> Int32,
+                          toOutlet: inout [Double]) -> ReachLoads {
         deliveryToOutlets(factors, into: &toOutlet)
         let inflow = deliveredInflow(generated: generated, factors: factors, toOutlet: toOutlet, group: origin)
         let cells = outlet.map { Int($0) }

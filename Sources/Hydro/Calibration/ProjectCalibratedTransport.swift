@@ -98,7 +98,8 @@ extension ProjectRun {
         let geometry = reaches.geometry
         let metrics = try CellMetrics(geometry)
         let incremental = reaches.incrementalSum { metrics.area[$0 / geometry.width] / 1e6 }
-        let total = reaches.outlet.map { aggregation.model.areaKm2[Int($0)] }
+        let area = try self.upstream().values.cells
+        let total = reaches.outlet.map { area[Int($0)] }
         var variables: [String: [Double]] = [:]
         for (k, name) in classes.enumerated() { variables[name] = initial.sources[k] }
         var table = try ReachTable(ids: (0..<reaches.count).map { "reach-\($0 + 1)" }, upstream: upstream, frac: initial.frac,

@@ -4,7 +4,10 @@ import Foundation
 public struct LoadSources: Sendable {
     public var pollutants: [Pollutant]
     /// `generated[p][cell]`, kg/yr: held, or made one pollutant at a time (`PollutantGrids`).
-    public var generated: PollutantGrids
+    public var generated: PollutantGrids { didSet { compactLoads = [:] } }
+    /// The loads of pollutants made cell by cell from their compact inputs (`CellLoads.Terms`): the
+    /// values of `generated` bit for bit, without a grid (`cellLoads`). Dropped whenever `generated` changes.
+    var compactLoads: [Pollutant: CellLoads] = [:]
     public let cellCount: Int
 
     public init(pollutants: [Pollutant], cellCount: Int) {
@@ -44,6 +47,13 @@ public struct LoadSources: Sendable {
 
     public func total(_ p: Pollutant) -> Double { generated[p]?.reduce(0, +) ?? 0 }
 
+    /// The generated load of `p` for a pass over the cells: made cell by cell from its compact inputs
+    /// when it has them (no grid is made), else its grid; nil when `p` has none.
+    public func cellLoads(_ p: Pollutant) -> CellLoads? {
+        if let compact = compactLoads[p] { return compact }
+        return generated[p].map(CellLoads.init(grid:))
+    }
+
     /// The same sources with every load multiplied by `factor` where `selected(cell)` holds
     /// (a scenario: a party cutting its load).
     public func scaled(_ p: Pollutant, by factor: Double, where selected: (Int) -> Bool) -> LoadSources {
@@ -71,8 +81,6 @@ public struct LoadSources: Sendable {
 public struct LoadModel: Sendable {
     public let graph: FlowGraph
     public let isChannel: [Bool]
-    /// Upstream area per cell, km².
-    public let areaKm2: [Double]
     /// Per row, the distance (m) to each of the eight neighbours; half a cell width in the ninth
     /// place, the reach of a cell with no D8 receiver (`reachLength(of:)`).
     private let rowReaches: [Double]
@@ -101,6 +109,9 @@ public struct LoadModel: Sendable {
         let distances = NeighbourDistances(metrics).distance
         let width = geometry.width
         let cellKm2 = metrics.area.map { $0 / 1e6 }
+        // Read only while the slots are made (each slot keeps its own cell's): the model holds no
+        // whole-grid area, so the run can let its upstream area go once the network and loads have it.
+        let areaKm2: [Double]
         if let known = upstreamAreaKm2 {
             guard known.count == n else { throw HydroError(.invalidInput, "upstream area", "does not match the grid") }
             areaKm2 = known
@@ -117,6 +128,8 @@ public struct LoadModel: Sendable {
         func reach(_ i: Int) -> Double { rowReaches[(i / width) * 9 + Int(min(codes[i], 8))] }
         // Distance to the stream along the flow, downstream cells first (reverse topological order);
         // where flow splits (links), the share-weighted mean, a link itself counting no length.
+        // Written into the array that becomes `deliveryOrSlot` (below, each cell's distance is read
+        // just before its own entry is replaced): one whole-grid array at a time, not two.
         var toStream = [Double](repeating: 0, count: n)
         for c in graph.order.reversed() {
             let i = Int(c)
@@ -139,11 +152,12 @@ public struct LoadModel: Sendable {
                 reservoirCells.append((r.cell, [r]))
             }
         }
-        var deliveryOrSlot = [Double](repeating: 1, count: n)
+        var deliveryOrSlot = toStream
+        toStream = []
         var slots: [TransportSlot] = []
         for c in graph.order {
             let i = Int(c)
-            let delivery = isChannel[i] ? 1 : parameters.delivery.ratio(distanceToStream: toStream[i])
+            let delivery = isChannel[i] ? 1 : parameters.delivery.ratio(distanceToStream: deliveryOrSlot[i])
             let reservoir = reservoirIndex[i]
             guard isChannel[i] || reservoir != nil else {
                 deliveryOrSlot[i] = delivery
@@ -151,9 +165,11 @@ public struct LoadModel: Sendable {
             }
             deliveryOrSlot[i] = -Double(slots.count + 1)
             let days = isChannel[i] ? parameters.velocity.travelDays(metres: reach(i), areaKm2: areaKm2[i]) : 0
-            slots.append(TransportSlot(cell: Int32(i), days: days, delivery: delivery,
+            slots.append(TransportSlot(cell: Int32(i), days: days, delivery: delivery, areaKm2: areaKm2[i],
                                        reservoir: Int32(reservoir ?? -1), isChannel: isChannel[i]))
         }
+        // Nodata cells lie off the routing order: they keep the ratio 1 (no distance was written there).
+        for i in 0..<n where codes[i] == D8.noData { deliveryOrSlot[i] = 1 }
         self.graph = graph
         self.isChannel = isChannel
         self.parameters = parameters
@@ -176,10 +192,17 @@ public struct LoadModel: Sendable {
         rowReaches[(cell / graph.geometry.width) * 9 + Int(min(graph.directions.codes[cell], 8))]
     }
 
-    /// Travel time through a channel cell, days.
+    /// Travel time through a channel cell, days (0 off the channel).
     public func travelDays(_ cell: Int) -> Double {
-        guard isChannel[cell] else { return 0 }
-        return parameters.velocity.travelDays(metres: reachLength(of: cell), areaKm2: areaKm2[cell])
+        guard isChannel[cell], let slot = transportSlot(deliveryOrSlot[cell]) else { return 0 }
+        return slots[slot].days
+    }
+
+    /// Upstream area (km²) of a channel or reservoir cell, as its travel time and decay class use it;
+    /// nil for an ordinary land cell (the model keeps no whole-grid area).
+    public func slotAreaKm2(_ cell: Int) -> Double? {
+        guard cell >= 0, cell < deliveryOrSlot.count, let slot = transportSlot(deliveryOrSlot[cell]) else { return nil }
+        return slots[slot].areaKm2
     }
 
     /// Whole-grid factors of one pollutant: pass[c] of the load entering c leaves it, own[c] of the
@@ -213,14 +236,14 @@ public struct LoadModel: Sendable {
     /// rate, or with calibrated classes the class of the cell's channel velocity (the first class off the channel).
     public func decayRate(atCell cell: Int, for p: Pollutant) -> Double {
         guard let classes = parameters.decayClasses[p], !classes.isEmpty else { return parameters.decayPerDay[p] ?? 0 }
-        guard isChannel[cell] else { return classes[0].rate }
-        return classes[TransportParameters.decayClass(velocity: parameters.velocity.value(areaKm2: areaKm2[cell]), classes)].rate
+        guard isChannel[cell], let area = slotAreaKm2(cell) else { return classes[0].rate }
+        return classes[TransportParameters.decayClass(velocity: parameters.velocity.value(areaKm2: area), classes)].rate
     }
 
     /// Per slot, the decay class of its channel cell (by its velocity), −1 off the channel.
     func decayClassOfSlot(_ classes: [TransportParameters.DecayClass]) -> [Int] {
         slots.map { slot in
-            slot.isChannel ? TransportParameters.decayClass(velocity: parameters.velocity.value(areaKm2: areaKm2[Int(slot.cell)]), classes) : -1
+            slot.isChannel ? TransportParameters.decayClass(velocity: parameters.velocity.value(areaKm2: slot.areaKm2), classes) : -1
         }
     }
 
@@ -269,6 +292,8 @@ struct TransportSlot: Sendable {
     var days: Double
     /// Land-to-water delivery ratio (1 on the channel).
     var delivery: Double
+    /// Upstream area of the cell, km² (its velocity, so its decay class).
+    var areaKm2: Double
     /// Position in `LoadModel.reservoirCells`, −1 without a reservoir.
     var reservoir: Int32
     var isChannel: Bool

@@ -95,8 +95,13 @@ public enum LoadRouting {
     /// One pollutant's pass: the load leaving every cell and the mass budget. `generated` must cover
     /// the model's grid (`route(_:model:)` checks it for each pollutant).
     public static func route(_ pollutant: Pollutant, generated: [Double], model: LoadModel) -> (outflow: [Double], budget: MassBudget) {
+        route(pollutant, loads: CellLoads(grid: generated), model: model)
+    }
+
+    /// The same pass on loads held as a grid or as rows (`CellLoads`): the same figures, bit for bit.
+    public static func route(_ pollutant: Pollutant, loads: CellLoads, model: LoadModel) -> (outflow: [Double], budget: MassBudget) {
         var outflow: [Double] = []
-        let budget = route(pollutant, generated: generated, model: model, into: &outflow) { _, _, _ in }
+        let budget = route(pollutant, generated: loads, model: model, into: &outflow) { _, _, _ in }
         return (outflow, budget)
     }
 
@@ -105,7 +110,7 @@ public enum LoadRouting {
     /// order as soon as its outflow is known: `entering` is the load its donors passed it, `leaving`
     /// its outflow. A pass that needs both (the attribution's budgets) then holds no inflow grid of its own.
     @inline(__always)
-    static func route(_ pollutant: Pollutant, generated: [Double], model: LoadModel, into outflow: inout [Double],
+    static func route(_ pollutant: Pollutant, generated: CellLoads, model: LoadModel, into outflow: inout [Double],
                       visit: (Int, Double, Double) -> Void) -> MassBudget {
         let graph = model.graph
         let n = graph.geometry.cellCount
@@ -123,7 +128,7 @@ public enum LoadRouting {
                 }
             }
         }
-        return generated.withUnsafeBufferPointer { g in
+        return generated.withReader { g in
             outflow.withUnsafeMutableBufferPointer { o in
                 slotFactors.withUnsafeBufferPointer { slotFactors in
                     model.slots.withUnsafeBufferPointer { slots in
@@ -142,7 +147,7 @@ public enum LoadRouting {
 
     /// The buffers one routing pass works on.
     private struct Pass {
-        var generated: UnsafeBufferPointer<Double>
+        var generated: CellLoadReader
         var outflow: UnsafeMutableBufferPointer<Double>
         var slots: UnsafeBufferPointer<TransportSlot>
         /// `LoadModel.slotFactors` of the pollutant.

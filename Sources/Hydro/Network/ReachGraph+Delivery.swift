@@ -30,7 +30,7 @@ extension ReachGraph {
     /// Load generated in each reach's incremental catchment (outlet excluded) that arrives at the
     /// reach's outlet, by group: `generated(c)` times the cell's own loss `own(c)` times the
     /// receiver's fraction. One pass over the cells; each (reach, group) sum is order-independent.
-    public func deliveredInflow(generated: [Double], factors: CellFactors, toOutlet fraction: [Double],
+    public func deliveredInflow(generated: CellLoads, factors: CellFactors, toOutlet fraction: [Double],
                                 group: (Int) -> Int32) -> [OriginVector] {
         // Each reach's (group, sum) entries as a linked list in one pool: most reaches draw on one
         // or two groups, and a cell's addition then touches no per-reach array of its own. The sums are
@@ -39,7 +39,7 @@ extension ReachGraph {
         var entryGroup: [Int32] = [], entryValue: [ReproducibleSum] = [], entryNext: [Int32] = []
         graph.downstream.withUnsafeBufferPointer { ds in
             reachOfCell.withUnsafeBufferPointer { reach in
-                generated.withUnsafeBufferPointer { generated in
+                generated.withReader { generated in
                     fraction.withUnsafeBufferPointer { fraction in
                         for c32 in graph.order {
                             let c = Int(c32)

@@ -84,9 +84,17 @@ public struct ReachGraph: Sendable {
             }
             edgeStart.append(Int32(edgeEntry.count))
         }
+        // The link of each outlet from the links' cells (as `linkOfCell` holds it, which a run may have let go).
+        var link = [Int32](repeating: 0, count: outlet.count)
+        for l in network?.links ?? [] {
+            for c in l.cells {
+                let r = Int(reachOfCell[c])
+                if r >= 0 && Int(outlet[r]) == c { link[r] = l.id }
+            }
+        }
         self.graph = graph
         self.outlet = outlet
-        self.link = outlet.map { network?.linkOfCell[Int($0)] ?? 0 }
+        self.link = link
         self.reachOfCell = reachOfCell
         self.edgeStart = edgeStart
         self.edgeEntry = edgeEntry

@@ -114,6 +114,14 @@ public struct StreamNetwork: Sendable {
         self.linkOfCell = linkOfCell
     }
 
+    /// The link ID of every cell made again from the links' cells (0 off the network): each channel
+    /// cell lies in the cells of exactly one link, so this equals `linkOfCell` as built.
+    public func cellsFromLinks() -> [Int32] {
+        var cells = [Int32](repeating: 0, count: geometry.cellCount)
+        for link in links { for c in link.cells { cells[c] = link.id } }
+        return cells
+    }
+
     /// The link raster: link ID per cell, 0 = no stream (nodata).
     public var raster: Grid<Int32> { Grid(geometry: geometry, trustedCells: linkOfCell, nodata: 0) }
 

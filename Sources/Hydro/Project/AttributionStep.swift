@@ -75,13 +75,17 @@ extension ProjectRun {
         let intervals = try attributionIntervals()
         if intervals != nil { parameters += " intervals=\(try SHA256.hex(file: path(CalibrationRecord.file)))" }
         try step("attribution", after: ["loads"], inputs: [file], parameters: parameters, outputs: Self.attributionOutputs, progress: part) {
+            // The pass's whole-grid buffer first, in the room the loads step's routed grid left (`GridBuffer`).
+            let buffer = GridBuffer(count: try self.geometry.cellCount)
             guard let counties = try jurisdictionMap() else { return }
             let sources = try sources()
             let model = try model()
             let sections = try sections()
             let geometry = try geometry
             let levels = config.jurisdictionLevels.compactMap(JurisdictionMap.Level.init(rawValue:))
-            let incomplete = try upstream().incomplete
+            // The pass below reads neither the upstream area nor the link of every cell: both go first.
+            try releaseUpstreamArea()
+            let sectionIncomplete = try sectionUpstreamIncomplete()
             var csv: [[String]] = []
             var sectionRecords: [SectionAttribution] = []
             var crossingRecords: [CrossingRecord] = []
@@ -94,8 +98,9 @@ extension ProjectRun {
             var firstLevelCentres: [Coordinate?]?
             // One pass over the cells at county level; coarser levels group its figures (no pass of their own).
             let countyCrossings = try crossings()
+            try releaseNetworkCells()
             let countyResults = try LoadAttribution.attribute(sources: sources, model: model, map: counties, reaches: try reachGraph(),
-                                                              sectionCells: sections.map(\.cell), crossings: countyCrossings,
+                                                              sectionCells: sections.map(\.cell), crossings: countyCrossings, buffer: buffer,
                                                               progress: part.scaled(from: 0, to: 0.8))
             let byCounty = (crossings: countyCrossings, results: countyResults)
             for level in levels {
@@ -111,7 +116,7 @@ extension ProjectRun {
                         let split = result.sections[s]
                         let shares = split.shares()
                         let home = section.cell.map { counties.labels[$0] < 0 ? -1 : grouping.mapping[Int(counties.labels[$0])] } ?? -1
-                        let open = section.cell.map { incomplete[$0] } ?? false
+                        let open = sectionIncomplete[s]
                         var origins: [OriginShare] = []
                         for u in 0...units.count where split.byOrigin[u] > 0 {
                             var row = [level.rawValue, section.id, section.name, p, ids[u], names[u], fmt(split.byOrigin[u]), fmt(shares[u]),
@@ -149,6 +154,7 @@ extension ProjectRun {
                 }
                 if level == levels.first {
                     for (x, crossing) in crossings.enumerated() {
+                        let areaKm2 = try crossingAreaKm2(crossing.cell)
                         let c = geometry.centre(column: crossing.cell % geometry.width, row: crossing.cell / geometry.width)
                         let d = geometry.centre(column: crossing.into % geometry.width, row: crossing.into / geometry.width)
                         var attributes: [String: FieldValue] = [
@@ -156,11 +162,11 @@ extension ProjectRun {
                             "from_name": .string(names[crossing.from < 0 ? units.count : Int(crossing.from)]),
                             "to_id": .string(ids[crossing.to < 0 ? units.count : Int(crossing.to)]),
                             "to_name": .string(names[crossing.to < 0 ? units.count : Int(crossing.to)]),
-                            "area_km2": .real(model.areaKm2[crossing.cell]),
+                            "area_km2": .real(areaKm2),
                         ]
                         let from = crossing.from < 0 ? units.count : Int(crossing.from), to = crossing.to < 0 ? units.count : Int(crossing.to)
                         var record = CrossingRecord(level: level.rawValue, fromId: ids[from], fromName: names[from], toId: ids[to], toName: names[to],
-                                                    x: (c.x + d.x) / 2, y: (c.y + d.y) / 2, areaKm2: model.areaKm2[crossing.cell],
+                                                    x: (c.x + d.x) / 2, y: (c.y + d.y) / 2, areaKm2: areaKm2,
                                                     loadsKgPerYr: [:], generatedUpstreamUnitKgPerYr: [:])
                         for result in results {
                             let split = result.crossings[x]

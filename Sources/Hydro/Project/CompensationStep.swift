@@ -97,7 +97,7 @@ extension ProjectRun {
         guard config.dem != nil, let map = try jurisdictionMap() else { return }
         var units = Set<String>()
         for level in JurisdictionMap.Level.allCases {
-            for unit in (level == .county ? map : map.aggregated(to: level)).units { units.insert(unit.id); units.insert(unit.name) }
+            for unit in map.grouping(to: level).units { units.insert(unit.id); units.insert(unit.name) }
         }
         let parties = Set(scheme.sections.flatMap { scheme.upstreamParties(of: $0) + $0.downstream.flatMap { scheme.groups[$0] ?? [$0] } })
         let strangers = parties.subtracting(units)
@@ -182,9 +182,10 @@ extension ProjectRun {
     /// Names of jurisdictions by code: counties from the layer, prefectures and provinces from their codes.
     func jurisdictionNames() throws -> [String: String] {
         var names: [String: String] = [:]
+        // The coarser levels' units by grouping the counties: no map of their cells is made.
+        guard let counties = try jurisdictionMap() else { return [:] }
         for level in JurisdictionMap.Level.allCases {
-            guard let map = try jurisdictionMap(at: level) else { return [:] }
-            for unit in map.units where names[unit.id] == nil { names[unit.id] = unit.name }
+            for unit in counties.grouping(to: level).units where names[unit.id] == nil { names[unit.id] = unit.name }
         }
         return names
     }

@@ -208,7 +208,27 @@ enum ProjectInputs {
             cache.keep(p, values)
             return values
         }
-        return LoadSources(pollutants: Array(pollutants), cellCount: n, maker: maker)
+        var sources = LoadSources(pollutants: Array(pollutants), cellCount: n, maker: maker)
+        // A pollutant made of uniform rates, land-use classes (as positions) and point sources only is
+        // read cell by cell from them: the maker's additions, in the same order, without its grid.
+        if codes.count == n {
+            for p in sources.pollutants {
+                var terms: [CellLoads.Terms.Term] = []
+                var compact = true
+                for layer in layers {
+                    switch layer {
+                    case .coefficients(_, let r): if r[p] != nil { compact = false }
+                    case .classPositions(let positions, let r): if let rate = r[p] { terms.append(.classes(positions: positions, rates: rate, hectares: hectares)) }
+                    case .raster(_, let q, _): if q == p { compact = false }
+                    case .uniform(let q, let rate): if q == p { terms.append(.rows(area.map { rate * $0 / 1e4 })) }
+                    }
+                }
+                guard compact else { continue }
+                let points = pointLoads.filter { $0.pollutant == p }.map { (cell: $0.cell, kgPerYear: $0.kgPerYear) }
+                sources.compactLoads[p] = CellLoads(terms: CellLoads.Terms(terms: terms, width: width, codes: codes, pointLoads: points))
+            }
+        }
+        return sources
     }
 
     /// The land-use classes of an export-coefficient entry that generate a load: present in the raster

@@ -13,7 +13,8 @@ extension ProjectRun {
     public func reachGraph() throws -> ReachGraph {
         if let r = _reachGraph { return r }
         let outlets = try sections().compactMap(\.cell) + crossings().map(\.cell)
-        let r = try ReachGraph(graph: try graph(), network: try network(), outlets: outlets)
+        // The links suffice (the link of every cell may have been let go: `releaseNetworkCells`).
+        let r = try ReachGraph(graph: try graph(), network: try networkForLinks(), outlets: outlets)
         _reachGraph = r
         return r
     }

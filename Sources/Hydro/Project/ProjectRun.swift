@@ -168,12 +168,16 @@ public final class ProjectRun {
     private var _conditioned: Grid<Float>?
     private var _mapBackground: MapRenderer.Background?
     private var _graph: FlowGraph?
-    private var _upstream: Accumulation?
+    var _upstream: Accumulation?
+    /// What is kept of the upstream area once the whole grid is let go (`releaseUpstreamArea`).
+    var _upstreamKept: UpstreamKept?
     /// Step results: set by the step that computed them, or loaded back when it was skipped.
     var _loadsResult: LoadsResult?
     var _attributionResult: AttributionResult?
     var _settlementResult: SettlementResult?
-    private var _network: StreamNetwork?
+    var _network: StreamNetwork?
+    /// The network's cell array was let go (`releaseNetworkCells`); `network()` rebuilds it from the links.
+    var networkCellsReleased = false
     private var _model: LoadModel?
     private var _sources: LoadSources?
     let lastGeneratedGrid = LastGrid()
@@ -221,7 +225,14 @@ public final class ProjectRun {
     }
 
     public func network() throws -> StreamNetwork {
-        if let n = _network { return n }
+        if let n = _network {
+            guard networkCellsReleased else { return n }
+            var rebuilt = n
+            rebuilt.linkOfCell = n.cellsFromLinks()
+            _network = rebuilt
+            networkCellsReleased = false
+            return rebuilt
+        }
         let area = try upstream().values
         let n = try StreamNetwork(directions: try directions(), accumulation: area, threshold: config.streamThresholdKm2,
                                   elevation: try conditionedDEM(), areaKm2: area)
@@ -320,6 +331,7 @@ public final class ProjectRun {
         _sources = nil
         lastGeneratedGrid.clear()
         _upstream = nil
+        _upstreamKept = nil
         releaseFreedMemoryIfShort()
     }
 

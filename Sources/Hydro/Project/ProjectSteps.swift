@@ -161,13 +161,18 @@ extension ProjectRun {
             guard !sources.pollutants.isEmpty else {
                 throw HydroError(.invalidInput, config.file, "names no pollutant: give [decay] rates or sources with load fields")
             }
+            // Routing reads neither the upstream area nor the link of every cell (made into the model,
+            // the sources and the sections by now): both go before the routed grids are made.
+            try releaseUpstreamArea()
+            try releaseNetworkCells(afterReachGraph: false)
             try writeLoads(sources: sources, model: try model(), progress: part.scaled(from: 0, to: 0.8))
         }
     }
 
     func writeLoads(sources: LoadSources, model: LoadModel, progress: TaskProgress) throws {
         let geometry = try geometry
-        let network = try network()
+        // The links and their cells; the link of every cell is not read here.
+        let network = try networkForLinks()
         let sections = try sections()
         let pollutants = sources.pollutants.filter { sources.generated.contains($0) }
         var linkLoads = network.links.map { LinkLoad(link: $0.id, loadsKgPerYr: [:], localKgPerYr: [:]) }
@@ -179,10 +184,10 @@ extension ProjectRun {
                                                       units: pollutants.map { _ in "kg/yr" }),
                                progress: progress) { k -> Grid<Float> in
             let p = pollutants[k]
-            guard let generated = sources.generated[p], generated.count == geometry.cellCount else {
+            guard let generated = sources.cellLoads(p), generated.count == geometry.cellCount else {
                 throw HydroError(.invalidInput, "sources", "\(p.name) loads do not cover the grid's \(geometry.cellCount) cells")
             }
-            let (outflow, budget) = LoadRouting.route(p, generated: generated, model: model)
+            let (outflow, budget) = LoadRouting.route(p, loads: generated, model: model)
             massBudgets[p] = budget
             for (l, link) in network.links.enumerated() {
                 linkLoads[l].loadsKgPerYr[p.name] = outflow[link.cells[link.cells.count - 1]]

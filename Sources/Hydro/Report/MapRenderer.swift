@@ -77,12 +77,13 @@ struct MapRenderer {
         let map = try run.jurisdictionMap()
         if let map {
             for level in JurisdictionMap.Level.allCases {
-                let m = level == map.level ? map : ((try? run.jurisdictionMap(at: level)) ?? map.aggregated(to: level))
+                // Coarser levels by grouping the county labels as they are read: no map of their own cells.
+                let grouping = map.grouping(to: level)
                 // A coarser level that groups nothing draws the same lines again: skip it.
-                if level != map.level && m.units.count == map.units.count { continue }
-                borderLayers.append((level, try Self.outlines(m.labels, geometry, width, height, step: outlineStep)))
+                if level != map.level && grouping.units.count == map.units.count { continue }
+                borderLayers.append((level, try Self.outlines(map.labels, grouping: grouping.mapping, geometry, width, height, step: outlineStep)))
                 if level == .province && level != map.level {
-                    provinces = Self.provinceLabelPoints(counties: map, provinces: m)
+                    provinces = Self.provinceLabelPoints(counties: map, provinces: grouping)
                 }
             }
             // Larger units first, so that when names collide the larger unit keeps its name.
@@ -109,22 +110,23 @@ struct MapRenderer {
             }
         }
         catchments = catchmentPaths
-        let network = try run.network()
+        let network = try run.networkForLinks()
         let (w, h) = (width, height)
         linkPaths = network.links.map { Self.path(network.line(of: $0), geometry, w, h) }
     }
 
     /// Where to write each province's name: in its largest county, below that county's name. (The
     /// mean of a province's cells can fall outside it when the province has separate parts.)
-    static func provinceLabelPoints(counties: JurisdictionMap, provinces: JurisdictionMap) -> [(name: String, centre: Coordinate)] {
+    /// `provinces`: the counties' grouping into provinces (`JurisdictionMap.grouping(to:)`).
+    static func provinceLabelPoints(counties: JurisdictionMap, provinces: (units: [JurisdictionMap.Unit], mapping: [Int32]))
+        -> [(name: String, centre: Coordinate)]
+    {
         let counts = counties.cellCounts().perUnit
         let centres = counties.centres()
         var best: [Int: Int] = [:]  // province → county with most cells
+        // Every county with a cell lies in its group (the province of each of its cells).
         var provinceOf = [Int](repeating: -1, count: counties.units.count)
-        for (cell, label) in counties.labels.enumerated() where label >= 0 {
-            let p = provinces.labels[cell]
-            if p >= 0 { provinceOf[Int(label)] = Int(p) }
-        }
+        for (county, n) in counts.enumerated() where n > 0 { provinceOf[county] = Int(provinces.mapping[county]) }
         for (county, p) in provinceOf.enumerated() where p >= 0 {
             if let b = best[p], counts[b] >= counts[county] { continue }
             best[p] = county
@@ -142,8 +144,20 @@ struct MapRenderer {
 
     /// Labels + 1 (0 where unlabelled), every `step` cells: the cell at the centre of each step × step
     /// block, on the coarser grid's geometry (same origin and extent, cells `step` times larger).
-    static func sampled(_ labels: [Int32], _ geometry: GridGeometry, step: Int) -> Grid<Int32> {
+    /// With `grouping`, each label is replaced by its group's (a coarser level's labels without a map of them).
+    static func sampled(_ labels: [Int32], grouping: [Int32]? = nil, _ geometry: GridGeometry, step: Int) -> Grid<Int32> {
+        if let grouping {
+            // The coarser level's labels at the sampled cells only: a county's group, −1 stays −1.
+            let mapped = { (l: Int32) -> Int32 in l < 0 ? -1 : grouping[Int(l)] }
+            guard step > 1 else { return Grid(geometry: geometry, trustedCells: labels.map { mapped($0) + 1 }, nodata: 0) }
+            return sampledCells(geometry, step: step) { mapped(labels[$0]) + 1 }
+        }
         guard step > 1 else { return Grid(geometry: geometry, trustedCells: labels.map { $0 + 1 }, nodata: 0) }
+        return sampledCells(geometry, step: step) { labels[$0] + 1 }
+    }
+
+    /// `value(cell)` at the centre cell of each step × step block, on the coarser grid's geometry.
+    private static func sampledCells(_ geometry: GridGeometry, step: Int, _ value: (Int) -> Int32) -> Grid<Int32> {
         let w = (geometry.width + step - 1) / step, h = (geometry.height + step - 1) / step
         var t = geometry.transform
         t.pixelWidth *= Double(step)
@@ -154,15 +168,16 @@ struct MapRenderer {
         for r in 0..<h {
             let row = min(r * step + step / 2, geometry.height - 1)
             for c in 0..<w {
-                cells[r * w + c] = labels[row * geometry.width + min(c * step + step / 2, geometry.width - 1)] + 1
+                cells[r * w + c] = value(row * geometry.width + min(c * step + step / 2, geometry.width - 1))
             }
         }
         return Grid(geometry: GridGeometry(width: w, height: h, transform: t, crs: geometry.crs), trustedCells: cells, nodata: 0)
     }
 
     /// Outlines of every labelled region, as SVG path data.
-    static func outlines(_ labels: [Int32], _ geometry: GridGeometry, _ width: Int, _ height: Int, step: Int = 1) throws -> String {
-        let grid = sampled(labels, geometry, step: step)
+    static func outlines(_ labels: [Int32], grouping: [Int32]? = nil, _ geometry: GridGeometry, _ width: Int, _ height: Int,
+                         step: Int = 1) throws -> String {
+        let grid = sampled(labels, grouping: grouping, geometry, step: step)
         var paths = ""
         for (_, polygon) in try Polygonizer.polygons(grid).sorted(by: { $0.key < $1.key }) {
             for rings in polygon.polygonParts {
@@ -270,7 +285,7 @@ struct MapRenderer {
             }
         }
         // Streams: width by the load leaving each link (or by upstream area without loads), colour by class.
-        let network = try run.network()
+        let network = try run.networkForLinks()
         let links = pollutant == nil ? [] : try run.loadsResult().links
         let valueOf: (StreamLink) -> Double = { link in
             if let pollutant, Int(link.id) - 1 < links.count, let v = links[Int(link.id) - 1].loadsKgPerYr[pollutant] { return v.isFinite ? v : 0 }
@@ -411,9 +426,9 @@ struct MapRenderer {
             for (unit, centre) in zip(counties.units, counties.centres()) { if let centre { result[unit.id] = centre } }
             return result
         }
-        let map = (try? run.jurisdictionMap(at: l)) ?? counties.aggregated(to: l)
-        let names = Dictionary(map.units.map { ($0.name, $0.id) }, uniquingKeysWith: { a, _ in a })
-        for (name, centre) in Self.provinceLabelPoints(counties: counties, provinces: map) { if let id = names[name] { result[id] = centre } }
+        let grouping = counties.grouping(to: l)
+        let names = Dictionary(grouping.units.map { ($0.name, $0.id) }, uniquingKeysWith: { a, _ in a })
+        for (name, centre) in Self.provinceLabelPoints(counties: counties, provinces: grouping) { if let id = names[name] { result[id] = centre } }
         return result
     }
 

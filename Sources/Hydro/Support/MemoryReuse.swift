@@ -32,3 +32,20 @@ public enum MemoryReuse {
         #endif
     }
 }
+
+/// A whole-grid buffer made at the start of a step, before the step's other grids, and handed to the
+/// pass that needs it: freed grids stay in the heap (`MemoryReuse`), and the largest grid made first
+/// takes the room of one the step before let go, where made last it would find only smaller holes
+/// and add fresh pages (China 30″ attribution: 8 bytes a cell).
+public final class GridBuffer: @unchecked Sendable {
+    private var values: [Double]
+
+    public init(count: Int) { values = [Double](repeating: 0, count: count) }
+
+    /// The buffer, moved out (no copy) when it has `count` cells; a new one otherwise.
+    func take(count: Int) -> [Double] {
+        var taken: [Double] = []
+        swap(&taken, &values)
+        return taken.count == count ? taken : [Double](repeating: 0, count: count)
+    }
+}

@@ -16,7 +16,7 @@ final class SpillDecayClassesTests: XCTestCase {
         func model(_ classes: [TransportParameters.DecayClass]) throws -> LoadModel {
             var parameters = base.parameters
             parameters.decayClasses[tp] = classes
-            return try LoadModel(graph: graph, upstreamAreaKm2: base.areaKm2, isChannel: base.isChannel, parameters: parameters)
+            return try LoadModel(graph: graph, upstreamAreaKm2: try run.upstream().values.cells, isChannel: base.isChannel, parameters: parameters)
         }
         // A hillslope cell: its path runs overland, then down the channel.
         let hillslope = (0..<graph.geometry.cellCount).filter { !base.isChannel[$0] && graph.directions.codes[$0] != D8.noData }
@@ -44,7 +44,7 @@ final class SpillDecayClassesTests: XCTestCase {
             let days = split.isChannel[c] ? split.travelDays(c) : split.reachLength(of: c) / 0.1 / 86400
             let rate: Double
             if split.isChannel[c] {
-                rate = split.parameters.velocity.value(areaKm2: split.areaKm2[c]) < 1e-9 ? 0.05 : 0.6
+                rate = split.parameters.velocity.value(areaKm2: try run.upstream().values.cells[c]) < 1e-9 ? 0.05 : 0.6
             } else {
                 rate = 0.05
             }
