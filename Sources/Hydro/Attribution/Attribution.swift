@@ -45,7 +45,8 @@ extension BorderCrossing {
     /// Every place where water passes from one unit to another: along the stream network (D8 steps
     /// between two channel cells) and along links, or at every cell when `streamOnly` is false.
     /// In the flow graph's cell order.
-    public static func find(on graph: FlowGraph, map: JurisdictionMap, isChannel: [Bool], streamOnly: Bool = true) throws -> [BorderCrossing] {
+    public static func find<Mask: RandomAccessCollection<Bool>>(on graph: FlowGraph, map: JurisdictionMap, isChannel: Mask,
+                                                                streamOnly: Bool = true) throws -> [BorderCrossing] where Mask.Index == Int {
         try graph.geometry.requireSame(as: map.geometry, "jurisdictions")
         var crossings: [BorderCrossing] = []
         for c32 in graph.order {

@@ -12,17 +12,25 @@ public struct JurisdictionMap: Sendable {
     public var level: Level
     public var units: [Unit]
     /// Per cell: index into `units`, or -1 outside every polygon.
-    public var labels: [Int32]
+    public var labels: CellLabels
     public var geometry: GridGeometry
     /// Overlapping polygons found while rasterising: (unit, unit, cells).
     public var overlaps: [(String, String, Int)]
 
-    public init(level: Level, units: [Unit], labels: [Int32], geometry: GridGeometry, overlaps: [(String, String, Int)] = []) {
+    public init(level: Level, units: [Unit], labels: CellLabels, geometry: GridGeometry, overlaps: [(String, String, Int)] = []) {
         self.level = level
         self.units = units
         self.labels = labels
         self.geometry = geometry
         self.overlaps = overlaps
+    }
+
+    /// From Int32 labels (−1 outside every unit), as a caller that made them cell by cell has them.
+    public init(level: Level, units: [Unit], labels: [Int32], geometry: GridGeometry) throws {
+        guard units.count <= CellLabels.maximumCount else {
+            throw HydroError(.invalidInput, "jurisdictions", "\(units.count) units; at most \(CellLabels.maximumCount) can label one grid")
+        }
+        self.init(level: level, units: units, labels: try CellLabels(labels), geometry: geometry)
     }
 
     /// Rasterises polygons (already in the grid's CRS): a cell belongs to the polygon containing its centre.
@@ -34,7 +42,7 @@ public struct JurisdictionMap: Sendable {
             }
             seen[p.unit.id] = k
         }
-        let result = PolygonRasterizer.label(polygons.map(\.parts), on: geometry)
+        let result = try PolygonRasterizer.label(polygons.map(\.parts), on: geometry)
         self.init(level: level, units: polygons.map(\.unit), labels: result.labels, geometry: geometry,
                   overlaps: result.overlaps.map { (polygons[$0.0].unit.id, polygons[$0.1].unit.id, $0.2) })
     }
@@ -44,7 +52,7 @@ public struct JurisdictionMap: Sendable {
     public func aggregated(to target: Level) -> JurisdictionMap {
         guard target != level else { return self }
         let (units, mapping) = grouping(to: target)
-        return JurisdictionMap(level: target, units: units, labels: labels.map { $0 < 0 ? -1 : mapping[Int($0)] }, geometry: geometry)
+        return JurisdictionMap(level: target, units: units, labels: labels.mapped(mapping), geometry: geometry)
     }
 
     /// How this map's units group at a coarser level, without touching the cells: the coarser units

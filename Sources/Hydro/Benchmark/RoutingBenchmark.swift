@@ -81,7 +81,7 @@ public enum RoutingBenchmark {
             let r = (i / dem.width) * side / dem.height, c = (i % dem.width) * side / dem.width
             return Int32(r * side + c)
         }
-        let map = JurisdictionMap(level: .county, units: (0..<(side * side)).map { .init(id: "\($0)", name: "unit \($0)") },
+        let map = try JurisdictionMap(level: .county, units: (0..<(side * side)).map { .init(id: "\($0)", name: "unit \($0)") },
                                   labels: labels, geometry: geometry)
         let ranked = (0..<dem.count).filter { !area[$0].isNaN }.sorted { area[$0] > area[$1] }
         let sectionCells = ranked.prefix(sections * 50).enumerated().filter { $0.offset % 50 == 0 }.map { Optional($0.element) }

@@ -121,7 +121,7 @@ struct ProjectAggregation: Sendable {
             for c32 in reaches.graph.order.reversed() {
                 let c = Int(c32)
                 if isOutlet(c) { continue }
-                let d = Int(reaches.graph.downstream[c])
+                let d = reaches.graph.d8Receiver(of: c)
                 t[c] = rho[j][c] + (d >= 0 ? t[d] : 0)
             }
             pathSum[j] = t
@@ -149,7 +149,7 @@ struct ProjectAggregation: Sendable {
                 let o = Int(reaches.outlet[r])
                 var contribution = load[c] * factors.own(c) * (delivered ? deliveryFactor[c] : 1)
                 if c != o {
-                    let d = Int(reaches.graph.downstream[c])
+                    let d = reaches.graph.d8Receiver(of: c)
                     guard d >= 0 else { continue }
                     contribution *= toOutlet[d] * frac[r]
                 }
@@ -158,7 +158,7 @@ struct ProjectAggregation: Sendable {
                 if delivered { for j in 0..<dCount { ds[j][r] += contribution * delivery[j][c] } }
                 for j in 0..<transportCount {
                     var log = -omega[j][c]
-                    if c != o { log -= pathSum[j][Int(reaches.graph.downstream[c])] + rho[j][o] }
+                    if c != o { log -= pathSum[j][reaches.graph.d8Receiver(of: c)] + rho[j][o] }
                     ds[dCount + j][r] += contribution * log
                 }
             }

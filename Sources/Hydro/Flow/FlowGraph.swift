@@ -31,9 +31,12 @@ public struct FlowGraph: Sendable {
     public let order: [Int32]
     /// Link indices leaving each cell (only cells with links appear).
     public let linksFrom: [Int: [Int]]
-    /// D8 receiver of every cell, −1 where the water leaves the grid or stops (pyflwdir's `idxs_ds`):
-    /// computed once so that routing passes do no index arithmetic.
-    public let downstream: [Int32]
+    /// One bit per cell, set where the cell's D8 direction leads to a valid cell of the grid: with
+    /// the codes and the eight index offsets it gives each cell's receiver (`withD8Receivers`)
+    /// without a whole-grid index array (4 bytes a cell less for every step that holds the graph).
+    private let receiverBits: [UInt64]
+    /// Index offsets of the eight directions (`D8.offsets`).
+    private let receiverOffsets: [Int]
     /// One bit per cell, set where links leave the cell: a pass asks `linksFrom` (a hashed lookup,
     /// ~20 ns) only there, not at every cell (a 2×10⁸-cell grid with one link made every pass
     /// over the cells several times slower). Empty without links.
@@ -62,28 +65,29 @@ public struct FlowGraph: Sendable {
                 throw HydroError(.invalidParameter, "link '\(links[indices[0]].name)'", "links leaving cell \(cell % directions.geometry.width),\(cell / directions.geometry.width) carry \(total) of the flow, more than all of it")
             }
         }
-        // Receivers first, in one raster pass with neighbour offsets (no division per cell).
+        // Receivers first, in one raster pass with neighbour offsets (no division per cell): a bit
+        // where the direction leads to a valid cell.
         let width = directions.geometry.width, height = directions.geometry.height
-        var downstream = [Int32](repeating: -1, count: n)
+        let offsets = D8.offsets(width: width)
+        var receiverBits = [UInt64](repeating: 0, count: (n + 63) / 64)
         let codes = directions.codes
         codes.withUnsafeBufferPointer { code in
-            downstream.withUnsafeMutableBufferPointer { ds in
-                let offsets = D8.offsets(width: width)
+            receiverBits.withUnsafeMutableBufferPointer { bits in
                 for row in 0..<height {
                     let interiorRow = row > 0 && row < height - 1
                     for column in 0..<width {
                         let i = row &* width &+ column
                         let k = Int(code[i])
                         guard k < 8 else { continue }
-                        if interiorRow && column > 0 && column < width - 1 {
-                            let j = i &+ offsets[k]
-                            if code[j] != D8.noData { ds[i] = Int32(j) }
-                        } else if let j = directions.downstream(of: i) {
-                            ds[i] = Int32(j)
-                        }
+                        let leadsToValidCell = interiorRow && column > 0 && column < width - 1
+                            ? code[i &+ offsets[k]] != D8.noData : directions.downstream(of: i) != nil
+                        if leadsToValidCell { bits[i >> 6] |= 1 << UInt64(i & 63) }
                     }
                 }
             }
+        }
+        @inline(__always) func downstream(_ i: Int) -> Int {
+            receiverBits[i >> 6] & (1 << UInt64(i & 63)) != 0 ? i &+ offsets[Int(codes[i])] : -1
         }
         var bits = [UInt64](repeating: 0, count: linksFrom.isEmpty ? 0 : (n + 63) / 64)
         for cell in linksFrom.keys { bits[cell >> 6] |= 1 << UInt64(cell & 63) }
@@ -92,7 +96,7 @@ public struct FlowGraph: Sendable {
         // In-degrees, then Kahn's order from every cell without inflow (depth first, D8 before links).
         let d8Carries: (Int) -> Bool = { !hasLinks($0) || Self.d8Share($0, linksFrom, links) > 0 }
         var inDegree = [UInt16](repeating: 0, count: n)
-        for i in 0..<n where downstream[i] >= 0 && d8Carries(i) { inDegree[Int(downstream[i])] += 1 }
+        for i in 0..<n where downstream(i) >= 0 && d8Carries(i) { inDegree[downstream(i)] += 1 }
         for link in links { inDegree[link.to] += 1 }
         var order: [Int32] = []
         order.reserveCapacity(n)
@@ -103,7 +107,7 @@ public struct FlowGraph: Sendable {
             inDegree[start] = done
             while let c = stack.popLast() {
                 order.append(Int32(c))
-                let d = Int(downstream[c])
+                let d = downstream(c)
                 if d >= 0 && d8Carries(c) {
                     inDegree[d] -= 1
                     if inDegree[d] == 0 { inDegree[d] = done; stack.append(d) }
@@ -129,13 +133,30 @@ public struct FlowGraph: Sendable {
         self.links = links
         self.order = order
         self.linksFrom = linksFrom
-        self.downstream = downstream
+        self.receiverBits = receiverBits
+        self.receiverOffsets = offsets
         self.linkBits = linkBits
     }
 
     /// Whether links leave `cell` (a bit test; see `linkBits`).
     @inline(__always) func hasLinks(from cell: Int) -> Bool {
         !linkBits.isEmpty && linkBits[cell >> 6] & (1 << UInt64(cell & 63)) != 0
+    }
+
+    /// The D8 receiver of `cell`, −1 where the water leaves the grid or stops (pyflwdir's `idxs_ds`).
+    @inline(__always) public func d8Receiver(of cell: Int) -> Int {
+        receiverBits[cell >> 6] & (1 << UInt64(cell & 63)) != 0 ? cell &+ receiverOffsets[Int(directions.codes[cell])] : -1
+    }
+
+    /// Calls `body` with every cell's D8 receiver readable over raw buffers, for passes over all cells.
+    public func withD8Receivers<R>(_ body: (D8Receivers) throws -> R) rethrows -> R {
+        try directions.codes.withUnsafeBufferPointer { codes in
+            try receiverBits.withUnsafeBufferPointer { bits in
+                try receiverOffsets.withUnsafeBufferPointer { offsets in
+                    try body(D8Receivers(codes: codes, bits: bits, offsets: offsets))
+                }
+            }
+        }
     }
 
     private static func d8Share(_ cell: Int, _ linksFrom: [Int: [Int]], _ links: [FlowLink]) -> Double {
@@ -151,7 +172,7 @@ public struct FlowGraph: Sendable {
     /// Calls `body(receiver, share)` for every cell receiving part of `cell`'s outflow; the part with
     /// no receiver (leaving the grid, or a sink) is `1 − Σ shares`.
     @inline(__always) public func forEachReceiver(of cell: Int, _ body: (Int, Double) -> Void) {
-        let d = Int(downstream[cell])
+        let d = d8Receiver(of: cell)
         guard hasLinks(from: cell), let ks = linksFrom[cell] else {
             if d >= 0 { body(d, 1) }
             return
@@ -184,7 +205,7 @@ public struct FlowGraph: Sendable {
         for c in order { total[Int(c)] = 0 }
         let simple = linksFrom.isEmpty
         total.withUnsafeMutableBufferPointer { t in
-            downstream.withUnsafeBufferPointer { ds in
+            withD8Receivers { ds in
                 for c32 in order {
                     let c = Int(c32)
                     t[c] += weight(c)
@@ -199,5 +220,18 @@ public struct FlowGraph: Sendable {
             }
         }
         return total
+    }
+}
+
+/// Each cell's D8 receiver from the direction codes, a bit per cell (the direction leads to a valid
+/// cell) and the eight index offsets: valid inside `FlowGraph.withD8Receivers` only.
+public struct D8Receivers {
+    let codes: UnsafeBufferPointer<UInt8>
+    let bits: UnsafeBufferPointer<UInt64>
+    let offsets: UnsafeBufferPointer<Int>
+
+    /// The receiver of `cell`, −1 where the water leaves the grid or stops.
+    @inline(__always) public subscript(cell: Int) -> Int {
+        bits[cell >> 6] & (1 << UInt64(cell & 63)) != 0 ? cell &+ offsets[Int(codes[cell])] : -1
     }
 }

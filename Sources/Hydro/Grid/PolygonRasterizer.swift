@@ -3,14 +3,18 @@
 public enum PolygonRasterizer {
     public struct Result: Sendable {
         /// Per cell: index of the polygon (0-based) containing its centre, or -1.
-        public var labels: [Int32]
+        public var labels: CellLabels
         /// (first polygon, second polygon, cells claimed by both): later polygons lose the cells.
         public var overlaps: [(Int, Int, Int)]
     }
 
     /// - Parameter polygons: for each polygon, its parts, each as rings (exterior first).
-    public static func label(_ polygons: [[[[Coordinate]]]], on geometry: GridGeometry) -> Result {
-        var labels = [Int32](repeating: -1, count: geometry.cellCount)
+    /// - Throws: for more polygons than `CellLabels` holds.
+    public static func label(_ polygons: [[[[Coordinate]]]], on geometry: GridGeometry) throws -> Result {
+        guard polygons.count <= CellLabels.maximumCount else {
+            throw HydroError(.invalidInput, "polygons", "\(polygons.count) polygons; at most \(CellLabels.maximumCount) can label one grid")
+        }
+        var labels = CellLabels(unlabelled: geometry.cellCount)
         var overlapCounts: [Int64: Int] = [:]
         let t = geometry.transform
         for (index, parts) in polygons.enumerated() {
@@ -39,7 +43,7 @@ public enum PolygonRasterizer {
                     if first <= last {
                         for column in first...last {
                             let i = row * geometry.width + column
-                            if labels[i] < 0 { labels[i] = Int32(index) } else if Int(labels[i]) != index {
+                            if labels[i] < 0 { labels.set(i, index) } else if Int(labels[i]) != index {
                                 overlapCounts[Int64(labels[i]) << 32 | Int64(index), default: 0] += 1
                             }
                         }

@@ -80,7 +80,8 @@ public struct LoadSources: Sendable {
 /// passed fraction. The model is linear in the sources, so loads add up and shares are exact.
 public struct LoadModel: Sendable {
     public let graph: FlowGraph
-    public let isChannel: [Bool]
+    /// Whether each cell is a channel cell, read from the cell's slot (no whole-grid mask held).
+    public var isChannel: ChannelCells { ChannelCells(deliveryOrSlot: deliveryOrSlot, slots: slots) }
     /// Per row, the distance (m) to each of the eight neighbours; half a cell width in the ninth
     /// place, the reach of a cell with no D8 receiver (`reachLength(of:)`).
     private let rowReaches: [Double]
@@ -134,7 +135,7 @@ public struct LoadModel: Sendable {
         for c in graph.order.reversed() {
             let i = Int(c)
             guard !isChannel[i] else { continue }
-            let d8 = Int(graph.downstream[i])
+            let d8 = graph.d8Receiver(of: i)
             var distance = 0.0, received = 0.0
             graph.forEachReceiver(of: i) { j, s in
                 received += s
@@ -171,11 +172,10 @@ public struct LoadModel: Sendable {
         // Nodata cells lie off the routing order: they keep the ratio 1 (no distance was written there).
         for i in 0..<n where codes[i] == D8.noData { deliveryOrSlot[i] = 1 }
         self.graph = graph
-        self.isChannel = isChannel
         self.parameters = parameters
         self.reservoirs = reservoirs
         self.deliveryOrSlot = deliveryOrSlot
-        outletCells = graph.order.lazy.map { Int($0) }.filter { graph.downstream[$0] < 0 }
+        outletCells = graph.order.lazy.map { Int($0) }.filter { graph.d8Receiver(of: $0) < 0 }
         self.slots = slots
         self.reservoirCells = reservoirCells
     }
@@ -194,7 +194,7 @@ public struct LoadModel: Sendable {
 
     /// Travel time through a channel cell, days (0 off the channel).
     public func travelDays(_ cell: Int) -> Double {
-        guard isChannel[cell], let slot = transportSlot(deliveryOrSlot[cell]) else { return 0 }
+        guard let slot = transportSlot(deliveryOrSlot[cell]), slots[slot].isChannel else { return 0 }
         return slots[slot].days
     }
 
@@ -257,6 +257,20 @@ public struct LoadModel: Sendable {
             if slot.reservoir >= 0 { factors[3 * index + 2] = passed[Int(slot.reservoir)] }
         }
         return factors
+    }
+}
+
+/// Whether each cell is a channel cell: a channel cell has a slot that says so (`LoadModel.slots`).
+public struct ChannelCells: RandomAccessCollection, Sendable {
+    let deliveryOrSlot: [Double]
+    let slots: [TransportSlot]
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { deliveryOrSlot.count }
+
+    @inline(__always) public subscript(cell: Int) -> Bool {
+        guard let slot = transportSlot(deliveryOrSlot[cell]) else { return false }
+        return slots[slot].isChannel
     }
 }
 

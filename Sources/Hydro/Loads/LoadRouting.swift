@@ -58,7 +58,7 @@ public struct RoutedLoads: Sendable {
 /// out_c = pass_c · in_c + own_c · G_c, and out_c is split among the receivers of c
 /// (`FlowGraph.forEachReceiver`); what has no receiver is delivered at c. See `LoadModel`.
 /// As in a weighted accumulation, the outflow array itself collects each cell's inflow before the
-/// cell is reached, and a pass reads per cell only its receiver (`FlowGraph.downstream`), its transport
+/// cell is reached, and a pass reads per cell only its receiver (`FlowGraph.d8Receiver`), its transport
 /// (`LoadModel.deliveryOrSlot`), its generated load and its outflow.
 /// Pollutants are independent, so their passes run on up to `threads` threads at once; each pass
 /// is sequential, so the results are identical for any thread count.
@@ -133,7 +133,7 @@ public enum LoadRouting {
                 slotFactors.withUnsafeBufferPointer { slotFactors in
                     model.slots.withUnsafeBufferPointer { slots in
                         model.deliveryOrSlot.withUnsafeBufferPointer { deliveryOrSlot in
-                            graph.downstream.withUnsafeBufferPointer { receiver in
+                            graph.withD8Receivers { receiver in
                                 pass(Pass(generated: g, outflow: o, slots: slots, slotFactors: slotFactors,
                                           deliveryOrSlot: deliveryOrSlot, receiver: receiver),
                                      pollutant, model, visit)
@@ -153,8 +153,8 @@ public enum LoadRouting {
         /// `LoadModel.slotFactors` of the pollutant.
         var slotFactors: UnsafeBufferPointer<Double>
         var deliveryOrSlot: UnsafeBufferPointer<Double>
-        /// `FlowGraph.downstream`.
-        var receiver: UnsafeBufferPointer<Int32>
+        /// The graph's D8 receivers.
+        var receiver: D8Receivers
     }
 
     /// What a pass sums besides the outflow, kg/yr: order-independent sums (`ReproducibleSum`), so

@@ -6,7 +6,7 @@ extension ReachGraph {
     public func deliveryToOutlets(_ factors: CellFactors, into fraction: inout [Double]) {
         let n = geometry.cellCount
         if fraction.count != n { fraction = [Double](repeating: 0, count: n) }
-        graph.downstream.withUnsafeBufferPointer { ds in
+        graph.withD8Receivers { ds in
             reachOfCell.withUnsafeBufferPointer { reach in
                 fraction.withUnsafeMutableBufferPointer { f in
                     for c32 in graph.order.reversed() {
@@ -37,7 +37,7 @@ extension ReachGraph {
         // order-independent (`ReproducibleSum`), so partial sums of tiles add up to the same figures.
         var head = [Int32](repeating: -1, count: count)
         var entryGroup: [Int32] = [], entryValue: [ReproducibleSum] = [], entryNext: [Int32] = []
-        graph.downstream.withUnsafeBufferPointer { ds in
+        graph.withD8Receivers { ds in
             reachOfCell.withUnsafeBufferPointer { reach in
                 generated.withReader { generated in
                     fraction.withUnsafeBufferPointer { fraction in

@@ -62,7 +62,7 @@ public struct ReachGraph: Sendable {
         }
         try GridLimits.requireIndexable(outlet.count, "reaches")
         // Every other cell belongs to the reach its D8 receiver belongs to (downstream first).
-        graph.downstream.withUnsafeBufferPointer { ds in
+        graph.withD8Receivers { ds in
             reachOfCell.withUnsafeMutableBufferPointer { reach in
                 for c32 in graph.order.reversed() {
                     let c = Int(c32)

@@ -49,7 +49,7 @@ enum ProjectInputs {
                 if let p = feature.geometry?.points.first {
                     cell = try Snapping.snap(p, geometry: geometry, accumulation: areaGrid, mode: .highestAccumulation(radius: twoCells))?.cell
                 } else if let parts = feature.geometry?.polygonParts, !parts.isEmpty {
-                    let inside = PolygonRasterizer.label([parts], on: geometry).labels
+                    let inside = try PolygonRasterizer.label([parts], on: geometry).labels
                     cell = (0..<inside.count).filter { inside[$0] == 0 && !area[$0].isNaN }.max { area[$0] < area[$1] }
                     // A polygon smaller than a cell holds no cell centre: take the cell under its centroid.
                     if cell == nil, let c = LayerOffset.centroid(parts), let at = geometry.cell(x: c.x, y: c.y),

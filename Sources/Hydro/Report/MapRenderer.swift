@@ -145,7 +145,8 @@ struct MapRenderer {
     /// Labels + 1 (0 where unlabelled), every `step` cells: the cell at the centre of each step × step
     /// block, on the coarser grid's geometry (same origin and extent, cells `step` times larger).
     /// With `grouping`, each label is replaced by its group's (a coarser level's labels without a map of them).
-    static func sampled(_ labels: [Int32], grouping: [Int32]? = nil, _ geometry: GridGeometry, step: Int) -> Grid<Int32> {
+    static func sampled<Labels: RandomAccessCollection<Int32>>(_ labels: Labels, grouping: [Int32]? = nil, _ geometry: GridGeometry,
+                                                                step: Int) -> Grid<Int32> where Labels.Index == Int {
         if let grouping {
             // The coarser level's labels at the sampled cells only: a county's group, −1 stays −1.
             let mapped = { (l: Int32) -> Int32 in l < 0 ? -1 : grouping[Int(l)] }
@@ -175,7 +176,7 @@ struct MapRenderer {
     }
 
     /// Outlines of every labelled region, as SVG path data.
-    static func outlines(_ labels: [Int32], grouping: [Int32]? = nil, _ geometry: GridGeometry, _ width: Int, _ height: Int,
+    static func outlines(_ labels: CellLabels, grouping: [Int32]? = nil, _ geometry: GridGeometry, _ width: Int, _ height: Int,
                          step: Int = 1) throws -> String {
         let grid = sampled(labels, grouping: grouping, geometry, step: step)
         var paths = ""

@@ -17,7 +17,7 @@ final class AttributionTests: XCTestCase {
         sources.add(tp, cell: 0, kgPerYear: 10)
         sources.add(tp, cell: 4, kgPerYear: 20)
         sources.add(tp, cell: 8, kgPerYear: 30)
-        let map = JurisdictionMap(level: .county, units: ["A", "B", "C"].map { .init(id: $0, name: $0) },
+        let map = try JurisdictionMap(level: .county, units: ["A", "B", "C"].map { .init(id: $0, name: $0) },
                                   labels: [0, 0, 0, 1, 1, 1, 2, 2, 2], geometry: geometry)
         let routed = try LoadRouting.route(sources, model: model)
         let (crossings, results) = try LoadAttribution.attribute(routed, sources: sources, model: model, map: map, sectionCells: [8, 5])

@@ -16,7 +16,7 @@ final class SpillDecayClassesTests: XCTestCase {
         func model(_ classes: [TransportParameters.DecayClass]) throws -> LoadModel {
             var parameters = base.parameters
             parameters.decayClasses[tp] = classes
-            return try LoadModel(graph: graph, upstreamAreaKm2: try run.upstream().values.cells, isChannel: base.isChannel, parameters: parameters)
+            return try LoadModel(graph: graph, upstreamAreaKm2: try run.upstream().values.cells, isChannel: Array(base.isChannel), parameters: parameters)
         }
         // A hillslope cell: its path runs overland, then down the channel.
         let hillslope = (0..<graph.geometry.cellCount).filter { !base.isChannel[$0] && graph.directions.codes[$0] != D8.noData }

@@ -46,9 +46,9 @@ final class ReportSectionsTests: XCTestCase {
         XCTAssertEqual(Array(Palette.colours.prefix(3)), ["#0072B2", "#E69F00", "#009E73"])
     }
 
-    func testPartyDirectoryPutsNamesBesideCodes() {
+    func testPartyDirectoryPutsNamesBesideCodes() throws {
         let geometry = GridGeometry.metric(width: 2, height: 1)
-        let map = JurisdictionMap(level: .county, units: [.init(id: "520381", name: "赤水市"), .init(id: "510525", name: "古蔺县")],
+        let map = try JurisdictionMap(level: .county, units: [.init(id: "520381", name: "赤水市"), .init(id: "510525", name: "古蔺县")],
                                   labels: [0, 1], geometry: geometry)
         let directory = PartyDirectory(map: map)
         XCTAssertEqual(directory.label("520381"), "赤水市 520381")
@@ -131,7 +131,7 @@ final class ReportSectionsTests: XCTestCase {
                                   parameters: TransportParameters(decayPerDay: [tp: 0], velocity: .constant(1)))
         var sources = LoadSources(pollutants: [tp], cellCount: 5)
         sources.add(tp, cell: 0, kgPerYear: 100)
-        let map = JurisdictionMap(level: .county, units: [.init(id: "A", name: "甲"), .init(id: "B", name: "乙")],
+        let map = try JurisdictionMap(level: .county, units: [.init(id: "A", name: "甲"), .init(id: "B", name: "乙")],
                                   labels: [0, 1, 0, 1, 1], geometry: geometry)
         let routed = try LoadRouting.route(sources, model: model)
         let (crossings, results) = try LoadAttribution.attribute(routed, sources: sources, model: model, map: map, sectionCells: [4])

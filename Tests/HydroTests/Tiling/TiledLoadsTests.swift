@@ -114,8 +114,8 @@ final class TiledLoadsTests: XCTestCase {
         let valid = (0..<directions.codes.count).filter { directions.codes[$0] != D8.noData }
         var graph = try FlowGraph(directions: directions)
         // One cell linked to its own D8 receiver and two more cells: edges into one cell from one donor.
-        let donor = try XCTUnwrap(valid.first { graph.downstream[$0] >= 0 && $0 > width * 5 })
-        for candidate in [FlowLink(name: "own receiver", from: donor, to: Int(graph.downstream[donor]), share: 0.3),
+        let donor = try XCTUnwrap(valid.first { graph.d8Receiver(of: $0) >= 0 && $0 > width * 5 })
+        for candidate in [FlowLink(name: "own receiver", from: donor, to: graph.d8Receiver(of: donor), share: 0.3),
                           FlowLink(name: "second", from: donor, to: valid[valid.count / 3], share: 0.2)]
                         + (0..<60).map({ k in FlowLink(name: "l\(k)", from: valid[Int(rng.next() % UInt64(valid.count))],
                                                        to: valid[Int(rng.next() % UInt64(valid.count))],
@@ -226,7 +226,7 @@ final class TiledLoadsTests: XCTestCase {
             let col = i % width, row = i / width
             return col < 3 && row > 20 ? -1 : Int32(min(2, (col + row / 3) / 14))
         }
-        let map = JurisdictionMap(level: .county, units: ["A", "B", "C"].map { .init(id: $0, name: $0) }, labels: labels, geometry: geometry)
+        let map = try JurisdictionMap(level: .county, units: ["A", "B", "C"].map { .init(id: $0, name: $0) }, labels: labels, geometry: geometry)
         let channel = (0..<geometry.cellCount).filter { c.model.isChannel[$0] }
         let sectionCells: [Int?] = [channel[channel.count / 2], channel[channel.count / 5], c.model.outletCells.first, nil]
         let routed = try LoadRouting.route(c.sources, model: c.model)
