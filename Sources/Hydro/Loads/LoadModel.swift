@@ -156,6 +156,9 @@ public struct LoadModel: Sendable {
         var deliveryOrSlot = toStream
         toStream = []
         var slots: [TransportSlot] = []
+        // Sized once (channel cells and reservoir cells off the channel): grown by doubling, the
+        // array would copy itself and leave its smaller blocks behind in the heap.
+        slots.reserveCapacity(isChannel.reduce(0) { $0 + ($1 ? 1 : 0) } + reservoirCells.filter { !isChannel[$0.cell] }.count)
         for c in graph.order {
             let i = Int(c)
             let delivery = isChannel[i] ? 1 : parameters.delivery.ratio(distanceToStream: deliveryOrSlot[i])

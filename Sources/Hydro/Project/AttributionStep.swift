@@ -99,9 +99,14 @@ extension ProjectRun {
             // One pass over the cells at county level; coarser levels group its figures (no pass of their own).
             let countyCrossings = try crossings()
             try releaseNetworkCells()
-            let countyResults = try LoadAttribution.attribute(sources: sources, model: model, map: counties, reaches: try reachGraph(),
+            let reaches = try reachGraph()
+            // What the crossings and the reach graph let go goes back before the pass's grids are filled.
+            MemoryReuse.releaseFreedMemory()
+            let countyResults = try LoadAttribution.attribute(sources: sources, model: model, map: counties, reaches: reaches,
                                                               sectionCells: sections.map(\.cell), crossings: countyCrossings, buffer: buffer,
                                                               progress: part.scaled(from: 0, to: 0.8))
+            // The pass's buffer is gone: its pages go back before the label raster is made.
+            MemoryReuse.releaseFreedMemory()
             let byCounty = (crossings: countyCrossings, results: countyResults)
             for level in levels {
                 let grouping = counties.grouping(to: level)

@@ -196,6 +196,8 @@ extension ProjectRun {
             atSections[p] = sections.map { s in s.cell.map { outflow[$0] } ?? .nan }
             return Grid(geometry: geometry, trustedCells: outflow.map { Float($0) }, nodata: Float.nan)
         }
+        // The routed grids are gone: their pages go back before the vector outputs are made.
+        MemoryReuse.releaseFreedMemory()
         let fields = pollutants.flatMap { p in
             [FieldDefinition("\(p.name)_kg_yr", .real), FieldDefinition("\(p.name)_local_kg_yr", .real)]
         }
