@@ -109,6 +109,7 @@ def browser_test(server, work):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
     options = webdriver.ChromeOptions()
@@ -117,7 +118,15 @@ def browser_test(server, work):
     options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
     try:
-        wait = WebDriverWait(driver, 60)
+        # The page re-renders its panels after every fetch: an element found a moment ago may be gone
+        # (stale) when read. Texts are read in the page in one step, and waits retry on a stale element.
+        wait = WebDriverWait(driver, 60, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
+
+        def text_of(element_id):
+            return driver.execute_script("const e = document.getElementById(arguments[0]); return e ? e.innerText : ''", element_id)
+
+        def attribute_of(element_id, name):
+            return driver.execute_script("const e = document.getElementById(arguments[0]); return e ? e.getAttribute(arguments[1]) : null", element_id, name)
         driver.get(server.url("/map"))
         check("browser: the map sends a visitor who is not signed in to the sign-in form", "/login" in driver.current_url, driver.current_url)
         driver.find_element(By.ID, "username").send_keys(COUNTY)
@@ -131,12 +140,12 @@ def browser_test(server, work):
         check("browser: no script from another host", all(s.startswith(server.url("/")) for s in scripts), str(scripts))
         selected = driver.execute_script("return document.getElementById('party').value")
         check("browser: the selector starts on the county's own jurisdiction", selected == "520502", selected)
-        before = driver.find_element(By.ID, "party-money").text
-        version_before = driver.find_element(By.ID, "settlement-version").text
+        before = text_of("party-money")
+        version_before = text_of("settlement-version")
         # Click the third section: its shares appear.
         driver.execute_script("document.querySelector('[data-section=\"S3\"]').dispatchEvent(new MouseEvent('click', {bubbles: true}))")
-        wait.until(lambda d: "Shares of" in d.find_element(By.ID, "section-info").text)
-        check("browser: clicking a section shows its shares", "Shares of TP by county" in driver.find_element(By.ID, "section-info").text)
+        wait.until(lambda d: "Shares of" in text_of("section-info"))
+        check("browser: clicking a section shows its shares", "Shares of TP by county" in text_of("section-info"))
         if SHOTS:
             driver.save_screenshot(os.path.join(SHOTS, "map-before-upload.png"))
         # The demo's S3 has no sample in August; the county sends one.
@@ -145,12 +154,12 @@ def browser_test(server, work):
             f.write("section,period,parameter,concentration,flow_m3s\nS3,2024-08,CODMn,3.1,150\nS3,2024-08,NH3-N,0.3,150\nS3,2024-08,TP,0.08,150\n")
         driver.find_element(By.ID, "upload-file").send_keys(month)
         driver.find_element(By.ID, "upload-button").click()
-        wait.until(lambda d: d.find_element(By.ID, "upload-status").get_attribute("data-settlement") or "Refused" in d.find_element(By.ID, "upload-status").text)
-        status = driver.find_element(By.ID, "upload-status").text
+        wait.until(lambda d: attribute_of("upload-status", "data-settlement") or "Refused" in text_of("upload-status"))
+        status = text_of("upload-status")
         check("browser: the upload is accepted", "accepted" in status, status)
-        wait.until(lambda d: d.find_element(By.ID, "settlement-version").text != version_before)
-        after = driver.find_element(By.ID, "party-money").text
-        check("browser: the settlement version on the page moves on", driver.find_element(By.ID, "settlement-version").text != version_before)
+        wait.until(lambda d: text_of("settlement-version") != version_before)
+        after = text_of("party-money")
+        check("browser: the settlement version on the page moves on", text_of("settlement-version") != version_before)
         check("browser: what the county receives changes with the new month", after != before, before + " | " + after)
         if SHOTS:
             driver.execute_script("document.getElementById('side').scrollTop = 0")
@@ -162,8 +171,8 @@ def browser_test(server, work):
         driver.find_element(By.ID, "upload-file").clear()
         driver.find_element(By.ID, "upload-file").send_keys(bad)
         driver.find_element(By.ID, "upload-button").click()
-        wait.until(lambda d: "Refused" in d.find_element(By.ID, "upload-status").text)
-        status = driver.find_element(By.ID, "upload-status").text
+        wait.until(lambda d: "Refused" in text_of("upload-status"))
+        status = text_of("upload-status")
         check("browser: a bad file is refused with its line number", "422" in status and "bad.csv:2" in status, status)
     finally:
         driver.quit()
