@@ -34,13 +34,13 @@ public struct FlowGraph: Sendable {
     /// One bit per cell, set where the cell's D8 direction leads to a valid cell of the grid: with
     /// the codes and the eight index offsets it gives each cell's receiver (`withD8Receivers`)
     /// without a whole-grid index array (4 bytes a cell less for every step that holds the graph).
-    private let receiverBits: [UInt64]
+    private let receiverBits: CellBits
     /// Index offsets of the eight directions (`D8.offsets`).
     private let receiverOffsets: [Int]
     /// One bit per cell, set where links leave the cell: a pass asks `linksFrom` (a hashed lookup,
     /// ~20 ns) only there, not at every cell (a 2×10⁸-cell grid with one link made every pass
     /// over the cells several times slower). Empty without links.
-    private let linkBits: [UInt64]
+    private let linkBits: CellBits
 
     public var geometry: GridGeometry { directions.geometry }
 
@@ -69,30 +69,26 @@ public struct FlowGraph: Sendable {
         // where the direction leads to a valid cell.
         let width = directions.geometry.width, height = directions.geometry.height
         let offsets = D8.offsets(width: width)
-        var receiverBits = [UInt64](repeating: 0, count: (n + 63) / 64)
+        var receiverBits = CellBits(count: n)
         let codes = directions.codes
         codes.withUnsafeBufferPointer { code in
-            receiverBits.withUnsafeMutableBufferPointer { bits in
-                for row in 0..<height {
-                    let interiorRow = row > 0 && row < height - 1
-                    for column in 0..<width {
-                        let i = row &* width &+ column
-                        let k = Int(code[i])
-                        guard k < 8 else { continue }
-                        let leadsToValidCell = interiorRow && column > 0 && column < width - 1
-                            ? code[i &+ offsets[k]] != D8.noData : directions.downstream(of: i) != nil
-                        if leadsToValidCell { bits[i >> 6] |= 1 << UInt64(i & 63) }
-                    }
+            for row in 0..<height {
+                let interiorRow = row > 0 && row < height - 1
+                for column in 0..<width {
+                    let i = row &* width &+ column
+                    let k = Int(code[i])
+                    guard k < 8 else { continue }
+                    let leadsToValidCell = interiorRow && column > 0 && column < width - 1
+                        ? code[i &+ offsets[k]] != D8.noData : directions.downstream(of: i) != nil
+                    if leadsToValidCell { receiverBits.insert(i) }
                 }
             }
         }
-        @inline(__always) func downstream(_ i: Int) -> Int {
-            receiverBits[i >> 6] & (1 << UInt64(i & 63)) != 0 ? i &+ offsets[Int(codes[i])] : -1
-        }
-        var bits = [UInt64](repeating: 0, count: linksFrom.isEmpty ? 0 : (n + 63) / 64)
-        for cell in linksFrom.keys { bits[cell >> 6] |= 1 << UInt64(cell & 63) }
+        @inline(__always) func downstream(_ i: Int) -> Int { receiverBits.contains(i) ? i &+ offsets[Int(codes[i])] : -1 }
+        var bits = linksFrom.isEmpty ? CellBits.empty : CellBits(count: n)
+        for cell in linksFrom.keys { bits.insert(cell) }
         let linkBits = bits
-        @inline(__always) func hasLinks(_ cell: Int) -> Bool { !linkBits.isEmpty && linkBits[cell >> 6] & (1 << UInt64(cell & 63)) != 0 }
+        @inline(__always) func hasLinks(_ cell: Int) -> Bool { !linkBits.isEmpty && linkBits.contains(cell) }
         // In-degrees, then Kahn's order from every cell without inflow (depth first, D8 before links).
         let d8Carries: (Int) -> Bool = { !hasLinks($0) || Self.d8Share($0, linksFrom, links) > 0 }
         var inDegree = [UInt16](repeating: 0, count: n)
@@ -140,18 +136,18 @@ public struct FlowGraph: Sendable {
 
     /// Whether links leave `cell` (a bit test; see `linkBits`).
     @inline(__always) func hasLinks(from cell: Int) -> Bool {
-        !linkBits.isEmpty && linkBits[cell >> 6] & (1 << UInt64(cell & 63)) != 0
+        !linkBits.isEmpty && linkBits.contains(cell)
     }
 
     /// The D8 receiver of `cell`, −1 where the water leaves the grid or stops (pyflwdir's `idxs_ds`).
     @inline(__always) public func d8Receiver(of cell: Int) -> Int {
-        receiverBits[cell >> 6] & (1 << UInt64(cell & 63)) != 0 ? cell &+ receiverOffsets[Int(directions.codes[cell])] : -1
+        receiverBits.contains(cell) ? cell &+ receiverOffsets[Int(directions.codes[cell])] : -1
     }
 
     /// Calls `body` with every cell's D8 receiver readable over raw buffers, for passes over all cells.
     public func withD8Receivers<R>(_ body: (D8Receivers) throws -> R) rethrows -> R {
         try directions.codes.withUnsafeBufferPointer { codes in
-            try receiverBits.withUnsafeBufferPointer { bits in
+            try receiverBits.words.withUnsafeBufferPointer { bits in
                 try receiverOffsets.withUnsafeBufferPointer { offsets in
                     try body(D8Receivers(codes: codes, bits: bits, offsets: offsets))
                 }
@@ -232,6 +228,6 @@ public struct D8Receivers {
 
     /// The receiver of `cell`, −1 where the water leaves the grid or stops.
     @inline(__always) public subscript(cell: Int) -> Int {
-        bits[cell >> 6] & (1 << UInt64(cell & 63)) != 0 ? cell &+ offsets[Int(codes[cell])] : -1
+        CellBits.contains(cell, in: bits) ? cell &+ offsets[Int(codes[cell])] : -1
     }
 }

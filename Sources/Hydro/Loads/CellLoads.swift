@@ -26,7 +26,7 @@ public struct CellLoads: Sendable {
         /// D8 codes of the grid: a nodata cell generates nothing.
         let codes: [UInt8]
         /// Cells holding point sources (one bit a cell) and their load as the grid holds it.
-        let pointBits: [UInt64]
+        let pointBits: CellBits
         let pointCells: [Int: Double]
 
         init(terms: [Term], width: Int, codes: [UInt8], pointLoads: [(cell: Int, kgPerYear: Double)]) {
@@ -34,11 +34,11 @@ public struct CellLoads: Sendable {
             self.terms = terms
             self.width = width
             self.codes = codes
-            var bits = [UInt64](repeating: 0, count: pointLoads.isEmpty ? 0 : (codes.count + 63) / 64)
+            var bits = pointLoads.isEmpty ? CellBits.empty : CellBits(count: codes.count)
             var starts: [Int: Double] = [:]
             for load in pointLoads {
                 starts[load.cell, default: 0] += load.kgPerYear
-                bits[load.cell >> 6] |= 1 << UInt64(load.cell & 63)
+                bits.insert(load.cell)
             }
             pointBits = bits
             var cells: [Int: Double] = [:]
@@ -60,7 +60,7 @@ public struct CellLoads: Sendable {
 
         @inline(__always) func value(_ c: Int) -> Double {
             if codes[c] == D8.noData { return 0 }
-            if !pointBits.isEmpty, pointBits[c >> 6] & (1 << UInt64(c & 63)) != 0, let v = pointCells[c] { return v }
+            if !pointBits.isEmpty, pointBits.contains(c), let v = pointCells[c] { return v }
             return Self.sum(terms, cell: c, row: c / width, from: 0)
         }
     }

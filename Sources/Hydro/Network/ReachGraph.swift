@@ -43,23 +43,21 @@ public struct ReachGraph: Sendable {
         let geometry = graph.geometry
         let n = geometry.cellCount
         if let network { try geometry.requireSame(as: network.geometry, "stream network") }
-        // One bit a cell (made while the attribution holds its whole-grid buffers).
-        var outletBits = [UInt64](repeating: 0, count: (n + 63) / 64)
-        @inline(__always) func markOutlet(_ cell: Int) { outletBits[cell >> 6] |= 1 << UInt64(cell & 63) }
-        @inline(__always) func isOutlet(_ cell: Int) -> Bool { outletBits[cell >> 6] & (1 << UInt64(cell & 63)) != 0 }
+        // Cells that end a reach, one bit a cell (made while the attribution holds its whole-grid buffers).
+        var endsReach = CellBits(count: n)
         for cell in outlets {
             guard cell >= 0, cell < n, graph.directions.codes[cell] != D8.noData else {
                 throw HydroError(.invalidInput, "reach outlets", "cell \(cell) lies outside the grid or on nodata")
             }
-            markOutlet(cell)
+            endsReach.insert(cell)
         }
         // A cell whose water splits must end a reach: below it the water follows more than one path.
-        for cell in graph.linksFrom.keys { markOutlet(cell) }
-        for link in network?.links ?? [] { markOutlet(link.cells[link.cells.count - 1]) }
+        for cell in graph.linksFrom.keys { endsReach.insert(cell) }
+        for link in network?.links ?? [] { endsReach.insert(link.cells[link.cells.count - 1]) }
 
         var outlet: [Int32] = []
         var reachOfCell = [Int32](repeating: -1, count: n)
-        for c in graph.order where isOutlet(Int(c)) {
+        for c in graph.order where endsReach.contains(Int(c)) {
             reachOfCell[Int(c)] = Int32(outlet.count)
             outlet.append(c)
         }
@@ -69,7 +67,7 @@ public struct ReachGraph: Sendable {
             reachOfCell.withUnsafeMutableBufferPointer { reach in
                 for c32 in graph.order.reversed() {
                     let c = Int(c32)
-                    guard !isOutlet(c) else { continue }
+                    guard !endsReach.contains(c) else { continue }
                     let d = Int(ds[c])
                     if d >= 0 { reach[c] = reach[d] }
                 }

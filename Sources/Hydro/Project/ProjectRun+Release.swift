@@ -24,8 +24,7 @@ extension ProjectRun {
         for cell in graph.linksFrom.keys { split[cell] = area[cell] }
         _upstreamKept = UpstreamKept(splitCellAreas: split, sectionIncomplete: sections.map { s in s.cell.map { upstream.incomplete[$0] } ?? false })
         _upstream = nil
-        // Its pages go back to the kernel: the grids made next would not fill its holes exactly,
-        // and freed memory kept resident is what sets a run's peak (China 30″: 35 → 32 bytes a cell).
+        // Its pages go back to the kernel: the grids made next would not fill its holes exactly.
         MemoryReuse.releaseFreedMemory()
     }
 

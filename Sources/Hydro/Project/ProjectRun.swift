@@ -123,7 +123,7 @@ public final class ProjectRun {
         if measuresPeakMemory { MemoryUsage.resetPeak() }
         try runStaged(name, inputs: inputs, outputs: outputs, body)
         let peak = measuresPeakMemory ? MemoryUsage.peakResidentBytes : nil
-        releaseFreedMemoryBetweenSteps()
+        MemoryReuse.releaseFreedMemory()
         try cache.record(name, key: digest, outputs: outputs, warnings: Array(warnings[warningsBefore...]), folder: folder)
         let seconds = Date().timeIntervalSince(start)
         steps.append(StepReport(name: name, ran: true, seconds: seconds, outputs: outputs, peakResidentBytes: peak))
@@ -332,15 +332,6 @@ public final class ProjectRun {
         lastGeneratedGrid.clear()
         _upstream = nil
         _upstreamKept = nil
-        releaseFreedMemoryBetweenSteps()
-    }
-
-    /// Between steps (and where a step lets go of whole grids, `ProjectRun+Release`) freed memory is
-    /// given back to the kernel: within a step, freed grids still serve the next ones (`MemoryReuse`),
-    /// but the next step's grids have other sizes and would leave the old blocks resident around
-    /// them, which set the run's peak (China 30″: 35 bytes a cell kept, 32 given back, in the same
-    /// time within the machine's noise).
-    func releaseFreedMemoryBetweenSteps() {
         MemoryReuse.releaseFreedMemory()
     }
 
