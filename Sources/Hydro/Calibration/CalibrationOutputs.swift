@@ -143,11 +143,7 @@ public enum CalibrationOutputs {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         func path(_ name: String) -> String { URL(fileURLWithPath: folder).appendingPathComponent(name).path }
         func text(_ name: String, _ content: String) throws {
-            try AtomicOutput.write(to: path(name), overwrite: overwrite) { temporary in
-                do { try content.write(toFile: temporary, atomically: false, encoding: .utf8) } catch {
-                    throw HydroError(.io, path(name), "cannot write: \(error.localizedDescription)")
-                }
-            }
+            try AtomicOutput.write(content, to: path(name), overwrite: overwrite)
         }
         var written: [String] = []
         try text("calibration_parameters.csv", parametersCSV(fit)); written.append("calibration_parameters.csv")

@@ -185,11 +185,7 @@ extension ProjectRun {
         let header = ["level", "section_id", "pollutant", "origin_id", "origin_name", "section_load_kg_yr", "section_load_lower_\(percent)", "section_load_upper_\(percent)",
                       "load_kg_yr", "load_lower_\(percent)", "load_upper_\(percent)", "share", "share_lower_\(percent)", "share_upper_\(percent)"]
         let text = CSVWriter.text(header: header, rows: rows)
-        try AtomicOutput.write(to: target, overwrite: true) { temporary in
-            do { try text.write(toFile: temporary, atomically: false, encoding: .utf8) } catch {
-                throw HydroError(.io, target, "cannot write: \(error.localizedDescription)")
-            }
-        }
+        try AtomicOutput.write(text, to: target, overwrite: true)
     }
 
     /// The record `hydrotool calibrate` left in the output folder, nil when the project has no
@@ -252,9 +248,7 @@ extension ProjectRun {
         let record = CalibrationRecord(level: level, intervalLevel: results.compactMap { $0.bootstrap?.settings.level }.first, pollutants: entries)
         let data = try record.encoded()
         let target = path(CalibrationRecord.file)
-        try AtomicOutput.write(to: target, overwrite: true) { temporary in
-            do { try data.write(to: URL(fileURLWithPath: temporary)) } catch { throw HydroError(.io, target, "cannot write: \(error.localizedDescription)") }
-        }
+        try AtomicOutput.write(data, to: target, overwrite: true)
         return record
     }
 }

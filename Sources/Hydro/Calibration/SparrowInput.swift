@@ -217,17 +217,17 @@ extension SparrowInput {
             if groupColumn != nil { row += ",\(r.groupNames.isEmpty ? "G1" : r.groupNames[group[i]])" }
             lines.append(row)
         }
-        try (lines.joined(separator: "\n") + "\n").write(toFile: URL(fileURLWithPath: directory).appendingPathComponent("data1.csv").path, atomically: true, encoding: .utf8)
+        try AtomicOutput.write(lines.joined(separator: "\n") + "\n", to: URL(fileURLWithPath: directory).appendingPathComponent("data1.csv").path, overwrite: true)
         var parameters = ["sparrowNames,description,parmUnits,parmInit,parmMin,parmMax,parmType,parmConstant"]
         for p in model.parameters {
             parameters.append("\(p.variable),\(p.description),,\(p.initial),\(p.lower),\(p.upper),\(p.kind.rawValue),\(p.isFixed ? 1 : 0)")
         }
-        try (parameters.joined(separator: "\n") + "\n").write(toFile: URL(fileURLWithPath: directory).appendingPathComponent("parameters.csv").path, atomically: true, encoding: .utf8)
+        try AtomicOutput.write(parameters.joined(separator: "\n") + "\n", to: URL(fileURLWithPath: directory).appendingPathComponent("parameters.csv").path, overwrite: true)
         let deliveries = model.parameters.filter { $0.kind == .delivery }.map(\.variable)
         var design = ["sparrowNames" + deliveries.map { "," + $0 }.joined()]
         for (s, p) in model.parameters.filter({ $0.kind == .source }).enumerated() {
             design.append(p.variable + model.design[s].map { $0 ? ",1" : ",0" }.joined())
         }
-        try (design.joined(separator: "\n") + "\n").write(toFile: URL(fileURLWithPath: directory).appendingPathComponent("design_matrix.csv").path, atomically: true, encoding: .utf8)
+        try AtomicOutput.write(design.joined(separator: "\n") + "\n", to: URL(fileURLWithPath: directory).appendingPathComponent("design_matrix.csv").path, overwrite: true)
     }
 }

@@ -88,9 +88,7 @@ public enum AtomicOutput {
     /// Writes bytes (CSV, JSON, HTML) atomically.
     public static func write(_ data: Data, to path: String, overwrite: Bool, inputs: [String] = []) throws {
         try write(to: path, overwrite: overwrite, inputs: inputs) { temporary in
-            do { try data.write(to: URL(fileURLWithPath: temporary)) } catch {
-                throw HydroError(.io, path, "cannot write: \(reason(error))")
-            }
+            try FileBytes.save(data, to: temporary, naming: path)
         }
     }
 
