@@ -25,8 +25,21 @@ struct MapRenderer {
     let metresPerPixel: Double
 
 
-    /// Each stream link's line as SVG path data (by link ID − 1): the same for every map drawn.
+    /// The links the maps draw (positions in the network's links, in link order) and each one's line as
+    /// SVG path data: the same for every map drawn. See `drawnLinks(upstreamAreas:limit:)`.
+    let drawnLinks: [Int]
     let linkPaths: [String]
+    /// The smallest upstream area (km²) of a drawn link when the network has more links than a map
+    /// draws (`maximumDrawnLinks`); nil when every link is drawn.
+    let smallestDrawnArea: Double?
+    let linkCount: Int
+
+    /// At most this many links on a map 960 px wide: more cannot be told apart there, and a
+    /// network of 2×10⁸ cells drawn whole made a report of 3.4 GB.
+    static let maximumDrawnLinks = 5000
+    /// Points of a stream line closer than this (map pixels) to the last point kept are left out:
+    /// at 0.1 px precision a line then moves by under half a pixel.
+    static let streamPointSpacing = 0.5
 
     /// The map's size and its hillshade background, made from the DEM's cells that the map's pixels
     /// sample (no whole-grid shading): small enough to keep once the DEM is let go.
@@ -112,7 +125,20 @@ struct MapRenderer {
         catchments = catchmentPaths
         let network = try run.networkForLinks()
         let (w, h) = (width, height)
-        linkPaths = network.links.map { Self.path(network.line(of: $0), geometry, w, h) }
+        let drawn = Self.drawnLinks(upstreamAreas: network.links.map(\.upstreamArea), limit: Self.maximumDrawnLinks)
+        drawnLinks = drawn.links
+        smallestDrawnArea = drawn.smallestArea
+        linkCount = network.links.count
+        linkPaths = drawn.links.map { Self.path(network.line(of: network.links[$0]), geometry, w, h, spacing: Self.streamPointSpacing) }
+    }
+
+    /// The links a map draws: all of them when there are at most `limit`; otherwise those whose upstream
+    /// area is at least the `limit`-th largest (ties included), the streams a reader follows, with that
+    /// area. Positions ascending.
+    static func drawnLinks(upstreamAreas: [Double], limit: Int) -> (links: [Int], smallestArea: Double?) {
+        guard upstreamAreas.count > limit, limit > 0 else { return (Array(upstreamAreas.indices), nil) }
+        let threshold = upstreamAreas.sorted(by: >)[limit - 1]
+        return (upstreamAreas.indices.filter { upstreamAreas[$0] >= threshold }, threshold)
     }
 
     /// Where to write each province's name: in its largest county, below that county's name. (The
@@ -193,11 +219,19 @@ struct MapRenderer {
         return (c / Double(geometry.width) * Double(width), r / Double(geometry.height) * Double(height))
     }
 
-    static func path(_ points: [Coordinate], _ geometry: GridGeometry, _ width: Int, _ height: Int) -> String {
+    /// SVG path data through `points` in map pixels. With `spacing` > 0, a point nearer than `spacing`
+    /// pixels to the last point written is left out, the line's last point never.
+    static func path(_ points: [Coordinate], _ geometry: GridGeometry, _ width: Int, _ height: Int, spacing: Double = 0) -> String {
         var d = ""
+        var last = (x: 0.0, y: 0.0)
         for (i, p) in points.enumerated() {
             let (x, y) = pixel(p, geometry, width, height)
+            if i > 0, i < points.count - 1, spacing > 0 {
+                let dx = x - last.x, dy = y - last.y
+                if dx * dx + dy * dy < spacing * spacing { continue }
+            }
             d += (i == 0 ? "M" : " L") + f1(x) + " " + f1(y)
+            last = (x, y)
         }
         return d
     }
@@ -292,18 +326,18 @@ struct MapRenderer {
             if let pollutant, Int(link.id) - 1 < links.count, let v = links[Int(link.id) - 1].loadsKgPerYr[pollutant] { return v.isFinite ? v : 0 }
             return link.upstreamArea
         }
-        let maxValue = max(network.links.map(valueOf).max() ?? 1, 1e-12)
+        let maxValue = max(drawnLinks.map { valueOf(network.links[$0]) }.max() ?? 1, 1e-12)
         let bounds = Self.classes(maximum: maxValue)
         func widthFor(_ v: Double) -> Double { 0.6 + 7 * (max(v, 0) / maxValue).squareRoot() }
         func classOf(_ v: Double) -> Int { bounds.firstIndex { v <= $0 } ?? (bounds.count - 1) }
         let unit = pollutant == nil ? "km²" : "t/yr"
         let shown: (Double) -> String = { v in ReportNumber.short(pollutant == nil ? v : v / 1000) }
         s += "<g fill=\"none\" stroke-linecap=\"round\" stroke-linejoin=\"round\">"
-        let values = network.links.map(valueOf)
-        for index in network.links.indices.sorted(by: { values[$0] < values[$1] }) {
-            let link = network.links[index], v = values[index]
+        let values = drawnLinks.map { valueOf(network.links[$0]) }
+        for k in values.indices.sorted(by: { values[$0] < values[$1] }) {
+            let link = network.links[drawnLinks[k]], v = values[k]
             let colour = Self.classColours[min(classOf(v) + (5 - bounds.count), Self.classColours.count - 1)]
-            s += "<path d=\"\(linkPaths[Int(link.id) - 1])\" stroke=\"\(colour)\" stroke-width=\"\(String(format: "%.2f", widthFor(v)))\"><title>link \(link.id): \(shown(v)) \(unit)</title></path>"
+            s += "<path d=\"\(linkPaths[k])\" stroke=\"\(colour)\" stroke-width=\"\(String(format: "%.2f", widthFor(v)))\"><title>link \(link.id): \(shown(v)) \(unit)</title></path>"
         }
         s += "</g>"
         // Unit names (larger units first; a name that would overlap one already placed, the scale
@@ -398,6 +432,10 @@ struct MapRenderer {
         }
         let title = byLoad ? "河流负荷 Stream load (\(unit))" : "集水面积 Upstream area (\(unit))"
         var s = "<div class=\"maplegend\"><span class=\"lt\">\(HTML.escape(title))</span> " + items.map { "<span class=\"key\">\($0)</span>" }.joined(separator: " ")
+        if let area = smallestDrawnArea {
+            let area = ReportNumber.short(area)
+            s += " <span class=\"key\">" + HTML.escape("只绘出集水面积 ≥ \(area) km² 的 \(drawnLinks.count) 条河段(共 \(linkCount) 条) Streams draining at least \(area) km² drawn: \(drawnLinks.count) of \(linkCount) links") + "</span>"
+        }
         var symbols: [(String, String)] = [
             ("<line x1=\"2\" y1=\"0\" x2=\"26\" y2=\"0\" stroke=\"#222\" stroke-width=\"2.6\"/>", "省界 Provincial border"),
             ("<line x1=\"2\" y1=\"0\" x2=\"26\" y2=\"0\" stroke=\"#666\" stroke-width=\"0.9\" stroke-dasharray=\"3 2\"/>", "县界 County border"),

@@ -22,4 +22,32 @@ final class MapDrawingTests: XCTestCase {
         XCTAssertEqual(whole[5 * 40 + 7], 255)
         XCTAssertTrue(Set(whole).count > 10, "the valley is shaded, not flat")
     }
+    func testAMapDrawsTheLinksDrainingMostWhenTheNetworkHasMoreThanItsLimit() {
+        let areas: [Double] = [5, 1, 9, 3, 9, 2]
+        let all = MapRenderer.drawnLinks(upstreamAreas: areas, limit: 6)
+        XCTAssertEqual(all.links, [0, 1, 2, 3, 4, 5])
+        XCTAssertNil(all.smallestArea)
+        let three = MapRenderer.drawnLinks(upstreamAreas: areas, limit: 3)
+        XCTAssertEqual(three.links, [0, 2, 4])
+        XCTAssertEqual(three.smallestArea, 5)
+        // Links as large as the last one drawn are all drawn, so the rule is the area, not the count.
+        let ties = MapRenderer.drawnLinks(upstreamAreas: [4, 4, 1, 4], limit: 2)
+        XCTAssertEqual(ties.links, [0, 1, 3])
+        XCTAssertEqual(ties.smallestArea, 4)
+    }
+
+    func testStreamLinesLeaveOutPointsCloserThanTheSpacing() throws {
+        // One cell a map pixel: points a quarter pixel apart along a row.
+        let geometry = GridGeometry(width: 12, height: 2, transform: GeoTransform(originX: 0, pixelWidth: 1, originY: 2, pixelHeight: -1),
+                                    crs: try CoordinateSystem.parse("EPSG:32648"))
+        let points = (0...40).map { Coordinate(1 + 0.25 * Double($0), 1.5) }
+        let every = MapRenderer.path(points, geometry, 12, 2)
+        XCTAssertEqual(every.components(separatedBy: " L").count, 41, "no spacing: every point")
+        let spaced = MapRenderer.path(points, geometry, 12, 2, spacing: 0.5)
+        let xs = spaced.dropFirst().components(separatedBy: " L").map { String($0.split(separator: " ")[0]) }
+        XCTAssertEqual(xs, (0...20).map { MapRenderer.f1(1 + 0.5 * Double($0)) }, "every other point, both ends kept")
+        // The last point stays however close it is to the one before.
+        let end = MapRenderer.path([Coordinate(1, 1.5), Coordinate(4, 1.5), Coordinate(4.1, 1.5)], geometry, 12, 2, spacing: 0.5)
+        XCTAssertEqual(end, "M1.0 0.5 L4.0 0.5 L4.1 0.5")
+    }
 }
