@@ -89,7 +89,7 @@ struct ProjectAggregation: Sendable {
             }
         }
         let slotFactors = model.slotFactors(decay: { rates.isEmpty || classOfSlot[$0] < 0 ? typedRate : rates[classOfSlot[$0]] }, passed: passed)
-        let factors = CellFactors(deliveryOrSlot: model.deliveryOrSlot, slotFactors: slotFactors)
+        let factors = CellFactors(deliveryOrSlot: model.deliveryOrSlot, slots: slots, factors: slotFactors)
         var rho = [[Double]](repeating: [], count: transportCount)
         var omega = [[Double]](repeating: [], count: transportCount)
         for j in 0..<transportCount {
@@ -98,8 +98,9 @@ struct ProjectAggregation: Sendable {
                 let c = Int(slot.cell)
                 if j < rates.count {
                     guard slot.isChannel, classOfSlot[index] == j else { continue }
-                    r[c] = slot.days
-                    w[c] = slot.days / 2
+                    let days = model.travelDays(slot)
+                    r[c] = days
+                    w[c] = days / 2
                 } else if slot.reservoir >= 0 {
                     r[c] = settlingLog[Int(slot.reservoir)]
                     w[c] = r[c]

@@ -97,6 +97,9 @@ public struct LoadModel: Sendable {
     let slots: [TransportSlot]
     /// Cells holding reservoirs, each once, and the reservoirs at each.
     let reservoirCells: [(cell: Int, reservoirs: [Reservoir])]
+    /// The land-to-water delivery ratio of each reservoir cell (aligned with `reservoirCells`; 1 on
+    /// the channel): a slot keeps none, since every other slot is a channel cell's, where it is 1.
+    let reservoirCellDelivery: [Double]
 
     /// - Parameter upstreamAreaKm2: the graph's upstream area (`FlowGraph.upstream`), when the caller
     ///   has it already; computed here otherwise.
@@ -143,6 +146,10 @@ public struct LoadModel: Sendable {
             }
             toStream[i] = distance + (1 - received) * reach(i)
         }
+        // Slots keep a reservoir's position in 31 bits (`TransportSlot`).
+        guard reservoirs.count < 1 << 30 else {
+            throw HydroError(.invalidInput, "reservoirs", "\(reservoirs.count) reservoirs; at most \((1 << 30) - 1)")
+        }
         var reservoirIndex: [Int: Int] = [:]
         var reservoirCells: [(cell: Int, reservoirs: [Reservoir])] = []
         for r in reservoirs {
@@ -155,6 +162,7 @@ public struct LoadModel: Sendable {
         }
         var deliveryOrSlot = toStream
         toStream = []
+        var reservoirCellDelivery = [Double](repeating: 1, count: reservoirCells.count)
         var slots: [TransportSlot] = []
         // Sized once (channel cells and reservoir cells off the channel): grown by doubling, the
         // array would copy itself and leave its smaller blocks behind in the heap.
@@ -168,9 +176,8 @@ public struct LoadModel: Sendable {
                 continue
             }
             deliveryOrSlot[i] = -Double(slots.count + 1)
-            let days = isChannel[i] ? parameters.velocity.travelDays(metres: reach(i), areaKm2: areaKm2[i]) : 0
-            slots.append(TransportSlot(cell: Int32(i), days: days, delivery: delivery, areaKm2: areaKm2[i],
-                                       reservoir: Int32(reservoir ?? -1), isChannel: isChannel[i]))
+            if let reservoir { reservoirCellDelivery[reservoir] = delivery }
+            slots.append(TransportSlot(cell: Int32(i), areaKm2: areaKm2[i], reservoir: reservoir ?? -1, isChannel: isChannel[i]))
         }
         // Nodata cells lie off the routing order: they keep the ratio 1 (no distance was written there).
         for i in 0..<n where codes[i] == D8.noData { deliveryOrSlot[i] = 1 }
@@ -181,6 +188,7 @@ public struct LoadModel: Sendable {
         outletCells = graph.order.lazy.map { Int($0) }.filter { graph.d8Receiver(of: $0) < 0 }
         self.slots = slots
         self.reservoirCells = reservoirCells
+        self.reservoirCellDelivery = reservoirCellDelivery
     }
 
     /// The fraction of each reservoir cell's load that its reservoirs pass on (aligned with
@@ -197,8 +205,22 @@ public struct LoadModel: Sendable {
 
     /// Travel time through a channel cell, days (0 off the channel).
     public func travelDays(_ cell: Int) -> Double {
-        guard let slot = transportSlot(deliveryOrSlot[cell]), slots[slot].isChannel else { return 0 }
-        return slots[slot].days
+        guard let slot = transportSlot(deliveryOrSlot[cell]) else { return 0 }
+        return travelDays(slots[slot])
+    }
+
+    /// Travel time through a slot's cell, days: its reach at the velocity of its upstream area on the
+    /// channel, 0 off it. Made when asked (a slot keeps no time of its own: 8 bytes a channel cell).
+    func travelDays(_ slot: TransportSlot) -> Double {
+        slot.isChannel ? parameters.velocity.travelDays(metres: reachLength(of: Int(slot.cell)), areaKm2: slot.areaKm2) : 0
+    }
+
+    /// The fractions of the load entering a slot's cell and of the load generated in it that leave it
+    /// before any reservoir, at decay rate k (per day): exp(−k·t) and δ·exp(−k·t/2).
+    func factors(_ slot: TransportSlot, decayPerDay k: Double) -> (enter: Double, generated: Double) {
+        let half = exp(-k * travelDays(slot) / 2)
+        let delivery = slot.isChannel || slot.reservoir < 0 ? 1 : reservoirCellDelivery[Int(slot.reservoir)]
+        return (half * half, delivery * half)
     }
 
     /// Upstream area (km²) of a channel or reservoir cell, as its travel time and decay class use it;
@@ -219,13 +241,11 @@ public struct LoadModel: Sendable {
     /// The same factors looked up cell by cell, without whole-grid arrays (two per pollutant
     /// would cost more than the passes that read them).
     public func cellFactors(for p: Pollutant) -> CellFactors {
-        CellFactors(deliveryOrSlot: deliveryOrSlot, slotFactors: slotFactors(for: p))
+        CellFactors(deliveryOrSlot: deliveryOrSlot, slots: slots, factors: slotFactors(for: p))
     }
 
-    /// Per slot (aligned with `slots`), three factors of one pollutant: of the load entering the
-    /// cell and of the load generated in it, the fractions that leave it before any reservoir, and
-    /// the fraction its reservoirs pass on: [enter, generated, passed] · slot count.
-    func slotFactors(for p: Pollutant) -> [Double] {
+    /// One pollutant's factors of every slot (see `SlotFactors`).
+    func slotFactors(for p: Pollutant) -> SlotFactors {
         guard let classes = parameters.decayClasses[p], !classes.isEmpty else {
             let k = parameters.decayPerDay[p] ?? 0
             return slotFactors(decay: { _ in k }, passed: reservoirPassedFractions(for: p))
@@ -251,15 +271,29 @@ public struct LoadModel: Sendable {
     }
 
     /// The same with the decay rate of each slot and the passed fraction of each reservoir cell given.
-    func slotFactors(decay: (Int) -> Double, passed: [Double]) -> [Double] {
-        var factors = [Double](repeating: 1, count: 3 * slots.count)
+    func slotFactors(decay: (Int) -> Double, passed: [Double]) -> SlotFactors {
+        var beforeReservoir = [Double](repeating: 1, count: 2 * slots.count)
         for (index, slot) in slots.enumerated() {
-            let (enter, generated) = slot.factors(decayPerDay: decay(index))
-            factors[3 * index] = enter
-            factors[3 * index + 1] = generated
-            if slot.reservoir >= 0 { factors[3 * index + 2] = passed[Int(slot.reservoir)] }
+            let (enter, generated) = factors(slot, decayPerDay: decay(index))
+            beforeReservoir[2 * index] = enter
+            beforeReservoir[2 * index + 1] = generated
         }
-        return factors
+        return SlotFactors(beforeReservoir: beforeReservoir, passed: passed)
+    }
+}
+
+/// One pollutant's factors of every slot (`LoadModel.slots`): of the load entering the cell and of
+/// the load generated in it, the fractions that leave it before any reservoir ([enter, generated] ·
+/// slot count), and per reservoir cell the fraction its reservoirs pass on. Off reservoirs the passed
+/// fraction is 1, so a slot holds two factors, not three.
+struct SlotFactors: Sendable {
+    var beforeReservoir: [Double]
+    /// Aligned with `LoadModel.reservoirCells`.
+    var passed: [Double]
+
+    /// The fraction of the load leaving the slot's cell before its reservoirs that they pass on.
+    @inline(__always) func passed(_ slot: TransportSlot) -> Double {
+        slot.reservoir < 0 ? 1 : passed[Int(slot.reservoir)]
     }
 }
 
@@ -280,18 +314,19 @@ public struct ChannelCells: RandomAccessCollection, Sendable {
 /// One pollutant's transport factors of every cell (see `LoadModel`).
 public struct CellFactors: Sendable {
     let deliveryOrSlot: [Double]
-    let slotFactors: [Double]
+    let slots: [TransportSlot]
+    let factors: SlotFactors
 
     /// The fraction of the load entering `cell` that leaves it.
     @inline(__always) public func pass(_ cell: Int) -> Double {
         guard let slot = transportSlot(deliveryOrSlot[cell]) else { return 1 }
-        return slotFactors[3 * slot] * slotFactors[3 * slot + 2]
+        return factors.beforeReservoir[2 * slot] * factors.passed(slots[slot])
     }
 
     /// The fraction of the load generated in `cell` that leaves it.
     @inline(__always) public func own(_ cell: Int) -> Double {
         guard let slot = transportSlot(deliveryOrSlot[cell]) else { return deliveryOrSlot[cell] }
-        return slotFactors[3 * slot + 1] * slotFactors[3 * slot + 2]
+        return factors.beforeReservoir[2 * slot + 1] * factors.passed(slots[slot])
     }
 }
 
@@ -302,23 +337,25 @@ public struct CellFactors: Sendable {
 }
 
 /// A cell whose transport depends on the pollutant: a channel cell (first-order decay over its
-/// travel time) or a cell holding reservoirs.
+/// travel time) or a cell holding reservoirs. 16 bytes: the travel time follows from the area and
+/// the cell's reach (`LoadModel.travelDays(_:)`), the delivery ratio is 1 on the channel and kept per
+/// reservoir cell off it, and the reservoir and the channel flag share one word.
 struct TransportSlot: Sendable {
     var cell: Int32
-    /// Travel time through the cell, days (0 off the channel).
-    var days: Double
-    /// Land-to-water delivery ratio (1 on the channel).
-    var delivery: Double
-    /// Upstream area of the cell, km² (its velocity, so its decay class).
+    /// (position in `LoadModel.reservoirCells` + 1) · 2, + 1 on the channel.
+    private var reservoirAndChannel: Int32
+    /// Upstream area of the cell, km² (its velocity, so its travel time and decay class).
     var areaKm2: Double
-    /// Position in `LoadModel.reservoirCells`, −1 without a reservoir.
-    var reservoir: Int32
-    var isChannel: Bool
 
-    /// Fractions of the load entering the cell and of the load generated in it that leave it
-    /// before any reservoir: exp(−k·t) and δ·exp(−k·t/2).
-    func factors(decayPerDay k: Double) -> (enter: Double, generated: Double) {
-        let half = exp(-k * days / 2)
-        return (half * half, delivery * half)
+    /// `reservoir`: position in `LoadModel.reservoirCells`, −1 without a reservoir (the model has
+    /// fewer reservoirs than cells, so fewer than 2³⁰ given the grid's Int32 indices).
+    init(cell: Int32, areaKm2: Double, reservoir: Int, isChannel: Bool) {
+        self.cell = cell
+        self.areaKm2 = areaKm2
+        reservoirAndChannel = Int32(truncatingIfNeeded: (reservoir + 1) * 2 + (isChannel ? 1 : 0))
     }
+
+    var isChannel: Bool { reservoirAndChannel & 1 != 0 }
+    /// Position in `LoadModel.reservoirCells`, −1 without a reservoir.
+    var reservoir: Int32 { (reservoirAndChannel >> 1) - 1 }
 }

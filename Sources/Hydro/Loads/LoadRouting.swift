@@ -130,13 +130,15 @@ public enum LoadRouting {
         }
         return generated.withReader { g in
             outflow.withUnsafeMutableBufferPointer { o in
-                slotFactors.withUnsafeBufferPointer { slotFactors in
-                    model.slots.withUnsafeBufferPointer { slots in
-                        model.deliveryOrSlot.withUnsafeBufferPointer { deliveryOrSlot in
-                            graph.withD8Receivers { receiver in
-                                pass(Pass(generated: g, outflow: o, slots: slots, slotFactors: slotFactors,
-                                          deliveryOrSlot: deliveryOrSlot, receiver: receiver),
-                                     pollutant, model, visit)
+                slotFactors.beforeReservoir.withUnsafeBufferPointer { beforeReservoir in
+                    slotFactors.passed.withUnsafeBufferPointer { passed in
+                        model.slots.withUnsafeBufferPointer { slots in
+                            model.deliveryOrSlot.withUnsafeBufferPointer { deliveryOrSlot in
+                                graph.withD8Receivers { receiver in
+                                    pass(Pass(generated: g, outflow: o, slots: slots, slotFactors: beforeReservoir, passed: passed,
+                                              deliveryOrSlot: deliveryOrSlot, receiver: receiver),
+                                         pollutant, model, visit)
+                                }
                             }
                         }
                     }
@@ -150,8 +152,10 @@ public enum LoadRouting {
         var generated: CellLoadReader
         var outflow: UnsafeMutableBufferPointer<Double>
         var slots: UnsafeBufferPointer<TransportSlot>
-        /// `LoadModel.slotFactors` of the pollutant.
+        /// `SlotFactors.beforeReservoir` of the pollutant.
         var slotFactors: UnsafeBufferPointer<Double>
+        /// `SlotFactors.passed`, per reservoir cell.
+        var passed: UnsafeBufferPointer<Double>
         var deliveryOrSlot: UnsafeBufferPointer<Double>
         /// The graph's D8 receivers.
         var receiver: D8Receivers
@@ -172,11 +176,11 @@ public enum LoadRouting {
             sums.onLand += gen - transport * gen
             return enter + transport * gen
         }
-        let f = 3 &* index
+        let f = 2 &* index, slot = p.slots[index]
         let beforeReservoir = p.slotFactors[f] * enter + p.slotFactors[f &+ 1] * gen
         let loss = enter + gen - beforeReservoir
-        if p.slots[index].isChannel { sums.inStreams += loss } else { sums.onLand += loss }
-        let value = beforeReservoir * p.slotFactors[f &+ 2]
+        if slot.isChannel { sums.inStreams += loss } else { sums.onLand += loss }
+        let value = beforeReservoir * (slot.reservoir < 0 ? 1 : p.passed[Int(slot.reservoir)])
         sums.inReservoirs += beforeReservoir - value
         return value
     }
