@@ -6,13 +6,29 @@ public enum SyntheticTerrain {
     /// east edge; side valleys join it from north and south; smooth value noise roughens the slopes
     /// and closed pits are punched in to give the filling something to do.
     ///
+    /// The noise's coarsest lattice spans a 24th of the width. On a large grid finer octaves follow,
+    /// each at half the spacing and half the amplitude (so the same slope) down to a lattice of
+    /// `finestOctaveCells`, fading towards the main river:
+    /// without them a large grid is a small one magnified, its hillslopes smooth planes over
+    /// thousands of cells whose parallel flow lines all reach a stream threshold, and the channel
+    /// share grows with the grid (at 5 km² on 90 m cells: 11 % of the cells at 2×10⁷ cells, 43 % at
+    /// 2×10⁸; the China 30″ DEM at 100 km² has 6 % of its valid cells on the channel). Grids narrower
+    /// than 1536 cells get no extra octave.
+    ///
     /// - Parameters: cellSize in metres (projected, unnamed metric CRS unless `crs` is given).
     public static func valley(width: Int, height: Int, cellSize: Double = 30, seed: UInt64 = 1,
                               tributaries: Int = 4, pits: Int = 20, crs: CoordinateSystem = .unknownMetric) -> Grid<Float> {
         var rng = SeededGenerator(seed: seed)
         var geometry = GridGeometry.metric(width: width, height: height, cellSize: cellSize)
         geometry.crs = crs
-        let noise = ValueNoise(width: width, height: height, cell: max(8, width / 24), seed: rng.next())
+        let noiseCell = max(8, width / 24)
+        let noise = ValueNoise(width: width, height: height, cell: noiseCell, seed: rng.next())
+        // Seeded apart from `rng`, which places the pits: the extra octaves leave those where they were.
+        let octaveCells = noiseCell >= 2 * largeGridOctaveCells ? Array(sequence(first: noiseCell / 2) { $0 / 2 }.prefix { $0 >= finestOctaveCells }) : []
+        let octaves = octaveCells.enumerated().map { k, cell in
+            (noise: ValueNoise(width: width, height: height, cell: cell, seed: seed &+ 0x5EED_0C7A_0000 &+ UInt64(k)),
+             amplitude: Double(sign: .plus, exponent: -(k + 1), significand: 1))
+        }
         let mid = Double(height - 1) / 2
         let tributaryColumns = (0..<tributaries).map { i in Double(width) * (Double(i) + 0.6) / Double(tributaries + 1) }
         var cells = [Float](repeating: 0, count: width * height)
@@ -32,7 +48,11 @@ public enum SyntheticTerrain {
                     let d = abs(Double(column) - skew) / Double(max(width / (tributaries * 3 + 1), 1))
                     if d < 1 { z -= (1 - d) * relief * 0.25 * across }
                 }
-                z += noise.value(column, row) * relief * 0.05
+                // The finer octaves fade towards the main river (as the side valleys do), so that it
+                // keeps to the middle where the sections are placed.
+                var roughness = noise.value(column, row)
+                for octave in octaves { roughness += octave.amplitude * across * octave.noise.value(column, row) }
+                z += roughness * relief * 0.05
                 cells[row * width + column] = Float(z)
             }
         }
@@ -43,6 +63,11 @@ public enum SyntheticTerrain {
         }
         return Grid(geometry: geometry, trustedCells: cells, nodata: -9999)
     }
+
+    /// A grid gets finer noise octaves when its first one would be at least this coarse (cells), and
+    /// they go down to `finestOctaveCells` (`valley`).
+    public static let largeGridOctaveCells = 32
+    public static let finestOctaveCells = 8
 }
 
 /// Smooth value noise in [-1, 1]: random values on a coarse lattice, bilinearly interpolated.
