@@ -108,6 +108,9 @@ extension ProjectRun {
             // The pass's buffer is gone: its pages go back before the label raster is made.
             MemoryReuse.releaseFreedMemory()
             let byCounty = (crossings: countyCrossings, results: countyResults)
+            for section in sections where section.cell == nil {
+                warn("\(config.sections ?? "sections"): section '\(section.id)' is on no cell of the grid, so it has no attribution")
+            }
             for level in levels {
                 let grouping = counties.grouping(to: level)
                 let (crossings, results) = level == counties.level ? byCounty
@@ -117,7 +120,8 @@ extension ProjectRun {
                 let ids = units.map(\.id) + ["outside"]
                 for result in results {
                     let p = result.pollutant.name
-                    for (s, section) in sections.enumerated() {
+                    // A section that could not be placed (its warning says why) has no attribution.
+                    for (s, section) in sections.enumerated() where section.cell != nil {
                         let split = result.sections[s]
                         let shares = split.shares()
                         let home = section.cell.map { counties.labels[$0] < 0 ? -1 : grouping.mapping[Int(counties.labels[$0])] } ?? -1

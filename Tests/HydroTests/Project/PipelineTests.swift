@@ -48,6 +48,26 @@ final class PipelineTests: XCTestCase {
 
     /// A second run skips every step and loads each step's result back through the one loader:
     /// the loaded values equal the computed ones, field by field.
+    /// A section off the grid is named in a warning and left out of the attribution; the other
+    /// sections are attributed as before (the run does not stop at the first unplaced point).
+    func testSectionOffTheGridIsLeftOutOfTheAttribution() throws {
+        let folder = try TestPaths.temporaryFolder(self)
+        let project = try DemoCase.write(into: folder.path, seed: 7, size: 90)
+        let sectionsFile = folder.appendingPathComponent("inputs/sections.gpkg").path
+        var layer = try VectorReader.read(sectionsFile)
+        let first = try XCTUnwrap(layer.features.first?.geometry?.points.first)
+        layer.features.append(Feature(geometry: .point(Coordinate(first.x - 1e6, first.y)),
+                                      attributes: ["id": .string("S9"), "name": .string("far away")]))
+        try VectorWriter.write(layer, to: sectionsFile, overwrite: true)
+        let run = try ProjectRun(try ProjectConfig.load(project))
+        try run.runAll()
+        XCTAssertTrue(run.warnings.contains { $0.contains("'S9'") && $0.contains("no attribution") }, "\(run.warnings)")
+        let attribution = try XCTUnwrap(try run.attributionResult()).sections
+        XCTAssertEqual(Set(attribution.map(\.section)), ["S1", "S2", "S3", "S4"])
+        XCTAssertEqual(attribution.count, 4 * 3 * 2)
+        for entry in attribution { XCTAssertEqual(entry.origins.map(\.share).reduce(0, +), 1, accuracy: 1e-12) }
+    }
+
     func testSkippedStepsLoadTheResultsTheyComputed() throws {
         let folder = try TestPaths.temporaryFolder(self)
         let (first, project) = try demo(folder)
