@@ -75,12 +75,22 @@ public enum RasterWriter {
     /// grid let go once written), so that a file of many bands never needs them all in memory. The
     /// file's bytes are those `write(bands:)` gives for the same grids: the same GDAL calls in the
     /// same order.
+    ///
+    /// `stored`: the file's cell type when it is narrower than the grids' (Float64 grids kept as
+    /// Float32): GDAL converts each block as it writes it, rounding to nearest as `Float(_:)` does,
+    /// so no narrowed copy of a whole grid is made.
     public static func write<Cell: GridCell>(bandCount: Int, geometry: GridGeometry, to path: String, options: RasterWriteOptions = .init(),
+                                             storedAs stored: CellKind? = nil,
                                              progress: TaskProgress = .silent, band: (Int) throws -> Grid<Cell>) throws {
         GDALRuntime.ensureReady()
         guard bandCount > 0 else { throw HydroError(.invalidParameter, path, "nothing to write") }
+        let kind = stored ?? Cell.kind
+        guard kind == Cell.kind || (kind == .float32 && Cell.kind == .float64) else {
+            throw HydroError(.invalidParameter, path, "\(Cell.kind.rawValue) grids cannot be stored as \(kind.rawValue)")
+        }
+        let narrowsToFloat = kind != Cell.kind
         let driver = try Self.driver(options)
-        try requireStorable(Cell.kind, driver: driver, format: options.format, path: path)
+        try requireStorable(kind, driver: driver, format: options.format, path: path)
         guard let width = Int32(exactly: geometry.width), let height = Int32(exactly: geometry.height), let count = Int32(exactly: bandCount) else {
             throw HydroError(.invalidParameter, path, "a \(geometry.width) × \(geometry.height) grid is larger than GDAL can write")
         }
@@ -88,19 +98,21 @@ public enum RasterWriter {
         func checked(_ b: Int) throws -> Grid<Cell> {
             let grid = try band(b)
             try geometry.requireSame(as: grid.geometry, path)
-            if Cell.kind.isFloatingPoint, let i = grid.cells.firstIndex(where: { $0.doubleValue.isInfinite }) {
+            // Stored as Float32, a value beyond Float32's range would become infinite.
+            if Cell.kind.isFloatingPoint,
+               let i = grid.cells.firstIndex(where: { $0.doubleValue.isInfinite || (narrowsToFloat && Float($0.doubleValue).isInfinite) }) {
                 throw NonFiniteResult(file: path, location: "column \(i % grid.width), row \(i / grid.width) of band \(b + 1)",
-                                      value: grid.cells[i].doubleValue)
+                                      value: narrowsToFloat ? Double(Float(grid.cells[i].doubleValue)) : grid.cells[i].doubleValue)
             }
             return grid
         }
         let canCreate = GDALGetMetadataItem(driver, GDAL_DCAP_CREATE, nil) != nil
-        let creation = creationOptionList(options, kind: Cell.kind, width: geometry.width, height: geometry.height)
+        let creation = creationOptionList(options, kind: kind, width: geometry.width, height: geometry.height)
         // A pixel-interleaved tile holds every band: bands written one after the other that do not
         // fit in GDAL's block cache together have each tile flushed, read back and compressed again
         // for every band (three-band China 30″ loads: 14 s of a 17 s step). Such files are written
         // band-interleaved, each tile compressed once; smaller ones keep GDAL's default layout.
-        let (rasterBytes, overflow) = geometry.cellCount.multipliedReportingOverflow(by: bandCount * Int(GDALGetDataTypeSizeBytes(Cell.kind.gdalType)))
+        let (rasterBytes, overflow) = geometry.cellCount.multipliedReportingOverflow(by: bandCount * Int(GDALGetDataTypeSizeBytes(kind.gdalType)))
         if options.format.uppercased() == "GTIFF", bandCount > 1, creation.value("INTERLEAVE") == nil,
            overflow || Int64(rasterBytes) > GDALGetCacheMax64() / 2 {
             creation.set("INTERLEAVE", "BAND")
@@ -110,7 +122,7 @@ public enum RasterWriter {
             CPLErrorReset()
             if canCreate {
                 guard let dataset = GDALCreate(driver, temporary, width, height,
-                                               count, Cell.kind.gdalType, creation.pointer) else {
+                                               count, kind.gdalType, creation.pointer) else {
                     throw HydroError(.io, path, "cannot create: \(GDALRuntime.lastError(or: "driver refused the options"))")
                 }
                 do { try fill(dataset, geometry: geometry, bandCount: bandCount, with: checked, options: options, path: path, progress: progress) } catch {
@@ -122,7 +134,7 @@ public enum RasterWriter {
                 // Drivers such as COG only copy: build the raster in memory first.
                 guard let memory = GDALGetDriverByName("MEM"),
                       let staging = GDALCreate(memory, "", width, height,
-                                               count, Cell.kind.gdalType, nil) else {
+                                               count, kind.gdalType, nil) else {
                     throw HydroError(.io, path, "cannot create an in-memory raster")
                 }
                 defer { GDALClose(staging) }

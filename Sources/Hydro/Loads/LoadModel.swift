@@ -215,12 +215,11 @@ public struct LoadModel: Sendable {
         slot.isChannel ? parameters.velocity.travelDays(metres: reachLength(of: Int(slot.cell)), areaKm2: slot.areaKm2) : 0
     }
 
-    /// The fractions of the load entering a slot's cell and of the load generated in it that leave it
-    /// before any reservoir, at decay rate k (per day): exp(−k·t) and δ·exp(−k·t/2).
-    func factors(_ slot: TransportSlot, decayPerDay k: Double) -> (enter: Double, generated: Double) {
-        let half = exp(-k * travelDays(slot) / 2)
-        let delivery = slot.isChannel || slot.reservoir < 0 ? 1 : reservoirCellDelivery[Int(slot.reservoir)]
-        return (half * half, delivery * half)
+    /// The fraction of a load that leaves a slot's cell having travelled half its reach, at decay
+    /// rate k (per day): exp(−k·t/2). Of the load entering the cell its square leaves, of the load
+    /// generated there δ times it (`SlotFactors`).
+    func halfwayFactor(_ slot: TransportSlot, decayPerDay k: Double) -> Double {
+        exp(-k * travelDays(slot) / 2)
     }
 
     /// Upstream area (km²) of a channel or reservoir cell, as its travel time and decay class use it;
@@ -272,28 +271,42 @@ public struct LoadModel: Sendable {
 
     /// The same with the decay rate of each slot and the passed fraction of each reservoir cell given.
     func slotFactors(decay: (Int) -> Double, passed: [Double]) -> SlotFactors {
-        var beforeReservoir = [Double](repeating: 1, count: 2 * slots.count)
-        for (index, slot) in slots.enumerated() {
-            let (enter, generated) = factors(slot, decayPerDay: decay(index))
-            beforeReservoir[2 * index] = enter
-            beforeReservoir[2 * index + 1] = generated
-        }
-        return SlotFactors(beforeReservoir: beforeReservoir, passed: passed)
+        var halfway = [Double](repeating: 1, count: slots.count)
+        for (index, slot) in slots.enumerated() { halfway[index] = halfwayFactor(slot, decayPerDay: decay(index)) }
+        return SlotFactors(halfway: halfway, passed: passed, delivery: reservoirCellDelivery)
     }
 }
 
-/// One pollutant's factors of every slot (`LoadModel.slots`): of the load entering the cell and of
-/// the load generated in it, the fractions that leave it before any reservoir ([enter, generated] ·
-/// slot count), and per reservoir cell the fraction its reservoirs pass on. Off reservoirs the passed
-/// fraction is 1, so a slot holds two factors, not three.
+/// One pollutant's factors of every slot (`LoadModel.slots`), one number a slot: h = exp(−k·t/2).
+/// Before any reservoir, h² of the load entering the cell leaves it (the whole reach's decay) and
+/// δ·h of the load generated in it (half the reach's, δ = 1 on the channel and kept per reservoir
+/// cell off it); per reservoir cell, the fraction its reservoirs pass on (1 off reservoirs).
 struct SlotFactors: Sendable {
-    var beforeReservoir: [Double]
+    var halfway: [Double]
     /// Aligned with `LoadModel.reservoirCells`.
     var passed: [Double]
+    /// The land-to-water delivery ratio of each reservoir cell (`LoadModel.reservoirCellDelivery`).
+    var delivery: [Double]
+
+    /// The fraction of the load entering the slot's cell that leaves it before its reservoirs.
+    @inline(__always) func enter(_ index: Int) -> Double { Self.enter(halfway[index]) }
+
+    /// The fraction of the load generated in the slot's cell that leaves it before its reservoirs.
+    @inline(__always) func generated(_ index: Int, _ slot: TransportSlot) -> Double {
+        Self.generated(halfway[index], slot, delivery: { delivery[$0] })
+    }
 
     /// The fraction of the load leaving the slot's cell before its reservoirs that they pass on.
     @inline(__always) func passed(_ slot: TransportSlot) -> Double {
         slot.reservoir < 0 ? 1 : passed[Int(slot.reservoir)]
+    }
+
+    /// The two factors from a slot's halfway factor: one formula for the routing pass's buffers and
+    /// for these arrays, so both give the same bits.
+    @inline(__always) static func enter(_ halfway: Double) -> Double { halfway * halfway }
+
+    @inline(__always) static func generated(_ halfway: Double, _ slot: TransportSlot, delivery: (Int) -> Double) -> Double {
+        (slot.isChannel || slot.reservoir < 0 ? 1 : delivery(Int(slot.reservoir))) * halfway
     }
 }
 
@@ -320,13 +333,13 @@ public struct CellFactors: Sendable {
     /// The fraction of the load entering `cell` that leaves it.
     @inline(__always) public func pass(_ cell: Int) -> Double {
         guard let slot = transportSlot(deliveryOrSlot[cell]) else { return 1 }
-        return factors.beforeReservoir[2 * slot] * factors.passed(slots[slot])
+        return factors.enter(slot) * factors.passed(slots[slot])
     }
 
     /// The fraction of the load generated in `cell` that leaves it.
     @inline(__always) public func own(_ cell: Int) -> Double {
         guard let slot = transportSlot(deliveryOrSlot[cell]) else { return deliveryOrSlot[cell] }
-        return factors.beforeReservoir[2 * slot + 1] * factors.passed(slots[slot])
+        return factors.generated(slot, slots[slot]) * factors.passed(slots[slot])
     }
 }
 

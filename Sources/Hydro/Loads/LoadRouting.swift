@@ -130,14 +130,16 @@ public enum LoadRouting {
         }
         return generated.withReader { g in
             outflow.withUnsafeMutableBufferPointer { o in
-                slotFactors.beforeReservoir.withUnsafeBufferPointer { beforeReservoir in
+                slotFactors.halfway.withUnsafeBufferPointer { halfway in
                     slotFactors.passed.withUnsafeBufferPointer { passed in
-                        model.slots.withUnsafeBufferPointer { slots in
-                            model.deliveryOrSlot.withUnsafeBufferPointer { deliveryOrSlot in
-                                graph.withD8Receivers { receiver in
-                                    pass(Pass(generated: g, outflow: o, slots: slots, slotFactors: beforeReservoir, passed: passed,
-                                              deliveryOrSlot: deliveryOrSlot, receiver: receiver),
-                                         pollutant, model, visit)
+                        slotFactors.delivery.withUnsafeBufferPointer { delivery in
+                            model.slots.withUnsafeBufferPointer { slots in
+                                model.deliveryOrSlot.withUnsafeBufferPointer { deliveryOrSlot in
+                                    graph.withD8Receivers { receiver in
+                                        pass(Pass(generated: g, outflow: o, slots: slots, halfway: halfway, passed: passed, delivery: delivery,
+                                                  deliveryOrSlot: deliveryOrSlot, receiver: receiver),
+                                             pollutant, model, visit)
+                                    }
                                 }
                             }
                         }
@@ -152,10 +154,11 @@ public enum LoadRouting {
         var generated: CellLoadReader
         var outflow: UnsafeMutableBufferPointer<Double>
         var slots: UnsafeBufferPointer<TransportSlot>
-        /// `SlotFactors.beforeReservoir` of the pollutant.
-        var slotFactors: UnsafeBufferPointer<Double>
-        /// `SlotFactors.passed`, per reservoir cell.
+        /// `SlotFactors.halfway` of the pollutant.
+        var halfway: UnsafeBufferPointer<Double>
+        /// `SlotFactors.passed` and `.delivery`, per reservoir cell.
         var passed: UnsafeBufferPointer<Double>
+        var delivery: UnsafeBufferPointer<Double>
         var deliveryOrSlot: UnsafeBufferPointer<Double>
         /// The graph's D8 receivers.
         var receiver: D8Receivers
@@ -176,8 +179,9 @@ public enum LoadRouting {
             sums.onLand += gen - transport * gen
             return enter + transport * gen
         }
-        let f = 2 &* index, slot = p.slots[index]
-        let beforeReservoir = p.slotFactors[f] * enter + p.slotFactors[f &+ 1] * gen
+        let slot = p.slots[index], halfway = p.halfway[index]
+        let beforeReservoir = SlotFactors.enter(halfway) * enter
+            + SlotFactors.generated(halfway, slot, delivery: { p.delivery[$0] }) * gen
         let loss = enter + gen - beforeReservoir
         if slot.isChannel { sums.inStreams += loss } else { sums.onLand += loss }
         let value = beforeReservoir * (slot.reservoir < 0 ? 1 : p.passed[Int(slot.reservoir)])

@@ -7,7 +7,7 @@ public struct StreamLink: Sendable, Equatable {
     public var strahler: Int
     public var shreve: Int
     /// Grid cells from the head (upstream end) to the last cell of the link.
-    public var cells: [Int]
+    public var cells: LinkCells
     /// Length in metres along cell centres, including the step into the downstream link's head.
     public var length: Double
     /// Upstream area at the link's last cell, km².
@@ -44,6 +44,7 @@ public struct StreamNetwork: Sendable {
         try geometry.requireSame(as: accumulation.geometry, "accumulation")
         if let elevation { try geometry.requireSame(as: elevation.geometry, "elevation") }
         let n = geometry.cellCount
+        try GridLimits.requireIndexable(n, "flow directions")  // link cells are kept as 32-bit indices
         let width = geometry.width
         let area = try CellMetrics(geometry)
         let distances = NeighbourDistances(area).distance
@@ -65,9 +66,12 @@ public struct StreamNetwork: Sendable {
         }
         var links: [StreamLink] = []
         links.reserveCapacity(heads.count)
+        // One buffer gathers each link's cells; the link keeps an exact copy (`LinkCells`).
+        var cells: [Int32] = []
         for (number, head) in heads.enumerated() {
             let id = Int32(number + 1)
-            var cells = [head]
+            cells.removeAll(keepingCapacity: true)
+            cells.append(Int32(head))
             var length = 0.0
             var c = head
             var end = head
@@ -81,14 +85,14 @@ public struct StreamNetwork: Sendable {
                     break
                 }
                 linkOfCell[d] = id
-                cells.append(d)
+                cells.append(Int32(d))
                 c = d
                 end = d
             }
-            let last = cells[cells.count - 1]
+            let last = Int(cells[cells.count - 1])
             let drop = elevation.map { Double($0.cells[head]) - Double($0.cells[end]) } ?? 0
             links.append(StreamLink(id: id, downstream: downstreamLink, upstream: [], strahler: 0, shreve: 0,
-                                    cells: cells, length: length, upstreamArea: areaKm2[last], drop: drop, endCell: end))
+                                    cells: LinkCells(copying: cells), length: length, upstreamArea: areaKm2[last], drop: drop, endCell: end))
         }
         for link in links { if let d = link.downstream { links[Int(d) - 1].upstream.append(link.id) } }
         // Orders, from sources down: a link is ready once all its upstream links are.
@@ -127,7 +131,7 @@ public struct StreamNetwork: Sendable {
 
     /// Line vertices (cell centres) of a link, ending at the downstream link's head.
     public func line(of link: StreamLink) -> [Coordinate] {
-        var cells = link.cells
+        var cells = Array(link.cells)
         if link.endCell != cells[cells.count - 1] { cells.append(link.endCell) }
         return cells.map { i in
             let p = geometry.centre(column: i % geometry.width, row: i / geometry.width)

@@ -182,7 +182,7 @@ extension ProjectRun {
         try RasterWriter.write(bandCount: pollutants.count, geometry: geometry, to: path(Outputs.loadRaster),
                                options: rasterOptions(loadInputs, bands: pollutants.map { "\($0.name) load leaving each cell (kg/yr)" },
                                                       units: pollutants.map { _ in "kg/yr" }),
-                               progress: progress) { k -> Grid<Float> in
+                               storedAs: .float32, progress: progress) { k -> Grid<Double> in
             let p = pollutants[k]
             guard let generated = sources.cellLoads(p), generated.count == geometry.cellCount else {
                 throw HydroError(.invalidInput, "sources", "\(p.name) loads do not cover the grid's \(geometry.cellCount) cells")
@@ -194,7 +194,8 @@ extension ProjectRun {
                 linkLoads[l].localKgPerYr[p.name] = link.cells.reduce(0.0) { $0 + generated[$1] }
             }
             atSections[p] = sections.map { s in s.cell.map { outflow[$0] } ?? .nan }
-            return Grid(geometry: geometry, trustedCells: outflow.map { Float($0) }, nodata: Float.nan)
+            // Kept as Float32 in the file, narrowed block by block as GDAL writes (no Float32 copy of the grid).
+            return Grid(geometry: geometry, trustedCells: outflow, nodata: Double.nan)
         }
         // The routed grids are gone: their pages go back before the vector outputs are made.
         MemoryReuse.releaseFreedMemory()

@@ -53,8 +53,8 @@ extension LoadModel {
         let factors = slotFactors(for: p)
         return deliveryOrSlot.map { value in
             guard let slot = transportSlot(value) else { return CellTransport(kind: .land, enter: 1, generated: value, passed: 1) }
-            return CellTransport(kind: slots[slot].isChannel ? .channel : .retaining, enter: factors.beforeReservoir[2 * slot],
-                                 generated: factors.beforeReservoir[2 * slot + 1], passed: factors.passed(slots[slot]))
+            return CellTransport(kind: slots[slot].isChannel ? .channel : .retaining, enter: factors.enter(slot),
+                                 generated: factors.generated(slot, slots[slot]), passed: factors.passed(slots[slot]))
         }
     }
 }

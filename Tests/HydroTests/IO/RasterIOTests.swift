@@ -46,6 +46,40 @@ final class RasterIOTests: XCTestCase {
         try assertRoundTrip(cells, nodata: Float.nan)
     }
 
+    /// Float64 grids stored as Float32 (GDAL narrowing each block) hold what `Float(_:)` gives, bit
+    /// for bit, rounding halfway cases, subnormals and NaN included; a value beyond Float32's range
+    /// is refused as infinite, naming the cell, with no file left behind.
+    func testFloat64GridsStoredAsFloat32EqualTheirFloatConversion() throws {
+        let folder = try TestPaths.temporaryFolder(self)
+        let geometry = try geographicGeometry(width: 7, height: 5)
+        var values = (0..<35).map { Double($0) * 1.000000123456789 - 7.3 }
+        values[1] = .nan
+        values[2] = Double(Float.greatestFiniteMagnitude)
+        values[3] = 1e-42  // subnormal in Float32
+        values[4] = 1 + 0x1p-24  // halfway between two Float32 values: rounds to even
+        values[5] = -0.0
+        let bands = [values, values.enumerated().map { $0.offset == 2 ? -$0.element : $0.element * 3.7e5 }]
+        let path = folder.appendingPathComponent("narrowed.tif").path
+        try RasterWriter.write(bandCount: 2, geometry: geometry, to: path, storedAs: .float32) { k in
+            Grid(geometry: geometry, trustedCells: bands[k], nodata: Double.nan)
+        }
+        let info = try RasterReader.info(path)
+        XCTAssertEqual(info.bands.map(\.dataType), ["Float32", "Float32"])
+        for k in 0..<2 {
+            let back = try RasterReader.read(path, band: k + 1, as: Float.self)
+            for (a, b) in zip(back.cells, bands[k].map { Float($0) }) {
+                XCTAssertTrue(a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN), "band \(k + 1): \(a) != \(b)")
+            }
+        }
+        var tooLarge = values
+        tooLarge[20] = 1e300
+        let refused = folder.appendingPathComponent("refused.tif").path
+        XCTAssertThrowsError(try RasterWriter.write(bandCount: 1, geometry: geometry, to: refused, storedAs: .float32) { _ in
+            Grid(geometry: geometry, trustedCells: tooLarge, nodata: Double.nan)
+        }) { error in XCTAssertTrue("\(error)".contains("column 6, row 2"), "\(error)") }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: refused))
+    }
+
     func testInt16AndUInt8RoundTripsAreExact() throws {
         try assertRoundTrip((0..<35).map { Int16($0 * 937 - 16000) }, nodata: Int16.min)
         try assertRoundTrip((0..<35).map { UInt8($0 * 7) }, nodata: UInt8(255))
