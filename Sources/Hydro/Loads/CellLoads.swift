@@ -2,7 +2,7 @@
 /// is read from the compact inputs it comes from (`CellLoads.Terms`).
 ///
 /// Uniform areal rates (a cell's area depends on its row only) and land-use export coefficients
-/// (each cell's class position, 2 bytes, which the run keeps anyway) give such loads, point sources
+/// (each cell's class position, a byte, which the run keeps anyway) give such loads, point sources
 /// adding their few cells: read this way, a province-sized run keeps no 8-byte grid a pollutant for
 /// them, and every cell still reads the very value its grid would hold (the same additions in the
 /// same order; 0 on nodata cells).
@@ -19,7 +19,7 @@ public struct CellLoads: Sendable {
             /// The same load on every cell of a row (a uniform areal rate: rate · cell area / 10⁴).
             case rows([Double])
             /// Export coefficient (kg/ha/yr) of each cell's land-use class position, times the row's hectares.
-            case classes(positions: [UInt16], rates: [Double?], hectares: [Double])
+            case classes(positions: ClassPositions, rates: [Double?], hectares: [Double])
         }
         var terms: [Term]
         let width: Int
@@ -52,7 +52,7 @@ public struct CellLoads: Sendable {
                 switch term {
                 case .rows(let rows): v += rows[row]
                 case .classes(let positions, let rates, let hectares):
-                    if let r = rates[Int(positions[c])] { v += r * hectares[row] }
+                    if let r = rates[positions[c]] { v += r * hectares[row] }
                 }
             }
             return v

@@ -186,7 +186,7 @@ enum ProjectInputs {
                     case .classPositions(let positions, let rates):
                         guard let rate = rates[p] else { continue }
                         for i in 0..<n {
-                            guard let r = rate[Int(positions[i])] else { v[i] += 0; continue }
+                            guard let r = rate[positions[i]] else { v[i] += 0; continue }
                             v[i] += r * hectares[i / width]
                         }
                     case .uniform(let q, let rate):
@@ -258,24 +258,24 @@ enum ProjectInputs {
         /// The same, each cell holding its class's position in a table (2 bytes a cell rather than 4,
         /// kept for the whole run): per pollutant, the coefficient at each position, nil at position 0
         /// (nodata) and for classes without one.
-        case classPositions([UInt16], rates: [Pollutant: [Double?]])
+        case classPositions(ClassPositions, rates: [Pollutant: [Double?]])
         case uniform(Pollutant, rate: Double)
         case raster(Grid<Double>, Pollutant, perHectare: Bool)
 
-        /// Land use as class positions when its classes are fewer than 65,535 (any real land-use
-        /// map), as read otherwise.
+        /// Land use as class positions (`ClassPositions`) when its classes are fewer than 65,535
+        /// (any real land-use map), as read otherwise.
         static func coefficients(_ classes: Grid<Int32>, rates: [Pollutant: [Int32: Double]]) -> DiffuseLayer {
-            var position: [Int32: UInt16] = [:]
+            var position: [Int32: Int] = [:]
             var codes: [Int32] = []
-            var positions = [UInt16](repeating: 0, count: classes.count)
-            var last: (code: Int32, position: UInt16)?
+            var positions = ClassPositions(count: classes.count)
+            var last: (code: Int32, position: Int)?
             for i in 0..<classes.count where classes.isValid(at: i) {
                 let code = classes.cells[i]
                 if let last, last.code == code { positions[i] = last.position; continue }
                 if let k = position[code] { positions[i] = k; last = (code, k); continue }
                 guard codes.count < Int(UInt16.max) - 1 else { return .coefficients(classes: classes, rates: rates) }
                 codes.append(code)
-                let k = UInt16(codes.count)
+                let k = codes.count
                 position[code] = k
                 positions[i] = k
                 last = (code, k)

@@ -80,9 +80,26 @@ final class ClassPositionsTests: XCTestCase {
             let rate = try XCTUnwrap(table[p])
             for i in codes.indices {
                 let expected: Double? = classes.isValid(at: i) ? rates[p]?[codes[i]] : nil
-                XCTAssertEqual(rate[Int(positions[i])], expected, "\(p.name) cell \(i)")
+                XCTAssertEqual(rate[positions[i]], expected, "\(p.name) cell \(i)")
             }
         }
         XCTAssertEqual(positions[4], 0, "nodata has position 0")
+        XCTAssertFalse(positions.isWide, "a few classes take one byte a cell")
+    }
+
+    /// Past 255 classes the positions widen to two bytes, and every cell keeps its class's coefficient.
+    func testManyClassesWidenThePositions() throws {
+        let tp = Pollutant("TP")
+        let geometry = GridGeometry.metric(width: 40, height: 20, cellSize: 100)
+        // 300 codes, each on a few cells, met in an order that is not their numeric order.
+        let codes = (0..<800).map { Int32(($0 * 37) % 300 + 1000) }
+        let classes = try Grid(geometry: geometry, cells: codes, nodata: -1)
+        let rates: [Pollutant: [Int32: Double]] = [tp: Dictionary(uniqueKeysWithValues: (1000..<1300).map { (Int32($0), Double($0) / 7) })]
+        guard case .classPositions(let positions, let table) = ProjectInputs.DiffuseLayer.coefficients(classes, rates: rates) else {
+            return XCTFail("300 classes are kept as positions")
+        }
+        XCTAssertTrue(positions.isWide)
+        let rate = try XCTUnwrap(table[tp])
+        for i in codes.indices { XCTAssertEqual(rate[positions[i]], Double(codes[i]) / 7, "cell \(i)") }
     }
 }
