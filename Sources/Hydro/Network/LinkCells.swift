@@ -4,15 +4,8 @@
 public struct LinkCells: RandomAccessCollection, Equatable, Sendable {
     private let storage: [Int32]
 
-    /// `cells`: grid indices, which fit 32 bits on every grid a flow graph is built on (`GridLimits`).
-    public init(_ cells: some Collection<Int>) {
-        storage = Array(unsafeUninitializedCapacity: cells.count) { buffer, initialized in
-            for (k, c) in cells.enumerated() { buffer[k] = Int32(truncatingIfNeeded: c) }
-            initialized = cells.count
-        }
-    }
-
-    /// The same from cells gathered as 32-bit indices (a scratch buffer's capacity is not kept).
+    /// An exact copy of cells gathered as 32-bit indices (a scratch buffer's capacity is not kept);
+    /// grid indices fit 32 bits on every grid a network is built on (`GridLimits`).
     init(copying cells: [Int32]) {
         storage = Array(unsafeUninitializedCapacity: cells.count) { buffer, initialized in
             for k in cells.indices { buffer[k] = cells[k] }

@@ -255,8 +255,8 @@ enum ProjectInputs {
     enum DiffuseLayer {
         /// Land-use classes and, per pollutant, the export coefficient of each class (kg/ha/yr).
         case coefficients(classes: Grid<Int32>, rates: [Pollutant: [Int32: Double]])
-        /// The same, each cell holding its class's position in a table (2 bytes a cell rather than 4,
-        /// kept for the whole run): per pollutant, the coefficient at each position, nil at position 0
+        /// The same, each cell holding its class's position in a table (`ClassPositions`: one byte a
+        /// cell rather than 4, kept for the whole run): per pollutant, the coefficient at each position, nil at position 0
         /// (nodata) and for classes without one.
         case classPositions(ClassPositions, rates: [Pollutant: [Double?]])
         case uniform(Pollutant, rate: Double)
