@@ -14,7 +14,7 @@ public enum PolygonRasterizer {
         guard polygons.count <= CellLabels.maximumCount else {
             throw HydroError(.invalidInput, "polygons", "\(polygons.count) polygons; at most \(CellLabels.maximumCount) can label one grid")
         }
-        var labels = CellLabels(unlabelled: geometry.cellCount)
+        var labels = CellLabels(unlabelled: geometry.cellCount, labelCount: polygons.count)
         var overlapCounts: [Int64: Int] = [:]
         let t = geometry.transform
         for (index, parts) in polygons.enumerated() {

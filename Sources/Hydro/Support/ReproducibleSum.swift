@@ -31,6 +31,21 @@ public struct ReproducibleSum: Sendable, Equatable, Hashable {
 
     /// The units of one term: `value · 2⁶⁰` rounded to the nearest integer (ties to even).
     @inline(__always) static func units(of value: Double) -> Int128? {
+        // From |value| ≥ 2⁻⁸ on, the term is its significand shifted left (no rounding): read from
+        // its bits, where the conversions below are many times the cost in the per-cell budgets.
+        let bits = value.bitPattern
+        let shift = Int((bits >> 52) & 0x7FF) - 1015  // biased exponent − 1075 + 60
+        if shift >= 0 {
+            // 2⁵³ · 2⁷³ = 2¹²⁶: the same bound as below (|value| < 2⁶⁶).
+            guard shift <= 73 else { return nil }
+            let magnitude = Int128(bits & 0xF_FFFF_FFFF_FFFF | 0x10_0000_0000_0000) << shift
+            return bits >> 63 != 0 ? -magnitude : magnitude
+        }
+        return roundedUnits(of: value)
+    }
+
+    /// `units(of:)` by scaling and rounding, for every finite value (the only way below 2⁻⁸).
+    @inline(__always) static func roundedUnits(of value: Double) -> Int128? {
         let scaled = (value * scale).rounded(.toNearestOrEven)
         let magnitude = abs(scaled)
         // Below 2⁶³ units (|value| < 8) one machine conversion does.
@@ -60,7 +75,7 @@ public struct ReproducibleSum: Sendable, Equatable, Hashable {
         if other.special != 0 || other.special.isNaN { special += other.special }
     }
 
-    public static func += (lhs: inout ReproducibleSum, rhs: Double) { lhs.add(rhs) }
+    @inline(__always) public static func += (lhs: inout ReproducibleSum, rhs: Double) { lhs.add(rhs) }
     public static func += (lhs: inout ReproducibleSum, rhs: ReproducibleSum) { lhs.add(rhs) }
 
     /// The total as the nearest Double.

@@ -22,6 +22,29 @@ final class ReproducibleSumTests: XCTestCase {
         }
     }
 
+    /// The exact path read from a term's bits (|value| ≥ 2⁻⁸) and the rounding path below it give
+    /// Int128's own conversion of value · 2⁶⁰ at every binary exponent of the range, at both ends
+    /// of each binade, and nil from 2⁶⁶ on.
+    func testUnitsFromBitsAgreeWithInt128AcrossTheRange() {
+        var rng = SeededGenerator(seed: 11)
+        for e in -80...65 {
+            let low = Double(sign: .plus, exponent: e, significand: 1)
+            for v in [low, low.nextUp, 2 * low.nextDown, low * (1 + rng.unit()), low * (1 + rng.unit())] {
+                for x in [v, -v] {
+                    XCTAssertEqual(ReproducibleSum.units(of: x), Int128((x * 0x1p60).rounded(.toNearestOrEven)), "\(x)")
+                }
+            }
+        }
+        XCTAssertEqual(ReproducibleSum.units(of: 0), 0)
+        XCTAssertEqual(ReproducibleSum.units(of: -0.0), 0)
+        XCTAssertEqual(ReproducibleSum.units(of: .leastNonzeroMagnitude), 0)
+        XCTAssertEqual(ReproducibleSum.units(of: 0x1p-8), 1 << 52)
+        XCTAssertEqual(ReproducibleSum.units(of: 0x1p66.nextDown), Int128(0x1f_ffff_ffff_ffff) << 73)
+        XCTAssertNil(ReproducibleSum.units(of: 0x1p66))
+        XCTAssertNil(ReproducibleSum.units(of: -0x1p66))
+        XCTAssertNil(ReproducibleSum.units(of: .greatestFiniteMagnitude))
+    }
+
     func testOrderAndGroupingDoNotChangeTheBits() {
         var rng = SeededGenerator(seed: 4)
         let terms = (0..<5000).map { _ in (rng.unit() - 0.3) * pow(10, rng.unit() * 12 - 6) }
