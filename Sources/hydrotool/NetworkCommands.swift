@@ -64,13 +64,16 @@ struct PointInputs: ParsableArguments {
     @Option(help: "Field holding each point's name.") var nameField: String?
     @Option(help: "Snapping radius in metres (0: no snapping).") var radius = 0.0
     @Flag(name: .customLong("to-stream"), help: "Snap to the nearest stream cell instead of the highest accumulation.") var toStream = false
+    @Option(name: .customLong("min-area"), help: "With --to-stream: only stream cells draining at least this many km² (a section on a main river, not the tributary beside it).") var minimumArea = 0.0
     @Option(help: "Warn for points moved farther than this (metres).") var tolerance: Double?
 
     func place(_ path: String, geometry: GridGeometry, area: Grid<Double>, stream: [Int32]?) throws -> (VectorLayer, [PlacedPoint]) {
         let layer = try VectorReader.read(path, targetCRS: geometry.crs)
         try OptionCheck.number(radius, in: 0...1e7, "--radius")
         if let tolerance { try OptionCheck.number(tolerance, in: 0...1e7, "--tolerance") }
-        let mode: Snapping.Mode? = radius > 0 ? (toStream ? .nearestStream(radius: radius) : .highestAccumulation(radius: radius)) : nil
+        try OptionCheck.number(minimumArea, in: 0...1e8, "--min-area")
+        if minimumArea > 0, !toStream { throw HydroError(.invalidParameter, "--min-area", "applies to --to-stream snapping only") }
+        let mode: Snapping.Mode? = radius > 0 ? (toStream ? .nearestStream(radius: radius, minimumAreaKm2: minimumArea) : .highestAccumulation(radius: radius)) : nil
         let placed = try PointPlacement.place(layer, source: path, geometry: geometry, areaKm2: area, stream: stream,
                                               options: .init(idField: idField, nameField: nameField, snap: mode, tolerance: tolerance))
         for p in placed { for w in p.warnings { TerminalProgress.log("hydrotool: warning: \(path): \(w)") } }

@@ -164,7 +164,7 @@ public enum LoadAttribution {
                     graph.forEachReceiver(of: c) { j, s in entering[j] += s * outflow[c] }
                 }
             } else {
-                _ = LoadRouting.route(p, generated: generated, model: model, into: &buffer, visit: visit)
+                _ = LoadRouting.route(p, generated: generated, model: model, factors: factors.factors, into: &buffer, visit: visit)
             }
             results.append(result(p, out: out, sectionReaches: sectionReaches, crossings: crossings,
                                   crossingReaches: crossingReaches, budgets: budgets))

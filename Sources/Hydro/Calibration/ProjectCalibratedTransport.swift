@@ -53,7 +53,7 @@ extension ProjectRun {
                 }
             }
         }
-        return try LoadModel(graph: graph, upstreamAreaKm2: try upstream().values.cells, isChannel: network.linkOfCell.map { $0 != 0 },
+        return try LoadModel(graph: graph, upstreamAreaKm2: try upstream().values.cells, isChannel: network.linkOfCell.lazy.map { $0 != 0 },
                              parameters: transport, reservoirs: reservoirs)
     }
 

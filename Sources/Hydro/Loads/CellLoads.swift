@@ -25,20 +25,23 @@ public struct CellLoads: Sendable {
         let width: Int
         /// D8 codes of the grid: a nodata cell generates nothing.
         let codes: [UInt8]
-        /// Cells holding point sources (one bit a cell) and their load as the grid holds it.
+        /// Cells that may hold point sources (one bit a cell: a cell not in it has none) and the
+        /// load of those that do, as the grid holds it.
         let pointBits: CellBits
         let pointCells: [Int: Double]
 
-        init(terms: [Term], width: Int, codes: [UInt8], pointLoads: [(cell: Int, kgPerYear: Double)]) {
+        /// - Parameter sharedPointBits: a set holding every cell of `pointLoads` (and perhaps other
+        ///   pollutants' point cells), shared by the pollutants' terms: one bit a cell for them all.
+        init(terms: [Term], width: Int, codes: [UInt8], pointLoads: [(cell: Int, kgPerYear: Double)], sharedPointBits: CellBits? = nil) {
             let width = max(width, 1)
             self.terms = terms
             self.width = width
             self.codes = codes
-            var bits = pointLoads.isEmpty ? CellBits.empty : CellBits(count: codes.count)
+            var bits = sharedPointBits ?? (pointLoads.isEmpty ? CellBits.empty : CellBits(count: codes.count))
             var starts: [Int: Double] = [:]
             for load in pointLoads {
                 starts[load.cell, default: 0] += load.kgPerYear
-                bits.insert(load.cell)
+                if sharedPointBits == nil { bits.insert(load.cell) }
             }
             pointBits = bits
             var cells: [Int: Double] = [:]

@@ -103,8 +103,11 @@ public struct LoadModel: Sendable {
 
     /// - Parameter upstreamAreaKm2: the graph's upstream area (`FlowGraph.upstream`), when the caller
     ///   has it already; computed here otherwise.
-    public init(graph: FlowGraph, upstreamAreaKm2: [Double]? = nil, isChannel: [Bool], parameters: TransportParameters,
-                reservoirs: [Reservoir] = []) throws {
+    /// - Parameter isChannel: per cell, whether it is a channel cell: any collection of them, such as
+    ///   a lazy view of the network's link of every cell (no whole-grid mask made for it).
+    public init<ChannelMask: RandomAccessCollection<Bool>>(graph: FlowGraph, upstreamAreaKm2: [Double]? = nil, isChannel: ChannelMask,
+                                                            parameters: TransportParameters, reservoirs: [Reservoir] = []) throws
+        where ChannelMask.Index == Int {
         try parameters.validate()
         let geometry = graph.geometry
         let n = geometry.cellCount

@@ -109,12 +109,14 @@ public enum LoadRouting {
     /// more than rewriting them), calling `visit(cell, entering, leaving)` at every cell in routing
     /// order as soon as its outflow is known: `entering` is the load its donors passed it, `leaving`
     /// its outflow. A pass that needs both (the attribution's budgets) then holds no inflow grid of its own.
+    /// `factors`: the pollutant's slot factors when the caller holds them already (made here otherwise:
+    /// on a province grid each copy is 8 bytes a channel cell).
     @inline(__always)
-    static func route(_ pollutant: Pollutant, generated: CellLoads, model: LoadModel, into outflow: inout [Double],
-                      visit: (Int, Double, Double) -> Void) -> MassBudget {
+    static func route(_ pollutant: Pollutant, generated: CellLoads, model: LoadModel, factors: SlotFactors? = nil,
+                      into outflow: inout [Double], visit: (Int, Double, Double) -> Void) -> MassBudget {
         let graph = model.graph
         let n = graph.geometry.cellCount
-        let slotFactors = model.slotFactors(for: pollutant)
+        let slotFactors = factors ?? model.slotFactors(for: pollutant)
         // Outflow starts as 0 on valid cells (the inflow collected so far) and NaN on nodata.
         graph.directions.codes.withUnsafeBufferPointer { codes in
             if outflow.count == n {

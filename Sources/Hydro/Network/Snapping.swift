@@ -3,8 +3,10 @@ public enum Snapping {
     public enum Mode: Sendable, Equatable {
         /// The cell of highest accumulation within the radius (metres).
         case highestAccumulation(radius: Double)
-        /// The nearest stream cell (within the radius, metres).
-        case nearestStream(radius: Double)
+        /// The nearest stream cell (within the radius, metres) that drains at least `minimumAreaKm2`
+        /// of upstream area: a section on a main river is not moved onto a small tributary that
+        /// happens to lie nearer, as one within a few cells of it often does on a fine grid.
+        case nearestStream(radius: Double, minimumAreaKm2: Double = 0)
     }
 
     public struct Result: Sendable, Equatable {
@@ -21,7 +23,7 @@ public enum Snapping {
         let metrics = try CellMetrics(geometry)
         let radius: Double
         switch mode {
-        case .highestAccumulation(let r), .nearestStream(let r): radius = r
+        case .highestAccumulation(let r), .nearestStream(let r, _): radius = r
         }
         guard radius >= 0, radius.isFinite else { throw HydroError(.invalidParameter, "snapping radius", "must be a finite distance of zero or more metres, got \(radius)") }
         let minSide = min(metrics.width.min() ?? 1, metrics.height.min() ?? 1)
@@ -40,8 +42,8 @@ public enum Snapping {
                     // Highest accumulation; ties to the nearer, then the lower index (scan order).
                     if let b = best, value < b.key || (value == b.key && distance >= b.distance) { continue }
                     best = (i, value, distance)
-                case .nearestStream:
-                    guard let stream, stream[i] != 0 else { continue }
+                case .nearestStream(_, let minimumArea):
+                    guard let stream, stream[i] != 0, value >= minimumArea else { continue }
                     if let b = best, distance >= b.distance { continue }
                     best = (i, -distance, distance)
                 }

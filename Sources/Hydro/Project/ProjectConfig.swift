@@ -68,6 +68,8 @@ public struct ProjectConfig: Sendable {
     public var sectionIdField: String?
     public var sectionNameField: String?
     public var sectionSnapRadius: Double
+    /// Sections snap only to stream cells draining at least this much (km²; 0: any stream cell).
+    public var sectionSnapMinimumAreaKm2: Double
     public var sectionTolerance: Double?
 
     public var transport: TransportParameters
@@ -186,11 +188,13 @@ public struct ProjectConfig: Sendable {
         }
 
         let s = try root.table("sections") ?? ConfigTable(file: file, path: "sections")
-        try s.requireOnly(["id_field", "name_field", "snap_radius_m", "tolerance_m"])
+        try s.requireOnly(["id_field", "name_field", "snap_radius_m", "snap_min_area_km2", "tolerance_m"])
         sectionIdField = try s.string("id_field")
         sectionNameField = try s.string("name_field")
         sectionSnapRadius = try s.number("snap_radius_m") ?? 0
         sectionTolerance = try s.number("tolerance_m")
+        sectionSnapMinimumAreaKm2 = try s.number("snap_min_area_km2") ?? 0
+        guard sectionSnapMinimumAreaKm2 >= 0, sectionSnapMinimumAreaKm2 <= 1e8 else { throw s.error("snap_min_area_km2", "must lie in 0…100,000,000 km²") }
         guard sectionSnapRadius >= 0, sectionSnapRadius <= 1e6 else { throw s.error("snap_radius_m", "must lie in 0…1,000,000 m") }
         if let t = sectionTolerance, !(t >= 0 && t <= 1e7) { throw s.error("tolerance_m", "must lie in 0…10,000,000 m") }
 

@@ -212,6 +212,9 @@ enum ProjectInputs {
         // A pollutant made of uniform rates, land-use classes (as positions) and point sources only is
         // read cell by cell from them: the maker's additions, in the same order, without its grid.
         if codes.count == n {
+            // One set of point-source cells for every pollutant's terms.
+            var pointBits = pointLoads.isEmpty ? CellBits.empty : CellBits(count: n)
+            for load in pointLoads where load.cell >= 0 && load.cell < n { pointBits.insert(load.cell) }
             for p in sources.pollutants {
                 var terms: [CellLoads.Terms.Term] = []
                 var compact = true
@@ -225,7 +228,8 @@ enum ProjectInputs {
                 }
                 guard compact else { continue }
                 let points = pointLoads.filter { $0.pollutant == p }.map { (cell: $0.cell, kgPerYear: $0.kgPerYear) }
-                sources.compactLoads[p] = CellLoads(terms: CellLoads.Terms(terms: terms, width: width, codes: codes, pointLoads: points))
+                sources.compactLoads[p] = CellLoads(terms: CellLoads.Terms(terms: terms, width: width, codes: codes, pointLoads: points,
+                                                                                sharedPointBits: pointBits))
             }
         }
         return sources

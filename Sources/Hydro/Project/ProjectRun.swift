@@ -275,7 +275,7 @@ public final class ProjectRun {
         let layer = try VectorReader.read(file, targetCRS: try geometry.crs)
         let network = try network()
         let area = try upstream().values.cells
-        let mode: Snapping.Mode? = config.sectionSnapRadius > 0 ? .nearestStream(radius: config.sectionSnapRadius) : nil
+        let mode: Snapping.Mode? = config.sectionSnapRadius > 0 ? .nearestStream(radius: config.sectionSnapRadius, minimumAreaKm2: config.sectionSnapMinimumAreaKm2) : nil
         let placed = try PointPlacement.place(layer, source: file, geometry: try geometry,
                                               areaKm2: Grid(geometry: try geometry, trustedCells: area, nodata: .nan),
                                               stream: network.linkOfCell,

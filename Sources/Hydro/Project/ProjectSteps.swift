@@ -127,7 +127,8 @@ extension ProjectRun {
             }
         }
         for l in config.links { lines.append("link=\(l.file) \(l.share) \(l.shareField ?? "") \(l.nameField ?? "")") }
-        lines.append("sections=\(config.sectionIdField ?? "") \(config.sectionNameField ?? "") \(config.sectionSnapRadius) \(config.sectionTolerance ?? -1)")
+        lines.append("sections=\(config.sectionIdField ?? "") \(config.sectionNameField ?? "") \(config.sectionSnapRadius) \(config.sectionTolerance ?? -1)"
+                     + (config.sectionSnapMinimumAreaKm2 > 0 ? " min_area=\(config.sectionSnapMinimumAreaKm2)" : ""))
         // Calibrated coefficients change the loads: a new calibration reruns the step.
         if let calibrated = try? calibratedCoefficients() {
             for (p, c) in calibrated.sorted(by: { $0.key < $1.key }) {
@@ -175,7 +176,8 @@ extension ProjectRun {
         let network = try networkForLinks()
         let sections = try sections()
         let pollutants = sources.pollutants.filter { sources.generated.contains($0) }
-        var linkLoads = network.links.map { LinkLoad(link: $0.id, loadsKgPerYr: [:], localKgPerYr: [:]) }
+        let names = pollutants.map(\.name)
+        var linkLoads = network.links.map { LinkLoad(link: $0.id, pollutants: names) }
         // Per pollutant, the routed load leaving each section cell (NaN off the grid).
         var atSections: [Pollutant: [Double]] = [:]
         var massBudgets: [Pollutant: MassBudget] = [:]
@@ -190,8 +192,8 @@ extension ProjectRun {
             let (outflow, budget) = LoadRouting.route(p, loads: generated, model: model)
             massBudgets[p] = budget
             for (l, link) in network.links.enumerated() {
-                linkLoads[l].loadsKgPerYr[p.name] = outflow[link.cells[link.cells.count - 1]]
-                linkLoads[l].localKgPerYr[p.name] = link.cells.reduce(0.0) { $0 + generated[$1] }
+                linkLoads[l].loads[k] = outflow[link.cells[link.cells.count - 1]]
+                linkLoads[l].local[k] = link.cells.reduce(0.0) { $0 + generated[$1] }
             }
             atSections[p] = sections.map { s in s.cell.map { outflow[$0] } ?? .nan }
             // Kept as Float32 in the file, narrowed block by block as GDAL writes (no Float32 copy of the grid).
@@ -205,15 +207,15 @@ extension ProjectRun {
         let layer = network.layer(extraFields: fields) { link in
             var values: [String: FieldValue] = [:]
             let record = linkLoads[Int(link.id) - 1]
-            for p in pollutants {
-                values["\(p.name)_kg_yr"] = .real(record.loadsKgPerYr[p.name] ?? .nan)
-                values["\(p.name)_local_kg_yr"] = .real(record.localKgPerYr[p.name] ?? .nan)
+            for (k, p) in pollutants.enumerated() {
+                values["\(p.name)_kg_yr"] = .real(record.loads[k])
+                values["\(p.name)_local_kg_yr"] = .real(record.local[k])
             }
             return values
         }
         // One QGIS style per pollutant (load classes as in the report's maps), the first the default.
         let styles = pollutants.enumerated().map { k, p -> LayerStyle in
-            let maximum = linkLoads.compactMap { $0.loadsKgPerYr[p.name] }.filter(\.isFinite).max() ?? 0
+            let maximum = linkLoads.map { $0.loads[k] }.filter(\.isFinite).max() ?? 0
             let breaks = [0] + MapRenderer.classes(maximum: maximum)
             return LayerStyle(table: layer.name, name: "\(p.name) load (kg/yr)", qml: QGISStyle.loads(field: "\(p.name)_kg_yr", breaks: breaks),
                               description: "links by the \(p.name) load leaving them, kg/yr", isDefault: k == 0)

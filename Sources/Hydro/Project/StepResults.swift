@@ -13,13 +13,48 @@ public struct LoadsResult: Codable, Sendable, Equatable {
     public var links: [LinkLoad]
 }
 
-/// The load leaving one stream link (at its last cell), and the load generated along it.
+/// The load leaving one stream link (at its last cell), and the load generated along it, kg/yr by
+/// pollutant. A province has hundreds of thousands of links: the values are arrays in the order of
+/// `pollutants`, one array of names shared by every link of a result (no dictionary a link).
 public struct LinkLoad: Codable, Sendable, Equatable {
     public var link: Int32
-    public var loadsKgPerYr: [String: Double]
-    public var localKgPerYr: [String: Double]
+    /// Pollutant names in the run's pollutant order.
+    public var pollutants: [String]
+    public var loads: [Double]
+    public var local: [Double]
 
+    /// NaN loads for every pollutant, filled in as each is routed.
+    init(link: Int32, pollutants: [String]) {
+        self.link = link
+        self.pollutants = pollutants
+        loads = [Double](repeating: .nan, count: pollutants.count)
+        local = loads
+    }
+
+    /// The load of one pollutant leaving the link (nil for a pollutant the run has not).
+    public func load(_ pollutant: String) -> Double? { pollutants.firstIndex(of: pollutant).map { loads[$0] } }
+    public var loadsKgPerYr: [String: Double] { Dictionary(uniqueKeysWithValues: zip(pollutants, loads)) }
+    public var localKgPerYr: [String: Double] { Dictionary(uniqueKeysWithValues: zip(pollutants, local)) }
+
+    // stream_loads.json keeps its objects by pollutant name.
     enum CodingKeys: String, CodingKey { case link, loadsKgPerYr = "loads_kg_per_yr", localKgPerYr = "local_kg_per_yr" }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        link = try c.decode(Int32.self, forKey: .link)
+        let loads = try c.decode([String: Double].self, forKey: .loadsKgPerYr)
+        let local = try c.decode([String: Double].self, forKey: .localKgPerYr)
+        pollutants = Set(loads.keys).union(local.keys).map(Pollutant.init).sorted().map(\.name)
+        self.loads = pollutants.map { loads[$0] ?? .nan }
+        self.local = pollutants.map { local[$0] ?? .nan }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(link, forKey: .link)
+        try c.encode(loadsKgPerYr, forKey: .loadsKgPerYr)
+        try c.encode(localKgPerYr, forKey: .localKgPerYr)
+    }
 }
 
 /// section_loads.json and mass_budget.json: the loads result in two files.

@@ -123,7 +123,7 @@ enum HTML {
     table.matrix td.n,table.balances td.n{min-width:6em} .note{font-size:88%;color:#555} .checks{font-size:90%}
     .summary{background:#f7f9fc;border:1px solid #d5deea;border-radius:4px;padding:4px 14px 10px} .summary h2{margin-top:10px}
     table.ledger td:nth-child(6){min-width:12em} table.ledger.intervals td:nth-child(6){min-width:0} table.ledger.intervals td:nth-child(7){min-width:12em} table.ledger td:nth-child(3),table.ledger td:nth-child(4){min-width:5.5em} table.matrix td:first-child,table.matrix th:first-child,table.flux td:nth-child(-n+2),table.shares td:first-child{white-space:nowrap}
-    .legend{font-size:85%;margin:4px 0 12px} .key{margin-right:12px;white-space:nowrap;display:inline-block}
+    .legend{font-size:85%;margin:4px 0 12px} .key{margin-right:12px;white-space:nowrap;display:inline-block} .keynote{display:block}
     .key i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px;border:1px solid #fff;outline:1px solid #bbb}
     svg{max-width:100%;height:auto} .pair svg.errorbars{display:inline-block;vertical-align:top;margin:0 12px 8px 0} details{margin:6px 0 14px} summary{cursor:pointer}
     .maplegend{font-size:85%;margin:4px 0;line-height:1.9} .maplegend .lt{font-weight:bold;margin-right:6px} svg.sym{vertical-align:middle;margin-right:3px}

@@ -25,18 +25,24 @@ struct MapRenderer {
     let metresPerPixel: Double
 
 
-    /// The links the maps draw (positions in the network's links, in link order) and each one's line as
-    /// SVG path data: the same for every map drawn. See `drawnLinks(upstreamAreas:limit:)`.
-    let drawnLinks: [Int]
+    /// The rivers the maps draw (`DrawnRivers`): the same for every map drawn.
+    let drawn: DrawnRivers
+    /// The drawn links (positions in the network's links, in link order) and each one's line as SVG path data.
+    var drawnLinks: [Int] { drawn.links }
+    /// Each drawn link's line as SVG path data, when links are drawn one by one (empty when
+    /// `drawsWholeRivers`).
     let linkPaths: [String]
-    /// The smallest upstream area (km²) of a drawn link when the network has more links than a map
-    /// draws (`maximumDrawnLinks`); nil when every link is drawn.
-    let smallestDrawnArea: Double?
+    /// Whether the network is too large to draw link by link: each drawn river is then one line a
+    /// load class (a main stem cut by thousands of small confluences into links shorter than a pixel).
+    let drawsWholeRivers: Bool
+    /// Cells of the drawn links when not every link is drawn: a crossing is drawn on them only.
+    let drawnCells: Set<Int>
     let linkCount: Int
 
-    /// At most this many links on a map 960 px wide: more cannot be told apart there, and a
-    /// network of 2×10⁸ cells drawn whole made a report of 3.4 GB.
-    static let maximumDrawnLinks = 5000
+    /// What one map's stream lines may cost (`DrawnRivers.cost`): about 5000 links of a few points
+    /// each, as many as a map 960 px wide can tell apart (a network of 2×10⁸ cells drawn whole
+    /// made a report of 3.4 GB).
+    static let streamDrawingBudget = 60_000.0
     /// Points of a stream line closer than this (map pixels) to the last point kept are left out:
     /// at 0.1 px precision a line then moves by under half a pixel.
     static let streamPointSpacing = 0.5
@@ -125,20 +131,20 @@ struct MapRenderer {
         catchments = catchmentPaths
         let network = try run.networkForLinks()
         let (w, h) = (width, height)
-        let drawn = Self.drawnLinks(upstreamAreas: network.links.map(\.upstreamArea), limit: Self.maximumDrawnLinks)
-        drawnLinks = drawn.links
-        smallestDrawnArea = drawn.smallestArea
+        let pixelsPerCell = Double(width) / Double(max(geometry.width, 1))
+        let areas = network.links.map(\.upstreamArea)
+        let downstream = network.links.map { $0.downstream.map { Int($0) - 1 } }
+        let linkByLink = network.links.map { DrawnRivers.cost(cells: $0.cells.count, pixelsPerCell: pixelsPerCell, spacing: Self.streamPointSpacing) }
+        drawsWholeRivers = linkByLink.reduce(0, +) > Self.streamDrawingBudget
+        let drawn = drawsWholeRivers
+            ? DrawnRivers.select(upstreamAreas: areas, downstream: downstream,
+                                 costs: network.links.map { DrawnRivers.costInRiver(cells: $0.cells.count, pixelsPerCell: pixelsPerCell, spacing: Self.streamPointSpacing) },
+                                 riverCost: DrawnRivers.riverMarkupCost, budget: Self.streamDrawingBudget)
+            : DrawnRivers.select(upstreamAreas: areas, downstream: downstream, costs: linkByLink, budget: Self.streamDrawingBudget)
+        self.drawn = drawn
         linkCount = network.links.count
-        linkPaths = drawn.links.map { Self.path(network.line(of: network.links[$0]), geometry, w, h, spacing: Self.streamPointSpacing) }
-    }
-
-    /// The links a map draws: all of them when there are at most `limit`; otherwise those whose upstream
-    /// area is at least the `limit`-th largest (ties included), the streams a reader follows, with that
-    /// area. Positions ascending.
-    static func drawnLinks(upstreamAreas: [Double], limit: Int) -> (links: [Int], smallestArea: Double?) {
-        guard upstreamAreas.count > limit, limit > 0 else { return (Array(upstreamAreas.indices), nil) }
-        let threshold = upstreamAreas.sorted(by: >)[limit - 1]
-        return (upstreamAreas.indices.filter { upstreamAreas[$0] >= threshold }, threshold)
+        drawnCells = drawn.smallestMouthArea == nil ? [] : Set(drawn.links.flatMap { network.links[$0].cells.map { Int($0) } })
+        linkPaths = drawsWholeRivers ? [] : drawn.links.map { Self.path(network.line(of: network.links[$0]), geometry, w, h, spacing: Self.streamPointSpacing) }
     }
 
     /// Where to write each province's name: in its largest county, below that county's name. (The
@@ -212,6 +218,20 @@ struct MapRenderer {
             }
         }
         return paths
+    }
+
+    /// Whether a cell of `cells` touches `point`: a border crossing's point is the midpoint of its two
+    /// cells' centres, on the edge or corner they share, so its cells are those around that point.
+    static func touches(_ point: Coordinate, _ cells: Set<Int>, _ geometry: GridGeometry) -> Bool {
+        let t = geometry.transform
+        let fx = (point.x - t.originX) / t.pixelWidth - 0.5, fy = (point.y - t.originY) / t.pixelHeight - 0.5
+        guard fx.isFinite, fy.isFinite, fx > -1, fy > -1, fx < Double(geometry.width), fy < Double(geometry.height) else { return false }
+        for column in Set([Int((fx + 1e-9).rounded(.down)), Int((fx - 1e-9).rounded(.up))]) where column >= 0 && column < geometry.width {
+            for row in Set([Int((fy + 1e-9).rounded(.down)), Int((fy - 1e-9).rounded(.up))]) where row >= 0 && row < geometry.height {
+                if cells.contains(row * geometry.width + column) { return true }
+            }
+        }
+        return false
     }
 
     static func pixel(_ p: Coordinate, _ geometry: GridGeometry, _ width: Int, _ height: Int) -> (Double, Double) {
@@ -323,7 +343,7 @@ struct MapRenderer {
         let network = try run.networkForLinks()
         let links = pollutant == nil ? [] : try run.loadsResult().links
         let valueOf: (StreamLink) -> Double = { link in
-            if let pollutant, Int(link.id) - 1 < links.count, let v = links[Int(link.id) - 1].loadsKgPerYr[pollutant] { return v.isFinite ? v : 0 }
+            if let pollutant, Int(link.id) - 1 < links.count, let v = links[Int(link.id) - 1].load(pollutant) { return v.isFinite ? v : 0 }
             return link.upstreamArea
         }
         let maxValue = max(drawnLinks.map { valueOf(network.links[$0]) }.max() ?? 1, 1e-12)
@@ -333,11 +353,41 @@ struct MapRenderer {
         let unit = pollutant == nil ? "km²" : "t/yr"
         let shown: (Double) -> String = { v in ReportNumber.short(pollutant == nil ? v : v / 1000) }
         s += "<g fill=\"none\" stroke-linecap=\"round\" stroke-linejoin=\"round\">"
-        let values = drawnLinks.map { valueOf(network.links[$0]) }
-        for k in values.indices.sorted(by: { values[$0] < values[$1] }) {
-            let link = network.links[drawnLinks[k]], v = values[k]
-            let colour = Self.classColours[min(classOf(v) + (5 - bounds.count), Self.classColours.count - 1)]
-            s += "<path d=\"\(linkPaths[k])\" stroke=\"\(colour)\" stroke-width=\"\(String(format: "%.2f", widthFor(v)))\"><title>link \(link.id): \(shown(v)) \(unit)</title></path>"
+        if drawsWholeRivers {
+            // Each river from its source down, one line for each run of links in one load class,
+            // drawn at the run's largest value; smaller runs first, so larger ones lie on top.
+            var runs: [(d: String, value: Double, title: String)] = []
+            for river in drawn.rivers {
+                let mouth = network.links[river[0]]
+                var start = river.count - 1
+                while start >= 0 {
+                    let cls = classOf(valueOf(network.links[river[start]]))
+                    var end = start
+                    while end > 0, classOf(valueOf(network.links[river[end - 1]])) == cls { end -= 1 }
+                    var points: [Coordinate] = []
+                    var low = Double.infinity, high = -Double.infinity
+                    for k in stride(from: start, through: end, by: -1) {
+                        let link = network.links[river[k]]
+                        let line = network.line(of: link)
+                        points += points.isEmpty ? line : Array(line.dropFirst())
+                        low = min(low, valueOf(link)); high = max(high, valueOf(link))
+                    }
+                    runs.append((Self.path(points, geometry, width, height, spacing: Self.streamPointSpacing), high,
+                                 "river to link \(mouth.id): \(shown(low))–\(shown(high)) \(unit)"))
+                    start = end - 1
+                }
+            }
+            for run in runs.enumerated().sorted(by: { ($0.element.value, $0.offset) < ($1.element.value, $1.offset) }).map(\.element) {
+                let colour = Self.classColours[min(classOf(run.value) + (5 - bounds.count), Self.classColours.count - 1)]
+                s += "<path d=\"\(run.d)\" stroke=\"\(colour)\" stroke-width=\"\(String(format: "%.2f", widthFor(run.value)))\"><title>\(run.title)</title></path>"
+            }
+        } else {
+            let values = drawnLinks.map { valueOf(network.links[$0]) }
+            for k in values.indices.sorted(by: { values[$0] < values[$1] }) {
+                let link = network.links[drawnLinks[k]], v = values[k]
+                let colour = Self.classColours[min(classOf(v) + (5 - bounds.count), Self.classColours.count - 1)]
+                s += "<path d=\"\(linkPaths[k])\" stroke=\"\(colour)\" stroke-width=\"\(String(format: "%.2f", widthFor(v)))\"><title>link \(link.id): \(shown(v)) \(unit)</title></path>"
+            }
         }
         s += "</g>"
         // Unit names (larger units first; a name that would overlap one already placed, the scale
@@ -366,7 +416,8 @@ struct MapRenderer {
         // Border crossings.
         if let crossings = try run.attributionResult()?.crossings {
             s += "<g fill=\"#E69F00\" stroke=\"#5d4037\" stroke-width=\"0.8\">"
-            for crossing in crossings {
+            // Only those on drawn streams when not every link is drawn.
+            for crossing in crossings where drawnCells.isEmpty || Self.touches(Coordinate(crossing.x, crossing.y), drawnCells, geometry) {
                 let (x, y) = Self.pixel(Coordinate(crossing.x, crossing.y), geometry, width, height)
                 s += "<path d=\"M\(Self.f1(x)) \(Self.f1(y - 5)) l4.5 8 h-9 z\"><title>\(HTML.escape(crossing.fromName)) → \(HTML.escape(crossing.toName))</title></path>"
             }
@@ -432,9 +483,10 @@ struct MapRenderer {
         }
         let title = byLoad ? "河流负荷 Stream load (\(unit))" : "集水面积 Upstream area (\(unit))"
         var s = "<div class=\"maplegend\"><span class=\"lt\">\(HTML.escape(title))</span> " + items.map { "<span class=\"key\">\($0)</span>" }.joined(separator: " ")
-        if let area = smallestDrawnArea {
-            let area = ReportNumber.short(area)
-            s += " <span class=\"key\">" + HTML.escape("只绘出集水面积 ≥ \(area) km² 的 \(drawnLinks.count) 条河段(共 \(linkCount) 条) Streams draining at least \(area) km² drawn: \(drawnLinks.count) of \(linkCount) links") + "</span>"
+        if let area = drawn.smallestMouthArea {
+            let area = ReportNumber.short(area), rivers = drawn.riverCount
+            s += " <span class=\"keynote\">" + HTML.escape("只绘出河口集水面积 ≥ \(area) km² 的 \(rivers) 条河流(\(drawnLinks.count)/\(linkCount) 条河段)及其上的跨界点") + "</span>"
+                + " <span class=\"keynote\">" + HTML.escape("Drawn: the \(rivers) rivers whose mouth drains ≥ \(area) km² (\(drawnLinks.count) of \(linkCount) links), with their border crossings") + "</span>"
         }
         var symbols: [(String, String)] = [
             ("<line x1=\"2\" y1=\"0\" x2=\"26\" y2=\"0\" stroke=\"#222\" stroke-width=\"2.6\"/>", "省界 Provincial border"),

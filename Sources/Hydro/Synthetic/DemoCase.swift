@@ -198,6 +198,12 @@ public enum DemoCase {
         give_to = "520000"
         """, to: path("scheme.toml"), overwrite: true)
 
+        // On a grid large enough for the terrain's finer octaves, tributaries run within a few cells of
+        // the main river, and the nearest stream cell to a section can be one of them: sections snap
+        // only to streams draining a hundredth of the basin there (the demo's own grids are unchanged).
+        let basinKm2 = Double(width) * Double(height) * cell * cell / 1e6
+        let sectionMinimumArea = width / 24 >= 2 * SyntheticTerrain.largeGridOctaveCells
+            ? "\nsnap_min_area_km2 = \(Int((basinKm2 / 100).rounded()))" : ""
         let project = (folder as NSString).appendingPathComponent("project.toml")
         try AtomicOutput.write("""
         # The demo basin: synthetic terrain, four counties in three provinces, seed \(seed).
@@ -224,7 +230,7 @@ public enum DemoCase {
         [sections]
         id_field = "id"
         name_field = "name"
-        snap_radius_m = 500
+        snap_radius_m = 500\(sectionMinimumArea)
         tolerance_m = 300
 
         [transport]

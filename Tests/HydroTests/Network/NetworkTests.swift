@@ -115,6 +115,51 @@ final class NetworkTests: XCTestCase {
         XCTAssertTrue(snapped[0].warnings.first?.contains("tolerance") ?? false)
     }
 
+    /// A section beside a main river, nearer a small tributary: the nearest stream cell is the
+    /// tributary's, unless the snap asks for a minimum upstream area (then the river's nearest cell).
+    func testNearestStreamSnapSkipsStreamsDrainingLessThanTheMinimum() throws {
+        let geometry = GridGeometry.metric(width: 5, height: 5, cellSize: 10)
+        var stream = [Int32](repeating: 0, count: 25), areas = [Double](repeating: 0.01, count: 25)
+        for c in 0..<5 { stream[3 * 5 + c] = 1; areas[3 * 5 + c] = 40 + Double(c) }  // the river, row 3
+        stream[1 * 5 + 2] = 2; areas[1 * 5 + 2] = 1                                     // a tributary cell
+        stream[2 * 5 + 2] = 2; areas[2 * 5 + 2] = 1.2
+        let area = Grid(geometry: geometry, trustedCells: areas, nodata: -1)
+        let point = Coordinate(25, 33)  // 2 m from the tributary's first cell, 18 m from the river
+        let nearest = try Snapping.snap(point, geometry: geometry, accumulation: area, stream: stream, mode: .nearestStream(radius: 30))
+        XCTAssertEqual(nearest?.cell, 1 * 5 + 2)
+        let onRiver = try Snapping.snap(point, geometry: geometry, accumulation: area, stream: stream,
+                                        mode: .nearestStream(radius: 30, minimumAreaKm2: 10))
+        XCTAssertEqual(onRiver?.cell, 3 * 5 + 2)
+        XCTAssertEqual(onRiver?.distance ?? .nan, 18, accuracy: 1e-9)
+        // No stream that large within the radius: not placed (the caller warns).
+        XCTAssertNil(try Snapping.snap(point, geometry: geometry, accumulation: area, stream: stream,
+                                       mode: .nearestStream(radius: 30, minimumAreaKm2: 100)))
+    }
+
+    /// `[sections] snap_min_area_km2` reaches the snapping: a minimum no stream near a section meets
+    /// leaves it unplaced; a negative one is refused naming the key; the demo's small grid has none.
+    func testProjectSectionsSnapOnlyToStreamsAsLargeAsAsked() throws {
+        let folder = try TestPaths.temporaryFolder(self)
+        let project = try DemoCase.write(into: folder.path, seed: 3, size: 90)
+        let text = try String(contentsOfFile: project, encoding: .utf8)
+        XCTAssertFalse(text.contains("snap_min_area_km2"))
+        let first = try ProjectRun(try ProjectConfig.load(project))
+        try first.runAll()
+        let plain = try first.sections()
+        XCTAssertEqual(plain.compactMap(\.cell).count, 4)
+        func config(_ minimum: String) throws -> ProjectConfig {
+            try text.replacingOccurrences(of: "snap_radius_m = 500", with: "snap_radius_m = 500\nsnap_min_area_km2 = \(minimum)")
+                .write(toFile: project, atomically: true, encoding: .utf8)
+            return try ProjectConfig.load(project)
+        }
+        XCTAssertThrowsError(try config("-1")) { XCTAssertTrue("\($0)".contains("snap_min_area_km2"), "\($0)") }
+        let small = try config("1")
+        XCTAssertEqual(small.sectionSnapMinimumAreaKm2, 1)
+        XCTAssertEqual(try ProjectRun(small).sections().map(\.cell), plain.map(\.cell), "the demo's sections lie on streams draining more than 1 km²")
+        let huge = try ProjectRun(try config("1e7")).sections()
+        XCTAssertEqual(huge.map(\.cell), [nil, nil, nil, nil])
+    }
+
     func testChishuiMainStemFollowsTheMappedRiver() throws {
         let demPath = try TestPaths.shared("guizhou_dem_1km/chishui_basin_dem_1km.tif")
         let riversPath = try TestPaths.shared("rivers_wdb2_gshhg_guizhou/wdb2_rivers_guizhou_region.geojson")

@@ -22,18 +22,82 @@ final class MapDrawingTests: XCTestCase {
         XCTAssertEqual(whole[5 * 40 + 7], 255)
         XCTAssertTrue(Set(whole).count > 10, "the valley is shaded, not flat")
     }
-    func testAMapDrawsTheLinksDrainingMostWhenTheNetworkHasMoreThanItsLimit() {
-        let areas: [Double] = [5, 1, 9, 3, 9, 2]
-        let all = MapRenderer.drawnLinks(upstreamAreas: areas, limit: 6)
-        XCTAssertEqual(all.links, [0, 1, 2, 3, 4, 5])
-        XCTAssertNil(all.smallestArea)
-        let three = MapRenderer.drawnLinks(upstreamAreas: areas, limit: 3)
-        XCTAssertEqual(three.links, [0, 2, 4])
-        XCTAssertEqual(three.smallestArea, 5)
-        // Links as large as the last one drawn are all drawn, so the rule is the area, not the count.
-        let ties = MapRenderer.drawnLinks(upstreamAreas: [4, 4, 1, 4], limit: 2)
-        XCTAssertEqual(ties.links, [0, 1, 3])
-        XCTAssertEqual(ties.smallestArea, 4)
+    /// Whole rivers, largest first: a main stem of four links (its confluences with small streams
+    /// cut it) counts once, so the large tributary is drawn beside it and the small streams are not.
+    func testAMapDrawsWholeRiversLargestFirstWithinItsBudget() {
+        //            0 M0   1 M1  2 M2  3 M3  4 T  5 T1  6 s1  7 s2
+        let areas: [Double] = [100, 90, 80, 70, 30, 20, 2, 2]
+        let downstream: [Int?] = [nil, 0, 1, 2, 0, 4, 1, 2]
+        let costs = [Double](repeating: 10, count: 8)
+        let all = DrawnRivers.select(upstreamAreas: areas, downstream: downstream, costs: costs, budget: 80)
+        XCTAssertEqual(all.links, Array(0..<8))
+        XCTAssertNil(all.smallestMouthArea)
+        XCTAssertEqual(all.rivers, [[0, 1, 2, 3], [4, 5], [6], [7]], "largest first, each from its mouth upstream")
+        let two = DrawnRivers.select(upstreamAreas: areas, downstream: downstream, costs: costs, budget: 79)
+        XCTAssertEqual(two.links, [0, 1, 2, 3, 4, 5], "the two small streams have one mouth area: both or neither (60 + 20 > 79)")
+        XCTAssertEqual(two.rivers, [[0, 1, 2, 3], [4, 5]])
+        XCTAssertEqual(two.smallestMouthArea, 30)
+        // The largest river is drawn whatever it costs.
+        let one = DrawnRivers.select(upstreamAreas: areas, downstream: downstream, costs: costs, budget: 5)
+        XCTAssertEqual(one.links, [0, 1, 2, 3])
+        XCTAssertEqual(one.riverCount, 1)
+        XCTAssertEqual(one.smallestMouthArea, 100)
+        // What each river costs beyond its links counts: with 15 a river, the tributary no longer fits.
+        let withMarkup = DrawnRivers.select(upstreamAreas: areas, downstream: downstream, costs: costs, riverCost: 15, budget: 79)
+        XCTAssertEqual(withMarkup.rivers, [[0, 1, 2, 3]])
+        // Ranking links by their own area would spend a budget of four links on the main stem alone.
+        XCTAssertEqual(Array(areas.indices.sorted { areas[$0] > areas[$1] }.prefix(4)).sorted(), [0, 1, 2, 3])
+    }
+
+    /// On random trees: each link lies on one river, drawn links never cost more than the budget
+    /// (beyond the largest river), and every link draining at least the smallest drawn mouth area is
+    /// drawn, which is why the map may draw exactly the crossings on streams that large.
+    func testDrawnRiversCoverEveryStreamAsLargeAsTheirSmallestMouth() {
+        var rng = SeededGenerator(seed: 21)
+        for _ in 0..<200 {
+            let n = 1 + Int(rng.next() % 300)
+            var downstream: [Int?] = [nil]
+            for i in 1..<max(n, 1) { downstream.append(rng.unit() < 0.05 ? nil : Int(rng.next() % UInt64(i))) }
+            var areas = (0..<n).map { _ in 0.5 + Double(rng.next() % 4) }
+            for i in stride(from: n - 1, through: 0, by: -1) { if let d = downstream[i] { areas[d] += areas[i] } }
+            let costs = (0..<n).map { _ in 8 + Double(rng.next() % 20) }
+            let budget = rng.unit() * costs.reduce(0, +) * 1.2
+            let drawn = DrawnRivers.select(upstreamAreas: areas, downstream: downstream, costs: costs, budget: budget)
+            XCTAssertEqual(drawn.links, Array(Set(drawn.links)).sorted())
+            guard let smallest = drawn.smallestMouthArea else {
+                XCTAssertEqual(drawn.links, Array(0..<n))
+                // Within the budget, or all of them one group of the largest mouth area.
+                XCTAssertTrue(costs.reduce(0, +) <= budget || Set(drawn.rivers.map { areas[$0[0]] }).count == 1)
+                continue
+            }
+            let isDrawn = Set(drawn.links)
+            for i in 0..<n where areas[i] >= smallest { XCTAssertTrue(isDrawn.contains(i), "link \(i) drains \(areas[i]) ≥ \(smallest)") }
+            let spent = drawn.links.reduce(0) { $0 + costs[$1] }
+            if drawn.riverCount > 1 { XCTAssertLessThanOrEqual(spent, budget) }
+            XCTAssertLessThan(drawn.links.count, n, "something was left out")
+        }
+    }
+
+    /// A crossing's point is the midpoint of its two cells' centres: it touches those cells (and, on
+    /// a diagonal, the two others at that corner), no other.
+    func testACrossingTouchesTheCellsAroundItsMidpoint() throws {
+        let geometry = GridGeometry.metric(width: 6, height: 4, cellSize: 30)
+        func centre(_ cell: Int) -> Coordinate {
+            let p = geometry.centre(column: cell % 6, row: cell / 6)
+            return Coordinate(p.x, p.y)
+        }
+        func midpoint(_ a: Int, _ b: Int) -> Coordinate {
+            Coordinate((centre(a).x + centre(b).x) / 2, (centre(a).y + centre(b).y) / 2)
+        }
+        // Cardinal step 8 → 9: touches 8 and 9 only.
+        XCTAssertTrue(MapRenderer.touches(midpoint(8, 9), [9], geometry))
+        XCTAssertTrue(MapRenderer.touches(midpoint(8, 9), [8], geometry))
+        XCTAssertFalse(MapRenderer.touches(midpoint(8, 9), [14, 15, 2, 3, 7, 10], geometry))
+        // Diagonal step 8 → 15: the corner of 8, 9, 14 and 15.
+        for cell in [8, 9, 14, 15] { XCTAssertTrue(MapRenderer.touches(midpoint(8, 15), [cell], geometry), "\(cell)") }
+        XCTAssertFalse(MapRenderer.touches(midpoint(8, 15), [7, 10, 16, 20, 2], geometry))
+        // Off the grid: nothing.
+        XCTAssertFalse(MapRenderer.touches(Coordinate(-100, -100), [0], geometry))
     }
 
     func testStreamLinesLeaveOutPointsCloserThanTheSpacing() throws {
