@@ -72,7 +72,7 @@ struct PointInputs: ParsableArguments {
         try OptionCheck.number(radius, in: 0...1e7, "--radius")
         if let tolerance { try OptionCheck.number(tolerance, in: 0...1e7, "--tolerance") }
         try OptionCheck.number(minimumArea, in: 0...1e8, "--min-area")
-        if minimumArea > 0, !toStream { throw HydroError(.invalidParameter, "--min-area", "applies to --to-stream snapping only") }
+        if minimumArea > 0, !toStream || radius == 0 { throw HydroError(.invalidParameter, "--min-area", "applies to --to-stream snapping with a --radius only") }
         let mode: Snapping.Mode? = radius > 0 ? (toStream ? .nearestStream(radius: radius, minimumAreaKm2: minimumArea) : .highestAccumulation(radius: radius)) : nil
         let placed = try PointPlacement.place(layer, source: path, geometry: geometry, areaKm2: area, stream: stream,
                                               options: .init(idField: idField, nameField: nameField, snap: mode, tolerance: tolerance))

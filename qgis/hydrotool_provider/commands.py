@@ -49,6 +49,7 @@ def _placement(points):
             Field("NAME_FIELD", "--name-field", "Field holding each point's name", points),
             Number("RADIUS", "--radius", "Snapping radius (m; 0: no snapping)", default=0.0, minimum=0),
             Flag("TO_STREAM", "--to-stream", "Snap to the nearest stream cell instead of the highest accumulation"),
+            Number("MIN_AREA", "--min-area", "With a stream snap: only streams draining at least (km²)", minimum=0),
             Number("TOLERANCE", "--tolerance", "Warn for points moved farther than (m)", minimum=0)]
 
 

@@ -43,6 +43,7 @@ public struct CellLoads: Sendable {
                 starts[load.cell, default: 0] += load.kgPerYear
                 if sharedPointBits == nil { bits.insert(load.cell) }
             }
+            assert(sharedPointBits == nil || pointLoads.allSatisfy { bits.contains($0.cell) }, "a shared point set holds every point cell")
             pointBits = bits
             var cells: [Int: Double] = [:]
             for (cell, start) in starts { cells[cell] = Self.sum(terms, cell: cell, row: cell / width, from: start) }

@@ -111,7 +111,7 @@ public struct LoadModel: Sendable {
         try parameters.validate()
         let geometry = graph.geometry
         let n = geometry.cellCount
-        guard isChannel.count == n else { throw HydroError(.invalidInput, "streams", "channel mask does not match the grid") }
+        guard isChannel.count == n, isChannel.startIndex == 0 else { throw HydroError(.invalidInput, "streams", "channel mask does not match the grid") }
         let metrics = try CellMetrics(geometry)
         let distances = NeighbourDistances(metrics).distance
         let width = geometry.width

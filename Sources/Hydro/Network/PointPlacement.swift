@@ -67,7 +67,9 @@ public enum PointPlacement {
             let index = geometry.index(column: cell.column, row: cell.row)
             if let mode = options.snap {
                 guard let snapped = try Snapping.snap(point, geometry: geometry, accumulation: areaKm2, stream: stream, mode: mode) else {
-                    result.warnings.append("point '\(id)': no \(stream == nil ? "valid" : "stream") cell within the snapping radius")
+                    var what = stream == nil ? "valid cell" : "stream cell"
+                    if case .nearestStream(_, let minimum) = mode, minimum > 0 { what += " draining at least \(String(format: "%g", minimum)) km²" }
+                    result.warnings.append("point '\(id)': no \(what) within the snapping radius")
                     placed.append(result)
                     continue
                 }

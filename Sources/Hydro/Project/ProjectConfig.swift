@@ -195,6 +195,7 @@ public struct ProjectConfig: Sendable {
         sectionTolerance = try s.number("tolerance_m")
         sectionSnapMinimumAreaKm2 = try s.number("snap_min_area_km2") ?? 0
         guard sectionSnapMinimumAreaKm2 >= 0, sectionSnapMinimumAreaKm2 <= 1e8 else { throw s.error("snap_min_area_km2", "must lie in 0…100,000,000 km²") }
+        if sectionSnapMinimumAreaKm2 > 0, sectionSnapRadius == 0 { throw s.error("snap_min_area_km2", "needs a snap_radius_m (sections are not snapped without one)") }
         guard sectionSnapRadius >= 0, sectionSnapRadius <= 1e6 else { throw s.error("snap_radius_m", "must lie in 0…1,000,000 m") }
         if let t = sectionTolerance, !(t >= 0 && t <= 1e7) { throw s.error("tolerance_m", "must lie in 0…10,000,000 m") }
 

@@ -15,7 +15,7 @@ public struct LoadsResult: Codable, Sendable, Equatable {
 
 /// The load leaving one stream link (at its last cell), and the load generated along it, kg/yr by
 /// pollutant. A province has hundreds of thousands of links: the values are arrays in the order of
-/// `pollutants`, one array of names shared by every link of a result (no dictionary a link).
+/// `pollutants` (no dictionary a link); a computed result shares one array of names among its links.
 public struct LinkLoad: Codable, Sendable, Equatable {
     public var link: Int32
     /// Pollutant names in the run's pollutant order.

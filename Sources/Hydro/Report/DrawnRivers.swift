@@ -1,5 +1,5 @@
 /// Which links a report map draws when the whole network would make the report too large to open
-/// (a 2×10⁸-cell grid has about a million links): whole rivers, largest first, within a drawing
+/// (the synthetic province of 2×10⁸ cells has 203,592 links): whole rivers, largest first, within a drawing
 /// budget. A river is the chain from an outlet or a tributary's mouth up its largest branch at
 /// every confluence (Horton's main stream), ranked by the area its mouth drains. A main stem cut
 /// into thousands of short links by small tributaries counts once, so the largest tributaries are
@@ -22,6 +22,8 @@ struct DrawnRivers: Equatable {
     ///   - riverCost: what each river costs beyond its links (its line's markup, when drawn whole).
     ///   - budget: the most the drawn rivers may cost; the largest river is drawn whatever its cost.
     static func select(upstreamAreas: [Double], downstream: [Int?], costs: [Double], riverCost: Double = 0, budget: Double) -> DrawnRivers {
+        // A NaN area (none is expected) ranks last rather than breaking the ordering.
+        let upstreamAreas = upstreamAreas.map { $0.isNaN ? -Double.infinity : $0 }
         let n = upstreamAreas.count
         guard downstream.count == n, costs.count == n else { return DrawnRivers(links: Array(0..<n), riverCount: 0, smallestMouthArea: nil) }
         // The branch each link continues into upstream: its largest upstream link (the first on a tie).
@@ -48,18 +50,17 @@ struct DrawnRivers: Equatable {
             rivers.append((start, chain, cost))
         }
         let total = rivers.reduce(0) { $0 + $1.cost }
+        rivers.sort { (upstreamAreas[$0.mouth], $1.mouth) > (upstreamAreas[$1.mouth], $0.mouth) }
         guard total > budget else {
-            rivers.sort { (upstreamAreas[$0.mouth], $1.mouth) > (upstreamAreas[$1.mouth], $0.mouth) }
             return DrawnRivers(links: Array(0..<n), riverCount: rivers.count, rivers: rivers.map(\.links), smallestMouthArea: nil)
         }
-        rivers.sort { (upstreamAreas[$0.mouth], $1.mouth) > (upstreamAreas[$1.mouth], $0.mouth) }
         // Rivers of one mouth area are drawn together or not at all, so the rule is the area.
         var taken = 0, spent = 0.0
         while taken < rivers.count {
             let area = upstreamAreas[rivers[taken].mouth]
             var end = taken
             var groupCost = 0.0
-            while end < rivers.count, upstreamAreas[rivers[end].mouth] == area { groupCost += rivers[end].cost; end += 1 }
+            while end < rivers.count, end == taken || upstreamAreas[rivers[end].mouth] == area { groupCost += rivers[end].cost; end += 1 }
             if taken > 0, spent + groupCost > budget { break }
             spent += groupCost
             taken = end

@@ -27,7 +27,7 @@ struct MapRenderer {
 
     /// The rivers the maps draw (`DrawnRivers`): the same for every map drawn.
     let drawn: DrawnRivers
-    /// The drawn links (positions in the network's links, in link order) and each one's line as SVG path data.
+    /// The drawn links (positions in the network's links, in link order).
     var drawnLinks: [Int] { drawn.links }
     /// Each drawn link's line as SVG path data, when links are drawn one by one (empty when
     /// `drawsWholeRivers`).
@@ -81,7 +81,8 @@ struct MapRenderer {
         }
     }
 
-    init(run: ProjectRun, geometry: GridGeometry, background: Background) throws {
+    /// - Parameter drawingBudget: what one map's stream lines may cost (`streamDrawingBudget`).
+    init(run: ProjectRun, geometry: GridGeometry, background: Background, drawingBudget: Double = MapRenderer.streamDrawingBudget) throws {
         self.run = run
         self.geometry = geometry
         width = background.width
@@ -135,12 +136,12 @@ struct MapRenderer {
         let areas = network.links.map(\.upstreamArea)
         let downstream = network.links.map { $0.downstream.map { Int($0) - 1 } }
         let linkByLink = network.links.map { DrawnRivers.cost(cells: $0.cells.count, pixelsPerCell: pixelsPerCell, spacing: Self.streamPointSpacing) }
-        drawsWholeRivers = linkByLink.reduce(0, +) > Self.streamDrawingBudget
+        drawsWholeRivers = linkByLink.reduce(0, +) > drawingBudget
         let drawn = drawsWholeRivers
             ? DrawnRivers.select(upstreamAreas: areas, downstream: downstream,
                                  costs: network.links.map { DrawnRivers.costInRiver(cells: $0.cells.count, pixelsPerCell: pixelsPerCell, spacing: Self.streamPointSpacing) },
-                                 riverCost: DrawnRivers.riverMarkupCost, budget: Self.streamDrawingBudget)
-            : DrawnRivers.select(upstreamAreas: areas, downstream: downstream, costs: linkByLink, budget: Self.streamDrawingBudget)
+                                 riverCost: DrawnRivers.riverMarkupCost, budget: drawingBudget)
+            : DrawnRivers.select(upstreamAreas: areas, downstream: downstream, costs: linkByLink, budget: drawingBudget)
         self.drawn = drawn
         linkCount = network.links.count
         drawnCells = drawn.smallestMouthArea == nil ? [] : Set(drawn.links.flatMap { network.links[$0].cells.map { Int($0) } })
@@ -221,7 +222,10 @@ struct MapRenderer {
     }
 
     /// Whether a cell of `cells` touches `point`: a border crossing's point is the midpoint of its two
-    /// cells' centres, on the edge or corner they share, so its cells are those around that point.
+    /// cells' centres, on the edge or corner they share, so its cells are those around that point. At a
+    /// diagonal step the corner's other two cells count too: a crossing on a small stream beside a drawn
+    /// river's cell there is drawn (rare, and on the river it lies beside); a link crossing between
+    /// distant cells is drawn only where its midpoint falls on a drawn stream.
     static func touches(_ point: Coordinate, _ cells: Set<Int>, _ geometry: GridGeometry) -> Bool {
         let t = geometry.transform
         let fx = (point.x - t.originX) / t.pixelWidth - 0.5, fy = (point.y - t.originY) / t.pixelHeight - 0.5

@@ -202,7 +202,7 @@ public enum DemoCase {
         // the main river, and the nearest stream cell to a section can be one of them: sections snap
         // only to streams draining a hundredth of the basin there (the demo's own grids are unchanged).
         let basinKm2 = Double(width) * Double(height) * cell * cell / 1e6
-        let sectionMinimumArea = width / 24 >= 2 * SyntheticTerrain.largeGridOctaveCells
+        let sectionMinimumArea = SyntheticTerrain.hasFinerOctaves(width: width)
             ? "\nsnap_min_area_km2 = \(Int((basinKm2 / 100).rounded()))" : ""
         let project = (folder as NSString).appendingPathComponent("project.toml")
         try AtomicOutput.write("""

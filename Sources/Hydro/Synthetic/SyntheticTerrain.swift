@@ -21,10 +21,10 @@ public enum SyntheticTerrain {
         var rng = SeededGenerator(seed: seed)
         var geometry = GridGeometry.metric(width: width, height: height, cellSize: cellSize)
         geometry.crs = crs
-        let noiseCell = max(8, width / 24)
+        let noiseCell = noiseCellSize(width: width)
         let noise = ValueNoise(width: width, height: height, cell: noiseCell, seed: rng.next())
         // Seeded apart from `rng`, which places the pits: the extra octaves leave those where they were.
-        let octaveCells = noiseCell >= 2 * largeGridOctaveCells ? Array(sequence(first: noiseCell / 2) { $0 / 2 }.prefix { $0 >= finestOctaveCells }) : []
+        let octaveCells = hasFinerOctaves(width: width) ? Array(sequence(first: noiseCell / 2) { $0 / 2 }.prefix { $0 >= finestOctaveCells }) : []
         let octaves = octaveCells.enumerated().map { k, cell in
             (noise: ValueNoise(width: width, height: height, cell: cell, seed: seed &+ 0x5EED_0C7A_0000 &+ UInt64(k)),
              amplitude: Double(sign: .plus, exponent: -(k + 1), significand: 1))
@@ -67,6 +67,12 @@ public enum SyntheticTerrain {
     /// A grid gets finer noise octaves when its first one would be at least this coarse (cells), and
     /// they go down to `finestOctaveCells` (`valley`).
     public static let largeGridOctaveCells = 32
+
+    /// The spacing (cells) of the noise's coarsest lattice: a 24th of the width.
+    static func noiseCellSize(width: Int) -> Int { max(8, width / 24) }
+
+    /// Whether a valley this wide gets the finer noise octaves (`valley`).
+    public static func hasFinerOctaves(width: Int) -> Bool { noiseCellSize(width: width) >= 2 * largeGridOctaveCells }
     public static let finestOctaveCells = 8
 }
 

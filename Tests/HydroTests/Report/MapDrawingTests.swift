@@ -45,8 +45,12 @@ final class MapDrawingTests: XCTestCase {
         // What each river costs beyond its links counts: with 15 a river, the tributary no longer fits.
         let withMarkup = DrawnRivers.select(upstreamAreas: areas, downstream: downstream, costs: costs, riverCost: 15, budget: 79)
         XCTAssertEqual(withMarkup.rivers, [[0, 1, 2, 3]])
-        // Ranking links by their own area would spend a budget of four links on the main stem alone.
-        XCTAssertEqual(Array(areas.indices.sorted { areas[$0] > areas[$1] }.prefix(4)).sorted(), [0, 1, 2, 3])
+        XCTAssertFalse(one.links.contains(4), "the tributary is not drawn")
+        // A NaN area (none is expected) ranks last and does not stop the selection.
+        let withNaN = DrawnRivers.select(upstreamAreas: areas.enumerated().map { $0.offset == 7 ? .nan : $0.element },
+                                         downstream: downstream, costs: costs, budget: 79)
+        XCTAssertEqual(withNaN.rivers.first, [0, 1, 2, 3])
+        XCTAssertFalse(withNaN.links.contains(7))
     }
 
     /// On random trees: each link lies on one river, drawn links never cost more than the budget
@@ -98,6 +102,57 @@ final class MapDrawingTests: XCTestCase {
         XCTAssertFalse(MapRenderer.touches(midpoint(8, 15), [7, 10, 16, 20, 2], geometry))
         // Off the grid: nothing.
         XCTAssertFalse(MapRenderer.touches(Coordinate(-100, -100), [0], geometry))
+    }
+
+    /// A network too large for the map's budget is drawn as whole rivers, one line a load class: every
+    /// stream element is a river's, the largest river's cells are all on the map, the legend says what
+    /// was left out, and only crossings on drawn streams are drawn. The same demo with the usual
+    /// budget is drawn link by link.
+    func testALargeNetworkIsDrawnAsWholeRiversWithTheirCrossings() throws {
+        let folder = try TestPaths.temporaryFolder(self)
+        let run = try ProjectRun(try ProjectConfig.load(try DemoCase.write(into: folder.path, seed: 5, size: 120)))
+        try run.runAll()
+        let geometry = try run.geometry, background = try run.mapBackground()
+        let whole = try MapRenderer(run: run, geometry: geometry, background: background)
+        XCTAssertFalse(whole.drawsWholeRivers)
+        XCTAssertTrue(try whole.svg(pollutant: "TP").contains("<title>link "))
+        let small = try MapRenderer(run: run, geometry: geometry, background: background, drawingBudget: 60)
+        XCTAssertTrue(small.drawsWholeRivers)
+        let network = try run.networkForLinks()
+        XCTAssertLessThan(small.drawnLinks.count, network.links.count)
+        let area = try XCTUnwrap(small.drawn.smallestMouthArea)
+        let svg = try small.svg(pollutant: "TP")
+        XCTAssertFalse(svg.contains("<title>link "), "no link is drawn on its own")
+        let riverLines = svg.components(separatedBy: "<title>river to link ").count - 1
+        XCTAssertGreaterThanOrEqual(riverLines, small.drawn.riverCount)
+        XCTAssertLessThanOrEqual(riverLines, small.drawnLinks.count)
+        // The main river (the first drawn) is drawn from its mouth to its source.
+        let main = try XCTUnwrap(small.drawn.rivers.first)
+        XCTAssertEqual(network.links[main[0]].downstream, nil)
+        XCTAssertTrue(network.links[try XCTUnwrap(main.last)].upstream.isEmpty)
+        for link in main { XCTAssertTrue(small.drawnCells.isSuperset(of: network.links[link].cells.map { Int($0) })) }
+        // Crossings: those drawn touch drawn cells; fewer than all of them.
+        let crossings = try XCTUnwrap(try run.attributionResult()).crossings
+        let drawnCrossings = svg.components(separatedBy: "l4.5 8 h-9 z\"><title>").count - 1
+        XCTAssertEqual(drawnCrossings, crossings.filter { MapRenderer.touches(Coordinate($0.x, $0.y), small.drawnCells, geometry) }.count)
+        XCTAssertLessThan(drawnCrossings, crossings.count)
+        XCTAssertTrue(small.legend(bounds: [1, 2], widthFor: { _ in 1 }, shown: { "\($0)" }, unit: "t/yr", byLoad: true)
+                        .contains("mouth drains ≥ \(ReportNumber.short(area)) km²"))
+    }
+
+    /// stream_loads.json keeps one object a link with the loads by pollutant name; read back, a link
+    /// load equals the one written, in the run's pollutant order.
+    func testLinkLoadsKeepTheirJSONAndReadBackEqual() throws {
+        var load = LinkLoad(link: 7, pollutants: ["CODMn", "NH3-N", "TP"])
+        load.loads = [12.5, 1.25, 0.5]
+        load.local = [2, 0.25, 0.125]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = String(decoding: try encoder.encode(load), as: UTF8.self)
+        XCTAssertEqual(json, #"{"link":7,"loads_kg_per_yr":{"CODMn":12.5,"NH3-N":1.25,"TP":0.5},"local_kg_per_yr":{"CODMn":2,"NH3-N":0.25,"TP":0.125}}"#)
+        XCTAssertEqual(try JSONDecoder().decode(LinkLoad.self, from: Data(json.utf8)), load)
+        XCTAssertEqual(load.load("NH3-N"), 1.25)
+        XCTAssertNil(load.load("TN"))
     }
 
     func testStreamLinesLeaveOutPointsCloserThanTheSpacing() throws {
