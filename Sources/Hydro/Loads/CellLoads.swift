@@ -30,21 +30,17 @@ public struct CellLoads: Sendable {
         let pointBits: CellBits
         let pointCells: [Int: Double]
 
-        /// - Parameter sharedPointBits: a set holding every cell of `pointLoads` (and perhaps other
+        /// - Parameter pointBits: a set holding every cell of `pointLoads` (and perhaps other
         ///   pollutants' point cells), shared by the pollutants' terms: one bit a cell for them all.
-        init(terms: [Term], width: Int, codes: [UInt8], pointLoads: [(cell: Int, kgPerYear: Double)], sharedPointBits: CellBits? = nil) {
+        init(terms: [Term], width: Int, codes: [UInt8], pointLoads: [(cell: Int, kgPerYear: Double)], pointBits: CellBits) {
             let width = max(width, 1)
             self.terms = terms
             self.width = width
             self.codes = codes
-            var bits = sharedPointBits ?? (pointLoads.isEmpty ? CellBits.empty : CellBits(count: codes.count))
             var starts: [Int: Double] = [:]
-            for load in pointLoads {
-                starts[load.cell, default: 0] += load.kgPerYear
-                if sharedPointBits == nil { bits.insert(load.cell) }
-            }
-            assert(sharedPointBits == nil || pointLoads.allSatisfy { bits.contains($0.cell) }, "a shared point set holds every point cell")
-            pointBits = bits
+            for load in pointLoads { starts[load.cell, default: 0] += load.kgPerYear }
+            assert(pointLoads.allSatisfy { pointBits.contains($0.cell) }, "the point set holds every point cell")
+            self.pointBits = pointBits
             var cells: [Int: Double] = [:]
             for (cell, start) in starts { cells[cell] = Self.sum(terms, cell: cell, row: cell / width, from: start) }
             pointCells = cells

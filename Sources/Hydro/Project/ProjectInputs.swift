@@ -229,7 +229,7 @@ enum ProjectInputs {
                 guard compact else { continue }
                 let points = pointLoads.filter { $0.pollutant == p }.map { (cell: $0.cell, kgPerYear: $0.kgPerYear) }
                 sources.compactLoads[p] = CellLoads(terms: CellLoads.Terms(terms: terms, width: width, codes: codes, pointLoads: points,
-                                                                                sharedPointBits: pointBits))
+                                                                                pointBits: pointBits))
             }
         }
         return sources

@@ -363,19 +363,18 @@ struct MapRenderer {
             var runs: [(d: String, value: Double, title: String)] = []
             for river in drawn.rivers {
                 let mouth = network.links[river[0]]
+                let values = river.map { valueOf(network.links[$0]) }
                 var start = river.count - 1
                 while start >= 0 {
-                    let cls = classOf(valueOf(network.links[river[start]]))
+                    let cls = classOf(values[start])
                     var end = start
-                    while end > 0, classOf(valueOf(network.links[river[end - 1]])) == cls { end -= 1 }
+                    while end > 0, classOf(values[end - 1]) == cls { end -= 1 }
                     var points: [Coordinate] = []
-                    var low = Double.infinity, high = -Double.infinity
                     for k in stride(from: start, through: end, by: -1) {
-                        let link = network.links[river[k]]
-                        let line = network.line(of: link)
+                        let line = network.line(of: network.links[river[k]])
                         points += points.isEmpty ? line : Array(line.dropFirst())
-                        low = min(low, valueOf(link)); high = max(high, valueOf(link))
                     }
+                    let low = values[end...start].min() ?? 0, high = values[end...start].max() ?? 0
                     runs.append((Self.path(points, geometry, width, height, spacing: Self.streamPointSpacing), high,
                                  "river to link \(mouth.id): \(shown(low))–\(shown(high)) \(unit)"))
                     start = end - 1

@@ -32,32 +32,17 @@ public struct ReproducibleSum: Sendable, Equatable, Hashable {
     /// The units of one term: `value · 2⁶⁰` rounded to the nearest integer (ties to even).
     @inline(__always) static func units(of value: Double) -> Int128? {
         // From |value| ≥ 2⁻⁸ on, the term is its significand shifted left (no rounding): read from
-        // its bits, where the conversions below are many times the cost in the per-cell budgets.
+        // its bits, where conversions from Double are many times the cost in the per-cell budgets.
         let bits = value.bitPattern
         let shift = Int((bits >> 52) & 0x7FF) - 1015  // biased exponent − 1075 + 60
         if shift >= 0 {
-            // 2⁵³ · 2⁷³ = 2¹²⁶: the same bound as below (|value| < 2⁶⁶).
+            // 2⁵³ · 2⁷³ = 2¹²⁶: terms stay below 2⁶⁶ in magnitude (NaN and ∞ land here too).
             guard shift <= 73 else { return nil }
             let magnitude = Int128(bits & 0xF_FFFF_FFFF_FFFF | 0x10_0000_0000_0000) << shift
             return bits >> 63 != 0 ? -magnitude : magnitude
         }
-        return roundedUnits(of: value)
-    }
-
-    /// `units(of:)` by scaling and rounding, for every finite value (the only way below 2⁻⁸).
-    @inline(__always) static func roundedUnits(of value: Double) -> Int128? {
-        let scaled = (value * scale).rounded(.toNearestOrEven)
-        let magnitude = abs(scaled)
-        // Below 2⁶³ units (|value| < 8) one machine conversion does.
-        if magnitude < 0x1p63 { return Int128(Int64(scaled)) }
-        guard magnitude < 0x1p126 else { return nil }
-        // Two 64-bit halves (machine conversions, where the generic Int128(Double) is a slow path):
-        // both parts are exact, the high one a power-of-two scaling and floor, the low one the
-        // integral remainder below 2⁶⁴ (at most 53 significant bits).
-        let high = (magnitude * 0x1p-64).rounded(.down)
-        let low = magnitude - high * 0x1p64
-        let units = Int128(UInt64(high)) << 64 | Int128(UInt64(low))
-        return scaled < 0 ? -units : units
+        // Below 2⁻⁸: scaled and rounded, fewer than 2⁵² units, so one machine conversion holds them.
+        return Int128(Int64((value * scale).rounded(.toNearestOrEven)))
     }
 
     @inline(__always) public mutating func add(_ value: Double) {

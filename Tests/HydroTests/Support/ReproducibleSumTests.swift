@@ -16,7 +16,7 @@ final class ReproducibleSumTests: XCTestCase {
         XCTAssertEqual(ReproducibleSum([0x1.8p-60, 0x1.8p-60, 0x1.4p-59]).value, 0x1.8p-58)
         XCTAssertEqual(ReproducibleSum([-2.5, 0.75]).value, -1.75)
         XCTAssertEqual(ReproducibleSum().value, 0)
-        // The two-halves conversion agrees with Int128's own around 2⁶⁴ units (16 kg/yr) and at the range's ends.
+        // The conversion agrees with Int128's own around 2⁶⁴ units (16 kg/yr) and at the range's ends.
         for v in [16.0, 16.0.nextDown, 16.0.nextUp, 0x1.fffffffffffffp3, 12345.678, 6.9e19, 1e-18, 3.3e-19] {
             for x in [v, -v] { XCTAssertEqual(ReproducibleSum.units(of: x), Int128((x * 0x1p60).rounded(.toNearestOrEven)), "\(x)") }
         }
