@@ -91,15 +91,16 @@ public enum LoadAttribution {
     /// whole-grid buffer, when the caller made it before the other grids (`GridBuffer`).
     public static func attribute(sources: LoadSources, model: LoadModel, map: JurisdictionMap,
                                  reaches: ReachGraph, sectionCells: [Int?], crossings: [BorderCrossing], buffer: GridBuffer? = nil,
-                                 progress: TaskProgress = .silent) throws -> [PollutantAttribution] {
+                                 threads: Int = 2, progress: TaskProgress = .silent) throws -> [PollutantAttribution] {
         try attribute(sources.pollutants.filter { sources.generated.contains($0) }, sources: sources, model: model, map: map,
-                      reaches: reaches, sectionCells: sectionCells, crossings: crossings, held: nil, buffer: buffer, progress: progress)
+                      reaches: reaches, sectionCells: sectionCells, crossings: crossings, held: nil, buffer: buffer, threads: threads,
+                      progress: progress)
     }
 
     /// - Parameter held: the routed outflow of a pollutant when it is held; nil to route here.
     private static func attribute(_ pollutants: [Pollutant], sources: LoadSources, model: LoadModel, map: JurisdictionMap,
                                   reaches: ReachGraph, sectionCells: [Int?], crossings: [BorderCrossing],
-                                  held: ((Pollutant) -> [Double]?)?, buffer given: GridBuffer? = nil,
+                                  held: ((Pollutant) -> [Double]?)?, buffer given: GridBuffer? = nil, threads: Int = 2,
                                   progress: TaskProgress) throws -> [PollutantAttribution] {
         let graph = model.graph
         let geometry = graph.geometry
@@ -138,34 +139,42 @@ public enum LoadAttribution {
                 throw HydroError(.invalidInput, "sources", "\(p.name) loads cover \(generated.count) cells, the grid has \(n)")
             }
             let factors = model.cellFactors(for: p)
-            let aggregated = reaches.aggregate(generated: generated, factors: factors, origin: { Int32(unit($0)) }, toOutlet: &buffer)
+            let aggregated = reaches.aggregate(generated: generated, factors: factors, origin: { Int32(unit($0)) }, toOutlet: &buffer,
+                                               threads: threads)
             let out = reaches.solve(aggregated, keep: kept)
             // Budgets and flux need no origins: loss in a cell = what enters it + what it generates − what leaves.
-            var budgets = UnitBudgets(units: k + 1)
-            @inline(__always) func visit(_ c: Int, _ enter: Double, _ leaving: Double) {
-                let u = unit(c)
-                budgets.gen[u] += generated[c]
-                budgets.lost[u] += enter + generated[c] - leaving
-                var passed = 0.0
-                graph.forEachReceiver(of: c) { j, s in
-                    passed += s
-                    let v = unit(j)
-                    if v != u { budgets.flux[u][v] += s * leaving }
+            // Kept by basin half (the routing pass visits the halves on two threads at once), then added.
+            // Each part its own arrays (made apart, so that no two threads share a buffer).
+            var partBudgets = (0..<graph.basinPartCount).map { _ in UnitBudgets(units: k + 1) }
+            partBudgets.withUnsafeMutableBufferPointer { partBudgets in
+                @inline(__always) func visit(_ part: Int, _ c: Int, _ enter: Double, _ leaving: Double) {
+                    let u = unit(c)
+                    partBudgets[part].gen[u] += generated[c]
+                    partBudgets[part].lost[u] += enter + generated[c] - leaving
+                    var passed = 0.0
+                    graph.forEachReceiver(of: c) { j, s in
+                        passed += s
+                        let v = unit(j)
+                        if v != u { partBudgets[part].flux[u][v] += s * leaving }
+                    }
+                    if passed < 1 { partBudgets[part].delivered[u] += leaving * (1 - passed) }
                 }
-                if passed < 1 { budgets.delivered[u] += leaving * (1 - passed) }
+                if let outflow {
+                    if entering.count != n { entering = [Double](repeating: 0, count: n) } else {
+                        entering.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+                    }
+                    for c32 in graph.order {
+                        let c = Int(c32)
+                        visit(0, c, entering[c], outflow[c])
+                        graph.forEachReceiver(of: c) { j, s in entering[j] += s * outflow[c] }
+                    }
+                } else {
+                    _ = LoadRouting.route(p, generated: generated, model: model, factors: factors.factors, threads: threads,
+                                          into: &buffer, visit: visit)
+                }
             }
-            if let outflow {
-                if entering.count != n { entering = [Double](repeating: 0, count: n) } else {
-                    entering.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-                }
-                for c32 in graph.order {
-                    let c = Int(c32)
-                    visit(c, entering[c], outflow[c])
-                    graph.forEachReceiver(of: c) { j, s in entering[j] += s * outflow[c] }
-                }
-            } else {
-                _ = LoadRouting.route(p, generated: generated, model: model, factors: factors.factors, into: &buffer, visit: visit)
-            }
+            var budgets = partBudgets[0]
+            for part in partBudgets.dropFirst() { budgets.add(part) }
             results.append(result(p, out: out, sectionReaches: sectionReaches, crossings: crossings,
                                   crossingReaches: crossingReaches, budgets: budgets))
             try progress.report(Double(index + 1) / Double(pollutants.count))

@@ -18,15 +18,16 @@ extension ReachGraph {
     /// Aggregates one pollutant's generated loads (kg/yr per cell) onto the reaches, `origin(c)`
     /// naming the group a cell's load counts for. `toOutlet` is a whole-grid buffer reused between calls.
     public func aggregate(generated: [Double], factors: CellFactors, origin: (Int) -> Int32,
-                          toOutlet: inout [Double]) -> ReachLoads {
-        aggregate(generated: CellLoads(grid: generated), factors: factors, origin: origin, toOutlet: &toOutlet)
+                          toOutlet: inout [Double], threads: Int = 2) -> ReachLoads {
+        aggregate(generated: CellLoads(grid: generated), factors: factors, origin: origin, toOutlet: &toOutlet, threads: threads)
     }
 
-    /// The same on loads held as a grid or as rows (`CellLoads`).
+    /// The same on loads held as a grid or as rows (`CellLoads`). `threads` 2 or more: both passes
+    /// run on the flow graph's basin halves at once, with the same figures.
     public func aggregate(generated: CellLoads, factors: CellFactors, origin: (Int) -> Int32,
-                          toOutlet: inout [Double]) -> ReachLoads {
-        deliveryToOutlets(factors, into: &toOutlet)
-        let inflow = deliveredInflow(generated: generated, factors: factors, toOutlet: toOutlet, group: origin)
+                          toOutlet: inout [Double], threads: Int = 2) -> ReachLoads {
+        deliveryToOutlets(factors, into: &toOutlet, threads: threads)
+        let inflow = deliveredInflow(generated: generated, factors: factors, toOutlet: toOutlet, group: origin, threads: threads)
         let cells = outlet.map { Int($0) }
         return ReachLoads(inflow: inflow, outletPass: cells.map(factors.pass),
                           outletLoad: cells.map { factors.own($0) * generated[$0] }, outletOrigin: cells.map(origin),

@@ -41,10 +41,13 @@ public struct FlowGraph: Sendable {
     /// ~20 ns) only there, not at every cell (a 2×10⁸-cell grid with one link made every pass
     /// over the cells several times slower). Empty without links.
     private let linkBits: CellBits
+    /// The valid cells in two halves of whole basins, for passes on two threads (`BasinHalves`).
+    private(set) var basinHalves = BasinHalves.whole
 
     public var geometry: GridGeometry { directions.geometry }
 
-    public init(directions: FlowDirections, links: [FlowLink] = []) throws {
+    /// - Parameter splitBasinsFrom: grids of at least this many cells are split into basin halves.
+    public init(directions: FlowDirections, links: [FlowLink] = [], splitBasinsFrom minimumCells: Int = FlowGraph.basinSplitMinimumCells) throws {
         let n = directions.geometry.cellCount
         try GridLimits.requireIndexable(n, "flow directions")
         var linksFrom: [Int: [Int]] = [:]
@@ -125,6 +128,7 @@ public struct FlowGraph: Sendable {
                              onCycle.isEmpty ? "cycle through column \(stuck % w), row \(stuck / w)"
                                              : "link\(onCycle.count == 1 ? "" : "s") \(onCycle.joined(separator: ", ")) make water flow in a circle; the flow graph must be acyclic (if no link is wrong, check the direction raster's --encoding)")
         }
+        inDegree = []
         self.directions = directions
         self.links = links
         self.order = order
@@ -132,6 +136,7 @@ public struct FlowGraph: Sendable {
         self.receiverBits = receiverBits
         self.receiverOffsets = offsets
         self.linkBits = linkBits
+        if n >= minimumCells { basinHalves = BasinHalves.split(self) }
     }
 
     /// Whether links leave `cell` (a bit test; see `linkBits`).

@@ -79,7 +79,8 @@ public enum LoadRouting {
             let shared = SharedBuffer(base: slots)
             let inputs = generated
             try Parallel.forEach(pollutants.count, threads: threads, progress: progress) { k in
-                shared.base[k] = route(pollutants[k], generated: inputs[k], model: model)
+                // The pollutants already share the threads: each pass runs on one.
+                shared.base[k] = route(pollutants[k], generated: inputs[k], model: model, threads: pollutants.count >= threads ? 1 : threads)
             }
         }
         var outflow: [Pollutant: [Double]] = [:]
@@ -94,26 +95,30 @@ public enum LoadRouting {
 
     /// One pollutant's pass: the load leaving every cell and the mass budget. `generated` must cover
     /// the model's grid (`route(_:model:)` checks it for each pollutant).
-    public static func route(_ pollutant: Pollutant, generated: [Double], model: LoadModel) -> (outflow: [Double], budget: MassBudget) {
-        route(pollutant, loads: CellLoads(grid: generated), model: model)
+    public static func route(_ pollutant: Pollutant, generated: [Double], model: LoadModel, threads: Int = 2) -> (outflow: [Double], budget: MassBudget) {
+        route(pollutant, loads: CellLoads(grid: generated), model: model, threads: threads)
     }
 
     /// The same pass on loads held as a grid or as rows (`CellLoads`): the same figures, bit for bit.
-    public static func route(_ pollutant: Pollutant, loads: CellLoads, model: LoadModel) -> (outflow: [Double], budget: MassBudget) {
+    /// `threads`: 2 or more runs the graph's basin halves at once (`FlowGraph.forEachBasinHalf`), with
+    /// the same figures as on one.
+    public static func route(_ pollutant: Pollutant, loads: CellLoads, model: LoadModel, threads: Int = 2) -> (outflow: [Double], budget: MassBudget) {
         var outflow: [Double] = []
-        let budget = route(pollutant, generated: loads, model: model, into: &outflow) { _, _, _ in }
+        let budget = route(pollutant, generated: loads, model: model, threads: threads, into: &outflow) { _, _, _, _ in }
         return (outflow, budget)
     }
 
     /// The same pass written into `outflow` (a whole-grid buffer the caller reuses: fresh pages cost
-    /// more than rewriting them), calling `visit(cell, entering, leaving)` at every cell in routing
-    /// order as soon as its outflow is known: `entering` is the load its donors passed it, `leaving`
-    /// its outflow. A pass that needs both (the attribution's budgets) then holds no inflow grid of its own.
+    /// more than rewriting them), calling `visit(part, cell, entering, leaving)` at every cell in
+    /// routing order as soon as its outflow is known: `entering` is the load its donors passed it,
+    /// `leaving` its outflow, `part` the basin half the cell lies in (the halves' calls come from two
+    /// threads at once: what `visit` sums must be kept by part). A pass that needs both (the
+    /// attribution's budgets) then holds no inflow grid of its own.
     /// `factors`: the pollutant's slot factors when the caller holds them already (made here otherwise:
     /// on a province grid each copy is 8 bytes a channel cell).
     @inline(__always)
-    static func route(_ pollutant: Pollutant, generated: CellLoads, model: LoadModel, factors: SlotFactors? = nil,
-                      into outflow: inout [Double], visit: (Int, Double, Double) -> Void) -> MassBudget {
+    static func route(_ pollutant: Pollutant, generated: CellLoads, model: LoadModel, factors: SlotFactors? = nil, threads: Int = 2,
+                      into outflow: inout [Double], visit: (Int, Int, Double, Double) -> Void) -> MassBudget {
         let graph = model.graph
         let n = graph.geometry.cellCount
         let slotFactors = factors ?? model.slotFactors(for: pollutant)
@@ -140,7 +145,7 @@ public enum LoadRouting {
                                     graph.withD8Receivers { receiver in
                                         pass(Pass(generated: g, outflow: o, slots: slots, halfway: halfway, passed: passed, delivery: delivery,
                                                   deliveryOrSlot: deliveryOrSlot, receiver: receiver),
-                                             pollutant, model, visit)
+                                             pollutant, model, threads: threads, visit)
                                     }
                                 }
                             }
@@ -191,41 +196,75 @@ public enum LoadRouting {
         return value
     }
 
-    /// One pass over the routing order. Without links the loop makes no calls, so the sums stay in
-    /// registers; the outlets are then read from the outflow (all of an outlet's outflow leaves).
+    /// One pass over the routing order, on each basin half at once (`FlowGraph.forEachBasinHalf`):
+    /// no water passes between the halves, so every cell gets the one-piece pass's value, and the
+    /// exact sums of the halves add up to the one-piece sums. Without links the loop makes no calls,
+    /// so the sums stay in registers; the outlets are then read from the outflow (all of an outlet's
+    /// outflow leaves). With links the outlets are gathered with their place in the order and merged.
     @inline(__always)
-    private static func pass(_ p: Pass, _ pollutant: Pollutant, _ model: LoadModel, _ visit: (Int, Double, Double) -> Void) -> MassBudget {
+    private static func pass(_ p: Pass, _ pollutant: Pollutant, _ model: LoadModel, threads: Int,
+                             _ visit: (Int, Int, Double, Double) -> Void) -> MassBudget {
         let graph = model.graph
         let o = p.outflow
-        var sums = Sums()
-        var outletCells: [Int] = []
-        var outletLoads: [Double] = []
-        if graph.linksFrom.isEmpty {
-            for c32 in graph.order {
-                let c = Int(c32)
-                let entering = o[c]
-                let value = leaving(c, p, &sums)
-                o[c] = value
-                let d = Int(p.receiver[c])
-                if d >= 0 { o[d] += value }
-                visit(c, entering, value)
+        let parts = graph.basinPartCount
+        var partSums = [Sums](repeating: Sums(), count: parts)
+        var partOutlets = [[(position: Int, cell: Int, load: Double)]](repeating: [], count: parts)
+        graph.order.withUnsafeBufferPointer { order in
+            partSums.withUnsafeMutableBufferPointer { partSums in
+                partOutlets.withUnsafeMutableBufferPointer { partOutlets in
+                    graph.withBasinHalves { halves in
+                        graph.forEachBasinHalf(threads: threads) { part in
+                            var sums = Sums()
+                            if graph.linksFrom.isEmpty {
+                                for c32 in order {
+                                    let c = Int(c32)
+                                    guard halves.contains(c, part: part) else { continue }
+                                    let entering = o[c]
+                                    let value = leaving(c, p, &sums)
+                                    o[c] = value
+                                    let d = Int(p.receiver[c])
+                                    if d >= 0 { o[d] += value }
+                                    visit(part, c, entering, value)
+                                }
+                            } else {
+                                var outlets: [(position: Int, cell: Int, load: Double)] = []
+                                for (position, c32) in order.enumerated() {
+                                    let c = Int(c32)
+                                    guard halves.contains(c, part: part) else { continue }
+                                    let entering = o[c]
+                                    let value = leaving(c, p, &sums)
+                                    o[c] = value
+                                    visit(part, c, entering, value)
+                                    var passed = 0.0
+                                    graph.forEachReceiver(of: c) { j, s in
+                                        o[j] += value * s
+                                        passed += s
+                                    }
+                                    if passed < 1 { outlets.append((position, c, value * (1 - passed))) }
+                                }
+                                partOutlets[part] = outlets
+                            }
+                            partSums[part] = sums
+                        }
+                    }
+                }
             }
+        }
+        var sums = Sums()
+        for part in partSums {
+            sums.generated += part.generated
+            sums.onLand += part.onLand
+            sums.inStreams += part.inStreams
+            sums.inReservoirs += part.inReservoirs
+        }
+        let outletCells: [Int], outletLoads: [Double]
+        if graph.linksFrom.isEmpty {
             outletCells = model.outletCells
             outletLoads = outletCells.map { o[$0] }
         } else {
-            for c32 in graph.order {
-                let c = Int(c32)
-                let entering = o[c]
-                let value = leaving(c, p, &sums)
-                o[c] = value
-                visit(c, entering, value)
-                var passed = 0.0
-                graph.forEachReceiver(of: c) { j, s in
-                    o[j] += value * s
-                    passed += s
-                }
-                if passed < 1 { outletCells.append(c); outletLoads.append(value * (1 - passed)) }
-            }
+            let outlets = partOutlets.joined().sorted { $0.position < $1.position }
+            outletCells = outlets.map(\.cell)
+            outletLoads = outlets.map(\.load)
         }
         return MassBudget(pollutant: pollutant.name, generated: sums.generated.value, outletCells: outletCells, outletLoads: outletLoads,
                           lostOnLand: sums.onLand.value, lostInStreams: sums.inStreams.value, lostInReservoirs: sums.inReservoirs.value)

@@ -3,18 +3,24 @@ extension ReachGraph {
     /// (as the outlet's inflow, before the outlet's own loss), in one pass from downstream up:
     /// 1 at an outlet, pass(c) · fraction(receiver) elsewhere. Written into `fraction`, a
     /// whole-grid buffer the caller reuses between pollutants.
-    public func deliveryToOutlets(_ factors: CellFactors, into fraction: inout [Double]) {
+    public func deliveryToOutlets(_ factors: CellFactors, into fraction: inout [Double], threads: Int = 2) {
         let n = geometry.cellCount
         if fraction.count != n { fraction = [Double](repeating: 0, count: n) }
         graph.withD8Receivers { ds in
             reachOfCell.withUnsafeBufferPointer { reach in
                 fraction.withUnsafeMutableBufferPointer { f in
-                    for c32 in graph.order.reversed() {
-                        let c = Int(c32)
-                        let r = Int(reach[c])
-                        if r >= 0 && Int(outlet[r]) == c { f[c] = 1; continue }
-                        let d = Int(ds[c])
-                        f[c] = d >= 0 ? factors.pass(c) * f[d] : 0
+                    graph.withBasinHalves { halves in
+                        // Each half on a thread of its own: a cell's receiver lies in its half.
+                        graph.forEachBasinHalf(threads: threads) { part in
+                            for c32 in graph.order.reversed() {
+                                let c = Int(c32)
+                                guard halves.contains(c, part: part) else { continue }
+                                let r = Int(reach[c])
+                                if r >= 0 && Int(outlet[r]) == c { f[c] = 1; continue }
+                                let d = Int(ds[c])
+                                f[c] = d >= 0 ? factors.pass(c) * f[d] : 0
+                            }
+                        }
                     }
                 }
             }
@@ -31,53 +37,80 @@ extension ReachGraph {
     /// reach's outlet, by group: `generated(c)` times the cell's own loss `own(c)` times the
     /// receiver's fraction. One pass over the cells; each (reach, group) sum is order-independent.
     public func deliveredInflow(generated: CellLoads, factors: CellFactors, toOutlet fraction: [Double],
-                                group: (Int) -> Int32) -> [OriginVector] {
+                                group: (Int) -> Int32, threads: Int = 2) -> [OriginVector] {
         // Each reach's (group, sum) entries as a linked list in one pool: most reaches draw on one
         // or two groups, and a cell's addition then touches no per-reach array of its own. The sums are
         // order-independent (`ReproducibleSum`), so partial sums of tiles add up to the same figures.
-        var head = [Int32](repeating: -1, count: count)
-        var entryGroup: [Int32] = [], entryValue: [ReproducibleSum] = [], entryNext: [Int32] = []
+        // A reach's catchment lies in one basin half: each half fills its own pool, on a thread of its own.
+        let parts = graph.basinPartCount
+        var pools = (0..<parts).map { _ in InflowPool(reaches: count) }
         graph.withD8Receivers { ds in
             reachOfCell.withUnsafeBufferPointer { reach in
                 generated.withReader { generated in
                     fraction.withUnsafeBufferPointer { fraction in
-                        for c32 in graph.order {
-                            let c = Int(c32)
-                            let g = generated[c]
-                            guard g != 0 else { continue }
-                            // A cell that is no outlet lies in its receiver's reach (`reachOfCell`); an
-                            // outlet's own load is the reach's, not its receiver's inflow.
-                            let r = Int(reach[c])
-                            guard r >= 0, Int(outlet[r]) != c else { continue }
-                            let d = Int(ds[c])
-                            guard d >= 0 else { continue }
-                            let value = g * factors.own(c) * fraction[d]
-                            let origin = group(c)
-                            var e = Int(head[r])
-                            while e >= 0 && entryGroup[e] != origin { e = Int(entryNext[e]) }
-                            if e >= 0 {
-                                entryValue[e] += value
-                            } else {
-                                entryGroup.append(origin)
-                                entryValue.append(ReproducibleSum(CollectionOfOne(value)))
-                                entryNext.append(head[r])
-                                head[r] = Int32(entryGroup.count - 1)
+                        pools.withUnsafeMutableBufferPointer { pools in
+                            graph.withBasinHalves { halves in
+                                graph.forEachBasinHalf(threads: threads) { part in
+                                    var pool = InflowPool(reaches: 0)
+                                    swap(&pool, &pools[part])
+                                    for c32 in graph.order {
+                                        let c = Int(c32)
+                                        guard halves.contains(c, part: part) else { continue }
+                                        let g = generated[c]
+                                        guard g != 0 else { continue }
+                                        // A cell that is no outlet lies in its receiver's reach (`reachOfCell`); an
+                                        // outlet's own load is the reach's, not its receiver's inflow.
+                                        let r = Int(reach[c])
+                                        guard r >= 0, Int(outlet[r]) != c else { continue }
+                                        let d = Int(ds[c])
+                                        guard d >= 0 else { continue }
+                                        pool.add(g * factors.own(c) * fraction[d], group: group(c), reach: r)
+                                    }
+                                    swap(&pool, &pools[part])
+                                }
                             }
                         }
                     }
                 }
             }
         }
-        return head.map { first in
-            var groups: [Int32] = [], values: [Double] = []
-            var e = Int(first)
-            while e >= 0 {
-                groups.append(entryGroup[e])
-                values.append(entryValue[e].value)
-                e = Int(entryNext[e])
-            }
-            return OriginVector(groups: groups, values: values)
+        return (0..<count).map { r in
+            let cell = Int(outlet[r])
+            let part = parts == 2 && graph.basinHalves.second.contains(cell) ? 1 : 0
+            return pools[part].vector(of: r)
         }
+    }
+}
+
+/// The (group, sum) entries of each reach as linked lists in one pool (`ReachGraph.deliveredInflow`).
+private struct InflowPool {
+    var head: [Int32]
+    var entryGroup: [Int32] = [], entryValue: [ReproducibleSum] = [], entryNext: [Int32] = []
+
+    init(reaches: Int) { head = [Int32](repeating: -1, count: reaches) }
+
+    @inline(__always) mutating func add(_ value: Double, group origin: Int32, reach r: Int) {
+        var e = Int(head[r])
+        while e >= 0 && entryGroup[e] != origin { e = Int(entryNext[e]) }
+        if e >= 0 {
+            entryValue[e] += value
+        } else {
+            entryGroup.append(origin)
+            entryValue.append(ReproducibleSum(CollectionOfOne(value)))
+            entryNext.append(head[r])
+            head[r] = Int32(entryGroup.count - 1)
+        }
+    }
+
+    func vector(of r: Int) -> OriginVector {
+        var groups: [Int32] = [], values: [Double] = []
+        var e = Int(head[r])
+        while e >= 0 {
+            groups.append(entryGroup[e])
+            values.append(entryValue[e].value)
+            e = Int(entryNext[e])
+        }
+        return OriginVector(groups: groups, values: values)
     }
 }
 

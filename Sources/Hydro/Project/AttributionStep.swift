@@ -104,7 +104,7 @@ extension ProjectRun {
             MemoryReuse.releaseFreedMemory()
             let countyResults = try LoadAttribution.attribute(sources: sources, model: model, map: counties, reaches: reaches,
                                                               sectionCells: sections.map(\.cell), crossings: countyCrossings, buffer: buffer,
-                                                              progress: part.scaled(from: 0, to: 0.8))
+                                                              threads: config.threads, progress: part.scaled(from: 0, to: 0.8))
             // The pass's buffer is gone: its pages go back before the label raster is made.
             MemoryReuse.releaseFreedMemory()
             let byCounty = (crossings: countyCrossings, results: countyResults)

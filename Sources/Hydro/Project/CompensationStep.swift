@@ -64,7 +64,7 @@ extension ProjectRun {
     /// time, with no routed grid held.
     func sectionAttribution(sources: LoadSources, counties: JurisdictionMap) throws -> [PollutantAttribution] {
         try LoadAttribution.attribute(sources: sources, model: try model(), map: counties, reaches: try reachGraph(),
-                                      sectionCells: try sections().map(\.cell), crossings: try crossings())
+                                      sectionCells: try sections().map(\.cell), crossings: try crossings(), threads: config.threads)
     }
 
     /// Attributed loads of a what-if's attribution (`sectionAttribution`) at county level.

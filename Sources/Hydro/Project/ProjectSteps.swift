@@ -189,7 +189,7 @@ extension ProjectRun {
             guard let generated = sources.cellLoads(p), generated.count == geometry.cellCount else {
                 throw HydroError(.invalidInput, "sources", "\(p.name) loads do not cover the grid's \(geometry.cellCount) cells")
             }
-            let (outflow, budget) = LoadRouting.route(p, loads: generated, model: model)
+            let (outflow, budget) = LoadRouting.route(p, loads: generated, model: model, threads: config.threads)
             massBudgets[p] = budget
             for (l, link) in network.links.enumerated() {
                 linkLoads[l].loads[k] = outflow[link.cells[link.cells.count - 1]]

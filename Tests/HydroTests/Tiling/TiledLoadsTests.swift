@@ -5,7 +5,8 @@ import XCTest
 /// Load routing and attribution by tiles equal the in-memory passes bit for bit, for any tiling,
 /// with karst links whose ends lie in different tiles.
 final class TiledLoadsTests: XCTestCase {
-    private let tp = Pollutant("TP"), nh3 = Pollutant("NH3-N")
+    private let tp = TiledLoadsTests.tp, nh3 = TiledLoadsTests.nh3
+    static let tp = Pollutant("TP"), nh3 = Pollutant("NH3-N")
 
     static let tilings: [(Int, Int)] = [
         (20, 15),         // 2×2 tiles
@@ -25,13 +26,14 @@ final class TiledLoadsTests: XCTestCase {
     /// The tiled terrain tests' DEM (a bowl, a plateau and a valley floor across tile edges, nodata),
     /// filled, with two karst links between far tiles (one taking all, one part of the flow), a
     /// reservoir on the channel and one on land.
-    func makeCase(width: Int = 40, height: Int = 30, seed: UInt64 = 7) throws -> Case {
+    /// `splitBasinsFrom`: as `FlowGraph`'s (0 splits the graph into basin halves however small).
+    static func makeCase(width: Int = 40, height: Int = 30, seed: UInt64 = 7, splitBasinsFrom: Int = FlowGraph.basinSplitMinimumCells) throws -> Case {
         var dem = TiledTerrainTests.dem(width: width, height: height, seed: seed)
         _ = try DepressionFilling.fill(&dem)
         let directions = try D8FlowDirection.compute(dem)
         let links = [FlowLink(name: "sink", from: 36 + 4 * width, to: 8 + 21 * width, share: 1),
                      FlowLink(name: "split", from: 31 + 26 * width, to: 12 + 6 * width, share: 0.4)]
-        let graph = try FlowGraph(directions: directions, links: links)
+        let graph = try FlowGraph(directions: directions, links: links, splitBasinsFrom: splitBasinsFrom)
         let area = graph.accumulate { _ in 900.0 / 1e6 }
         let isChannel = area.map { !$0.isNaN && $0 >= 0.04 }
         let channelCell = try XCTUnwrap((0..<area.count).first { isChannel[$0] && $0 % width > 10 && $0 % width < 30 && $0 / width > 8 })
@@ -75,7 +77,7 @@ final class TiledLoadsTests: XCTestCase {
     }
 
     func testTiledRoutingEqualsInMemoryForEveryTiling() throws {
-        let c = try makeCase()
+        let c = try Self.makeCase()
         let width = c.model.graph.geometry.width
         for p in [tp, nh3] {
             let expected = LoadRouting.route(p, generated: c.sources.generated[p] ?? [], model: c.model)
@@ -204,7 +206,7 @@ final class TiledLoadsTests: XCTestCase {
     }
 
     func testCyclesThroughLinksBetweenTilesAreRejected() throws {
-        let c = try makeCase()
+        let c = try Self.makeCase()
         let width = c.model.graph.geometry.width
         // A link from downstream back to upstream of the "sink" link: water in a circle across tiles.
         let back = FlowLink(name: "back", from: 8 + 21 * width, to: 36 + 4 * width, share: 0.5)
@@ -219,7 +221,7 @@ final class TiledLoadsTests: XCTestCase {
 
     /// Three units in bands across the tiles (and cells outside every unit); sections on the channel.
     func testTiledAttributionEqualsInMemoryForEveryTiling() throws {
-        let c = try makeCase()
+        let c = try Self.makeCase()
         let geometry = c.model.graph.geometry
         let width = geometry.width
         let labels = (0..<geometry.cellCount).map { i -> Int32 in
