@@ -54,7 +54,7 @@ extension ProjectRun {
             }
         }
         return try LoadModel(graph: graph, upstreamAreaKm2: try upstream().values.cells, isChannel: network.linkOfCell.lazy.map { $0 != 0 },
-                             parameters: transport, reservoirs: reservoirs)
+                             parameters: transport, reservoirs: reservoirs, threads: config.threads)
     }
 
     /// The aggregation of one pollutant's classes with the project's own transport.

@@ -3,7 +3,7 @@
 /// NoData is explicit: `nodata` is the sentinel stored in cells that hold no value, and NaN is
 /// always treated as no value in floating-point grids (NaN never equals itself, so a NaN
 /// sentinel is checked with `isNaN`).
-public struct Grid<Cell: GridCell> {
+public struct Grid<Cell: GridCell>: Sendable {
     public var geometry: GridGeometry
     public var cells: [Cell]
     public var nodata: Cell?

@@ -106,7 +106,8 @@ public struct LoadModel: Sendable {
     /// - Parameter isChannel: per cell, whether it is a channel cell: any collection of them, such as
     ///   a lazy view of the network's link of every cell (no whole-grid mask made for it).
     public init<ChannelMask: RandomAccessCollection<Bool>>(graph: FlowGraph, upstreamAreaKm2: [Double]? = nil, isChannel: ChannelMask,
-                                                            parameters: TransportParameters, reservoirs: [Reservoir] = []) throws
+                                                            parameters: TransportParameters, reservoirs: [Reservoir] = [],
+                                                            threads: Int = 2) throws
         where ChannelMask.Index == Int {
         try parameters.validate()
         let geometry = graph.geometry
@@ -135,19 +136,34 @@ public struct LoadModel: Sendable {
         func reach(_ i: Int) -> Double { rowReaches[(i / width) * 9 + Int(min(codes[i], 8))] }
         // Distance to the stream along the flow, downstream cells first (reverse topological order);
         // where flow splits (links), the share-weighted mean, a link itself counting no length.
-        // Written into the array that becomes `deliveryOrSlot` (below, each cell's distance is read
-        // just before its own entry is replaced): one whole-grid array at a time, not two.
+        // Written into the array that becomes `deliveryOrSlot`, where each land cell's distance is
+        // then replaced by its delivery ratio: one whole-grid array at a time, not two. Each basin
+        // half on a thread of its own (a cell's receivers lie in its half).
         var toStream = [Double](repeating: 0, count: n)
-        for c in graph.order.reversed() {
-            let i = Int(c)
-            guard !isChannel[i] else { continue }
-            let d8 = graph.d8Receiver(of: i)
-            var distance = 0.0, received = 0.0
-            graph.forEachReceiver(of: i) { j, s in
-                received += s
-                distance += s * ((j == d8 ? reach(i) : 0) + toStream[j])
+        let delivery = parameters.delivery
+        toStream.withUnsafeMutableBufferPointer { toStream in
+            graph.order.withUnsafeBufferPointer { order in
+                graph.withBasinHalves { halves in
+                    graph.forEachBasinHalf(threads: threads) { part in
+                        for c in order.reversed() {
+                            let i = Int(c)
+                            guard halves.contains(i, part: part), !isChannel[i] else { continue }
+                            let d8 = graph.d8Receiver(of: i)
+                            var distance = 0.0, received = 0.0
+                            graph.forEachReceiver(of: i) { j, s in
+                                received += s
+                                distance += s * ((j == d8 ? reach(i) : 0) + toStream[j])
+                            }
+                            toStream[i] = distance + (1 - received) * reach(i)
+                        }
+                        // Upstream cells read their receivers' distances: ratios only once all are known.
+                        for c in order where halves.contains(Int(c), part: part) && !isChannel[Int(c)] {
+                            let i = Int(c)
+                            toStream[i] = delivery.ratio(distanceToStream: toStream[i])
+                        }
+                    }
+                }
             }
-            toStream[i] = distance + (1 - received) * reach(i)
         }
         // Slots keep a reservoir's position in 31 bits (`TransportSlot`).
         guard reservoirs.count < 1 << 30 else {
@@ -172,15 +188,17 @@ public struct LoadModel: Sendable {
         slots.reserveCapacity(isChannel.reduce(0) { $0 + ($1 ? 1 : 0) } + reservoirCells.filter { !isChannel[$0.cell] }.count)
         for c in graph.order {
             let i = Int(c)
-            let delivery = isChannel[i] ? 1 : parameters.delivery.ratio(distanceToStream: deliveryOrSlot[i])
-            let reservoir = reservoirIndex[i]
-            guard isChannel[i] || reservoir != nil else {
+            let channel = isChannel[i]
+            let reservoir = reservoirIndex.isEmpty ? nil : reservoirIndex[i]
+            // A land cell's entry holds its delivery ratio (the pass above).
+            let delivery = channel ? 1 : deliveryOrSlot[i]
+            guard channel || reservoir != nil else {
                 deliveryOrSlot[i] = delivery
                 continue
             }
             deliveryOrSlot[i] = -Double(slots.count + 1)
             if let reservoir { reservoirCellDelivery[reservoir] = delivery }
-            slots.append(TransportSlot(cell: Int32(i), areaKm2: areaKm2[i], reservoir: reservoir ?? -1, isChannel: isChannel[i]))
+            slots.append(TransportSlot(cell: Int32(i), areaKm2: areaKm2[i], reservoir: reservoir ?? -1, isChannel: channel))
         }
         // Nodata cells lie off the routing order: they keep the ratio 1 (no distance was written there).
         for i in 0..<n where codes[i] == D8.noData { deliveryOrSlot[i] = 1 }

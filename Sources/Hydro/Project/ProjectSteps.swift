@@ -80,11 +80,20 @@ extension ProjectRun {
             }
             let directions = try D8FlowDirection.compute(dem, threads: config.threads, progress: part.scaled(from: 0.5, to: 0.7))
             try setTerrain(conditioned: dem, directions: directions)
-            let area = try upstream()
-            try RasterWriter.write(dem, to: path(Outputs.conditionedDEM), options: rasterOptions(inputs, bands: ["conditioned elevation (m)"], units: ["m"]))
-            try RasterWriter.write(directions.encoded(.esri), to: path(Outputs.flowDirections),
-                                   options: rasterOptions(inputs, metadata: [D8Encoding.metadataKey: "esri", FlowProportions.methodMetadataKey: "d8"],
-                                                          bands: ["D8 flow direction (esri encoding)"]))
+            // The conditioned DEM and the directions are written while the flow graph and the upstream
+            // area are made (GDAL compresses on both cores but leaves about half of one idle; one raster
+            // written at a time, so the block cache sees one writer).
+            let conditioned = dem, encoded = directions.encoded(.esri)
+            let demPath = path(Outputs.conditionedDEM), directionsPath = path(Outputs.flowDirections)
+            let demOptions = rasterOptions(inputs, bands: ["conditioned elevation (m)"], units: ["m"])
+            let directionOptions = rasterOptions(inputs, metadata: [D8Encoding.metadataKey: "esri", FlowProportions.methodMetadataKey: "d8"],
+                                                 bands: ["D8 flow direction (esri encoding)"])
+            var made: Accumulation?
+            try Parallel.both(threads: config.threads, {
+                try RasterWriter.write(conditioned, to: demPath, options: demOptions)
+                try RasterWriter.write(encoded, to: directionsPath, options: directionOptions)
+            }) { made = try upstream() }
+            let area = try made ?? upstream()
             try RasterWriter.write(area.values, to: path(Outputs.upstreamArea), options: rasterOptions(inputs, bands: ["upstream area (km2)"], units: ["km2"]))
             let incomplete = area.incomplete.filter { $0 }.count
             if incomplete > 0 { log("terrain: \(incomplete) cells may receive inflow from outside the DEM") }
@@ -96,11 +105,14 @@ extension ProjectRun {
         try step("network", after: ["terrain"], inputs: [], parameters: "threshold_km2=\(config.streamThresholdKm2)",
                  outputs: [Outputs.streamRaster, Outputs.streamLines], progress: part) {
             let network = try network()
-            try RasterWriter.write(network.raster, to: path(Outputs.streamRaster), options: rasterOptions([], bands: ["stream link ID"]))
             let order = QGISStyle.streamsByOrder(maxOrder: Int(network.links.map(\.strahler).max() ?? 1))
-            try VectorWriter.write(network.layer(), to: path(Outputs.streamLines), overwrite: true,
-                                   styles: [LayerStyle(table: "streams", name: "streams by Strahler order", qml: order,
-                                                       description: "line width and colour by Strahler order")])
+            let raster = network.raster, rasterPath = path(Outputs.streamRaster), options = rasterOptions([], bands: ["stream link ID"])
+            // The raster and the lines at once: two files, and the GeoPackage's SQLite work is one core's.
+            try Parallel.both(threads: config.threads, { try RasterWriter.write(raster, to: rasterPath, options: options) }) {
+                try VectorWriter.write(network.layer(), to: path(Outputs.streamLines), overwrite: true,
+                                       styles: [LayerStyle(table: "streams", name: "streams by Strahler order", qml: order,
+                                                           description: "line width and colour by Strahler order")])
+            }
             log("network: \(network.links.count) links")
         }
     }
@@ -220,7 +232,6 @@ extension ProjectRun {
             return LayerStyle(table: layer.name, name: "\(p.name) load (kg/yr)", qml: QGISStyle.loads(field: "\(p.name)_kg_yr", breaks: breaks),
                               description: "links by the \(p.name) load leaving them, kg/yr", isDefault: k == 0)
         }
-        try VectorWriter.write(layer, to: path(Outputs.streamLoads), overwrite: true, styles: styles)
         var rows: [[String]] = []
         var sectionLoads: [SectionLoad] = []
         for (index, s) in sections.enumerated() {
@@ -249,7 +260,11 @@ extension ProjectRun {
                                          outlets: b.outletCells.count, largestOutlets: Array(outlets)))
         }
         let result = LoadsResult(sections: sectionLoads, budgets: budgets, links: linkLoads)
-        try StepResultFile.write(LinkLoadsDocument(unit: result.unit, links: linkLoads), to: path(Outputs.streamLoadsJSON))
+        // The links' loads as JSON and as a GeoPackage layer: two files, encoded at once.
+        let linksDocument = LinkLoadsDocument(unit: result.unit, links: linkLoads), linksJSON = path(Outputs.streamLoadsJSON)
+        try Parallel.both(threads: config.threads, { try StepResultFile.write(linksDocument, to: linksJSON) }) {
+            try VectorWriter.write(layer, to: path(Outputs.streamLoads), overwrite: true, styles: styles)
+        }
         try StepResultFile.write(SectionLoadsDocument(unit: result.unit, sections: result.sections), to: path(Outputs.sectionLoadsJSON))
         try StepResultFile.write(BudgetsDocument(budgets: result.budgets), to: path(Outputs.massBudget))
         _loadsResult = result

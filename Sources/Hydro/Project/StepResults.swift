@@ -68,7 +68,7 @@ struct BudgetsDocument: Codable {
 }
 
 /// stream_loads.json: the loads of every link, as in stream_loads.gpkg.
-struct LinkLoadsDocument: Codable {
+struct LinkLoadsDocument: Codable, Sendable {
     var unit: String
     var links: [LinkLoad]
 }

@@ -70,6 +70,39 @@ enum Parallel {
     }
 }
 
+extension Parallel {
+    /// Runs `first` on another thread while `second` runs on the calling one, and returns when both
+    /// have finished: for two independent outputs (each writing its own file). When either throws,
+    /// the error of `first` is thrown if it failed, else that of `second`: the same error whatever
+    /// finished first.
+    static func both(threads: Int, _ first: @escaping @Sendable () throws -> Void, _ second: () throws -> Void) throws {
+        guard threads > 1 else {
+            try first()
+            try second()
+            return
+        }
+        let outcome = Outcome()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            do { try first() } catch { outcome.set(error) }
+        }
+        var secondError: Error?
+        do { try second() } catch { secondError = error }
+        group.wait()
+        if let error = outcome.error { throw error }
+        if let secondError { throw secondError }
+    }
+}
+
+/// The error of work done on another thread, if it failed.
+private final class Outcome: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Error?
+
+    func set(_ error: Error) { lock.withLock { stored = error } }
+    var error: Error? { lock.withLock { stored } }
+}
+
 /// A counter shared by worker threads.
 private final class FinishedCount: @unchecked Sendable {
     private let lock = NSLock()
