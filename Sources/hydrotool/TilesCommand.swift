@@ -9,21 +9,26 @@ struct TilesCommand: ParsableCommand {
         commandName: "tiles",
         abstract: "Fill, D8 directions and accumulation by tiles, out of core; equal to fill, flowdir and accumulate cell for cell.",
         discussion: Examples.text([("Process a DEM larger than memory in 4096-cell tiles", "hydrotool tiles big.vrt terrain --tile-size 4096"),
-                                   ("Let a 4 GiB limit choose the tiles and write one COG per product", "hydrotool tiles dem.tif terrain --memory 4G --cog --units km2")]))
+                                   ("Let a 4 GiB limit choose the tiles and write one COG per product", "hydrotool tiles dem.tif terrain --memory 4G --cog --units km2"),
+                                   ("Accumulate a load raster (kg/yr a cell) downstream by tiles", "hydrotool tiles dem.tif terrain --weight loads.tif --tile-size 2048")]))
 
     @Argument(help: "Input DEM (one raster or a VRT of many).") var dem: String
     @Argument(help: "Output folder (filled, flowdir and accumulation as tiles + VRT, and tiling.json).") var output: String
     @Option(help: "Band of the DEM to read.") var band = 1
     @Option(name: .customLong("tile-size"), help: "Tile size in cells: N or WxH (default: from --memory, else 4096).") var tileSize: String?
     @Option(help: "Memory the run may use (e.g. 4G, 512M): picks or checks the tile size.") var memory: String?
-    @Option(help: "What to accumulate: cells (count) or km2 (true cell areas).") var units: TiledUnits = .cells
+    @Option(help: "What to accumulate: cells (count, the default) or km2 (true cell areas).") var units: TiledUnits?
+    @Option(help: "Accumulate this raster's values instead, read by tiles (same grid as the DEM; nodata counts 0).") var weight: String?
     @Flag(help: "Write one Cloud Optimized GeoTIFF per product instead of tiles and a VRT.") var cog = false
     @Flag(help: "Replace an existing output folder.") var overwrite = false
     @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Print no progress.") var quiet = false
 
     func run() throws {
         try OptionCheck.integer(band, in: OptionCheck.band, "--band")
-        var options = TiledTerrainOptions(band: band, units: units, cog: cog, overwrite: overwrite)
+        if weight != nil, let units {
+            throw HydroError(.invalidParameter, "--units", "'\(units.rawValue)' and --weight both say what to accumulate; give one")
+        }
+        var options = TiledTerrainOptions(band: band, units: units ?? .cells, weight: weight, cog: cog, overwrite: overwrite)
         if let tileSize {
             let (w, h) = try Self.parseTileSize(tileSize)
             options.tileWidth = w

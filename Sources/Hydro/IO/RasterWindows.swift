@@ -34,23 +34,42 @@ public final class RasterWindowSource {
     /// Cells of the window (`columns` × `rows` from `column`, `row`, inside the grid) as Float32,
     /// row-major, scale and offset applied as `RasterReader.read` applies them.
     public func read(column: Int, row: Int, columns: Int, rows: Int) throws -> [Float] {
+        try read(column: column, row: row, columns: columns, rows: rows, as: Float.self, nodata: nodata)
+    }
+
+    /// The band's nodata value as a sentinel of `Cell` (nil: the band has none), as `RasterReader.read`
+    /// gives it for a grid of `Cell`.
+    public func nodata<Cell: GridCell>(as type: Cell.Type) throws -> Cell? {
+        var hasNodata: Int32 = 0
+        let fileNodata = GDALGetRasterNoDataValue(band, &hasNodata)
+        return try Grid<Cell>.nodataSentinel(hasNodata != 0 ? fileNodata : nil, file: path)
+    }
+
+    /// The same window read as `Cell` (floating point when the band has a scale or offset), the
+    /// values those of `RasterReader.read(_:as:)` at the same cells.
+    public func read<Cell: GridCell>(column: Int, row: Int, columns: Int, rows: Int, as type: Cell.Type, nodata: Cell?) throws -> [Cell] {
         guard column >= 0, row >= 0, columns > 0, rows > 0, column + columns <= geometry.width, row + rows <= geometry.height,
               let x = Int32(exactly: column), let y = Int32(exactly: row), let w = Int32(exactly: columns), let h = Int32(exactly: rows) else {
             throw HydroError(.invalidParameter, path, "window \(column),\(row) \(columns)×\(rows) lies outside the grid")
         }
-        var cells = [Float](repeating: 0, count: columns * rows)
+        let scaled = scale != 1 || offset != 0
+        if scaled && !Cell.kind.isFloatingPoint {
+            throw HydroError(.invalidInput, path, "the band has scale \(scale) and offset \(offset); it must be read as floating point")
+        }
+        guard let zero = Cell(exactly: 0) else { throw HydroError(.invalidInput, path, "unsupported cell type") }
+        var cells = [Cell](repeating: zero, count: columns * rows)
         CPLErrorReset()
         let failure = cells.withUnsafeMutableBufferPointer { buffer in
-            GDALRasterIO(band, GF_Read, x, y, w, h, buffer.baseAddress, w, h, GDT_Float32, 0, 0)
+            GDALRasterIO(band, GF_Read, x, y, w, h, buffer.baseAddress, w, h, Cell.kind.gdalType, 0, 0)
         }
         guard failure == CE_None else {
             throw HydroError(.io, path, "cannot read window \(column),\(row) \(columns)×\(rows): \(GDALRuntime.lastError(or: "read failed"))")
         }
-        if scale != 1 || offset != 0 {
+        if scaled {
             for i in 0..<cells.count {
                 let v = cells[i]
                 if v.isNaN || v == nodata { continue }
-                cells[i] = Float(exactly: Double(v) * scale + offset) ?? Float(Double(v) * scale + offset)
+                cells[i] = Cell(exactly: v.doubleValue * scale + offset) ?? Cell(exactly: Double(Float(v.doubleValue * scale + offset))) ?? v
             }
         }
         return cells

@@ -13,6 +13,9 @@ public struct TiledTerrainOptions: Sendable {
     /// Bytes the run may hold at once; nil: the tile size alone decides.
     public var memoryLimit: Int?
     public var units: TiledUnits
+    /// A raster whose values are accumulated instead (same grid as the DEM; nodata counts 0), as
+    /// `hydrotool accumulate --weight` accumulates them.
+    public var weight: String?
     /// One Cloud Optimized GeoTIFF per product instead of tiles and a VRT.
     public var cog: Bool
     public var overwrite: Bool
@@ -20,12 +23,13 @@ public struct TiledTerrainOptions: Sendable {
     public var ranks: Int
 
     public init(band: Int = 1, tileWidth: Int? = nil, tileHeight: Int? = nil, memoryLimit: Int? = nil,
-                units: TiledUnits = .cells, cog: Bool = false, overwrite: Bool = false, ranks: Int = 1) {
+                units: TiledUnits = .cells, weight: String? = nil, cog: Bool = false, overwrite: Bool = false, ranks: Int = 1) {
         self.band = band
         self.tileWidth = tileWidth
         self.tileHeight = tileHeight
         self.memoryLimit = memoryLimit
         self.units = units
+        self.weight = weight
         self.cog = cog
         self.overwrite = overwrite
         self.ranks = ranks
@@ -61,6 +65,8 @@ public struct TiledTerrainReport: Sendable {
 public enum TiledTerrain {
     /// Working bytes per tile cell at the peak of any stage (windows, labels, queues, keys and values).
     static let bytesPerTileCell = 64
+    /// A tile's work per cell with these options (a weight raster adds its window, 8 bytes a cell).
+    static func bytesPerTileCell(_ options: TiledTerrainOptions) -> Int { bytesPerTileCell + (options.weight != nil ? 8 : 0) }
 
     public static func run(dem: String, output folder: String, options: TiledTerrainOptions,
                            executor: TileExecutor = LocalTileExecutor(), progress: TaskProgress = .silent) throws -> TiledTerrainReport {
@@ -205,7 +211,27 @@ public enum TiledTerrain {
         let area = try CellMetrics(geometry).area
         let units = options.units
         let width = layout.width
-        let leaving: (Int, Double) -> Double = units == .cells ? { _, entering in entering + 1 } : { cell, entering in entering + area[cell / width] / 1e6 }
+        // Weights are read a tile at a time, on the rank that visits it.
+        let weights = try options.weight.map { path -> (source: RasterWindowSource, nodata: Double?) in
+            let source = try RasterWindowSource(path: path)
+            try geometry.requireSame(as: source.geometry, path)
+            return (source, try source.nodata(as: Double.self))
+        }
+        func leaving(_ tile: Tile) throws -> (Int, Double) -> Double {
+            guard let weights else {
+                return units == .cells ? { _, entering in entering + 1 } : { cell, entering in entering + area[cell / width] / 1e6 }
+            }
+            var w = try weights.source.read(column: tile.column, row: tile.row, columns: tile.columns, rows: tile.rows,
+                                            as: Double.self, nodata: weights.nodata)
+            for i in w.indices {
+                if w[i].isInfinite {
+                    throw HydroError(.invalidInput, weights.source.path, "weight at column \(tile.column + i % tile.columns), row \(tile.row + i / tile.columns) is \(w[i]); weights must be finite")
+                }
+                if w[i].isNaN || w[i] == weights.nodata { w[i] = 0 }
+            }
+            let local = w
+            return { cell, entering in entering + local[(cell / width - tile.row) * tile.columns + cell % width - tile.column] }
+        }
         var inflow: [Int: TiledAccumulation.Outflow] = [:]
         var needsVisit = [Bool](repeating: true, count: layout.count)
         var done = [Bool](repeating: false, count: layout.count)
@@ -254,9 +280,10 @@ public enum TiledTerrain {
                 let previous = !resumes.contains(t) ? nil : holdStates ? heldStates.removeValue(forKey: t)
                     : (keys: try keysStore.read(column: tile.column, row: tile.row, columns: tile.columns, rows: tile.rows),
                        values: try valuesStore.read(column: tile.column, row: tile.row, columns: tile.columns, rows: tile.rows))
-                let visit = TiledAccumulation.visit(tile, layout: layout, codes: window, previous: previous, leaving: leaving) { known[$0] }
+                let visit = TiledAccumulation.visit(tile, layout: layout, codes: window, previous: previous, leaving: try leaving(tile)) { known[$0] }
                 if visit.complete {
-                    try writeAccumulationTile(visit.values, units: units, geometry: tileGeometry(geometry, tile), tile: tile, in: tilesFolder, inputs: [dem])
+                    try writeAccumulationTile(visit.values, units: units, weighted: weights != nil, geometry: tileGeometry(geometry, tile), tile: tile,
+                                              in: tilesFolder, inputs: [dem] + (options.weight.map { [$0] } ?? []))
                 } else if holdStates {
                     heldStates[t] = (visit.keys, visit.values)
                 } else {
@@ -321,10 +348,10 @@ public enum TiledTerrain {
         return report
     }
 
-    private static func writeAccumulationTile(_ values: [Double], units: TiledUnits, geometry g: GridGeometry, tile: Tile,
+    private static func writeAccumulationTile(_ values: [Double], units: TiledUnits, weighted: Bool, geometry g: GridGeometry, tile: Tile,
                                               in folder: String, inputs: [String]) throws {
-        let description = units == .cells ? "upstream cells" : "upstream area (km2)"
-        if units == .cells {
+        let description = weighted ? "accumulated weight" : units == .cells ? "upstream cells" : "upstream area (km2)"
+        if units == .cells && !weighted {
             let counts = values.map { $0.isNaN ? UInt32.max : UInt32($0) }
             try writeTile(Grid(geometry: g, trustedCells: counts, nodata: UInt32.max), product: "accumulation", tile: tile,
                           in: folder, inputs: inputs, description: description)
@@ -343,6 +370,7 @@ public enum TiledTerrain {
 
     /// The tile size asked for, or the largest square tile whose work fits half the memory limit.
     static func tileSize(_ options: TiledTerrainOptions, width: Int, height: Int) throws -> (Int, Int) {
+        let bytesPerTileCell = Self.bytesPerTileCell(options)
         if let w = options.tileWidth {
             let h = options.tileHeight ?? w
             if let limit = options.memoryLimit, min(w, width) * min(h, height) * bytesPerTileCell > limit / 2 {
@@ -380,19 +408,18 @@ public enum TiledTerrain {
 
     private static func writeManifest(_ report: TiledTerrainReport, options: TiledTerrainOptions, dem: String, to path: String) throws {
         let l = report.layout
-        let object: [String: Any] = [
-            "dem": dem, "width": l.width, "height": l.height,
-            "tile_width": l.tileWidth, "tile_height": l.tileHeight, "tile_columns": l.tileColumns, "tile_rows": l.tileRows,
-            "ranks": options.ranks, "mode": options.ranks > 1 ? "mpi" : "out-of-core",
-            "memory_limit_bytes": options.memoryLimit as Any? ?? NSNull(),
-            "units": options.units.rawValue, "format": options.cog ? "COG" : "GTiff tiles + VRT",
-            "spill_labels": report.spillLabels, "spill_crossings": report.spillCrossings,
-            "cross_tile_flat_cells": report.crossTileFlatCells,
-            "accumulation_visits": report.accumulationVisits, "perimeter_links": report.perimeterLinks,
-            "raised_cells": report.raisedCells,
-        ]
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-        guard FileManager.default.createFile(atPath: path, contents: data) else { throw HydroError(.io, path, "cannot write the manifest") }
+        let record = TilingRecord(dem: dem, weight: options.weight, width: l.width, height: l.height, tileWidth: l.tileWidth, tileHeight: l.tileHeight,
+                                  tileColumns: l.tileColumns, tileRows: l.tileRows, ranks: options.ranks,
+                                  mode: options.ranks > 1 ? "mpi" : "out-of-core", memoryLimitBytes: options.memoryLimit,
+                                  units: options.weight != nil ? "weight" : options.units.rawValue, format: options.cog ? "COG" : "GTiff tiles + VRT",
+                                  spillLabels: report.spillLabels, spillCrossings: report.spillCrossings,
+                                  crossTileFlatCells: report.crossTileFlatCells, accumulationVisits: report.accumulationVisits,
+                                  perimeterLinks: report.perimeterLinks, raisedCells: report.raisedCells)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        guard FileManager.default.createFile(atPath: path, contents: try encoder.encode(record)) else {
+            throw HydroError(.io, path, "cannot write the manifest")
+        }
     }
 
     private static func moveIntoPlace(staging: String, target: String, overwrite: Bool) throws {

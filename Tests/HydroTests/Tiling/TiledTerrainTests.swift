@@ -125,3 +125,55 @@ final class TiledTerrainTests: XCTestCase {
         }
     }
 }
+
+/// A weight raster accumulated by tiles (`hydrotool tiles --weight`) equals `accumulate --weight`.
+final class TiledWeightTests: XCTestCase {
+    func testTiledWeightsEqualTheInMemoryWeightedAccumulation() throws {
+        let width = 40, height = 30
+        let dem = TiledTerrainTests.dem(width: width, height: height, seed: 7)
+        let folder = try TestPaths.temporaryFolder(self)
+        let demPath = folder.appendingPathComponent("dem.tif").path, weightPath = folder.appendingPathComponent("weight.tif").path
+        try RasterWriter.write(dem, to: demPath)
+        // Fractional weights of both signs (sums that depend on the order of addition), and nodata
+        // weights, which count 0.
+        var rng = SeededGenerator(seed: 5)
+        var weight = Grid<Double>(geometry: dem.geometry, filledWith: 0, nodata: -9999)
+        for i in weight.cells.indices { weight.cells[i] = rng.unit() < 0.1 ? -9999 : (rng.unit() - 0.3) * 17.3 }
+        try RasterWriter.write(weight, to: weightPath)
+        var filled = dem
+        _ = try DepressionFilling.fill(&filled)
+        let directions = try D8FlowDirection.compute(filled)
+        let expected = try FlowAccumulation.accumulate(directions, weight: .grid(try RasterReader.read(weightPath, as: Double.self))).values.cells
+        XCTAssertGreaterThan(expected.filter { !$0.isNaN && $0 < 0 }.count, 0, "negative totals too")
+        for (tw, th) in [(20, 15), (14, 6), (5, 4), (7, 11), (13, 1), (1, 9)] {
+            let out = folder.appendingPathComponent("tiled-\(tw)x\(th)").path
+            _ = try TiledTerrain.run(dem: demPath, output: out, options: TiledTerrainOptions(tileWidth: tw, tileHeight: th, weight: weightPath))
+            let accumulation = try RasterReader.read(out + "/accumulation.vrt", as: Double.self)
+            let wrong = (0..<accumulation.count).filter {
+                (accumulation.isValid(at: $0) ? accumulation.cells[$0].bitPattern : UInt64.max) != (expected[$0].isNaN ? UInt64.max : expected[$0].bitPattern)
+            }
+            XCTAssertEqual(wrong.count, 0, "weighted accumulation differs at \(wrong.prefix(5).map { ($0 % width, $0 / width) }), tiles \(tw)×\(th)")
+            let record = try JSONDecoder().decode(TilingRecord.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/tiling.json")))
+            XCTAssertEqual(record.weight, weightPath)
+            XCTAssertEqual(record.units, "weight")
+            XCTAssertNil(record.memoryLimitBytes)
+        }
+        let text = try String(contentsOfFile: folder.appendingPathComponent("tiled-20x15/tiling.json").path, encoding: .utf8)
+        XCTAssertTrue(text.contains("\"memory_limit_bytes\" : null"), text)
+    }
+
+    func testAWeightRasterOnAnotherGridOrBesideUnitsIsRefused() throws {
+        let folder = try TestPaths.temporaryFolder(self)
+        let demPath = folder.appendingPathComponent("dem.tif").path, weightPath = folder.appendingPathComponent("weight.tif").path
+        try RasterWriter.write(TiledTerrainTests.dem(width: 20, height: 10, seed: 3), to: demPath)
+        try RasterWriter.write(Grid<Double>(geometry: .metric(width: 19, height: 10, cellSize: 30), filledWith: 1), to: weightPath)
+        let other = try runTool(["tiles", demPath, folder.appendingPathComponent("a").path, "--weight", weightPath, "--tile-size", "8", "-q"])
+        XCTAssertNotEqual(other.status, 0)
+        XCTAssertTrue(other.stderr.contains(weightPath), other.stderr)
+        XCTAssertEqual(other.stderr.split(separator: "\n").count, 1, other.stderr)
+        let both = try runTool(["tiles", demPath, folder.appendingPathComponent("b").path, "--weight", weightPath, "--units", "km2", "-q"])
+        XCTAssertNotEqual(both.status, 0)
+        XCTAssertTrue(both.stderr.hasPrefix("hydrotool: error: --units"), both.stderr)
+        for name in ["a", "b"] { XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path), name) }
+    }
+}
