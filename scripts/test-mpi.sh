@@ -14,13 +14,17 @@ launch=(mpirun --oversubscribe)
 [ "$(id -u)" -eq 0 ] && launch+=(--allow-run-as-root)
 /usr/bin/python3 scripts/make-tiles-dem.py "$work/dem.tif" 301 187 5
 "$bin" tiles "$work/dem.tif" "$work/local" --tile-size 40x33 --units km2 -q
+# A weight raster read by tiles on the rank visiting each (the DEM's own heights: any raster on its grid).
+"$bin" tiles "$work/dem.tif" "$work/local-weight" --tile-size 40x33 --weight "$work/dem.tif" -q
 for np in 1 2 4; do
   "${launch[@]}" -np "$np" "$bin" tiles "$work/dem.tif" "$work/np$np" --tile-size 40x33 --units km2 -q
   for product in filled flowdir accumulation; do
     /usr/bin/python3 scripts/compare-rasters.py "$work/local/$product.vrt" "$work/np$np/$product.vrt"
   done
   grep -q "\"ranks\" : $np" "$work/np$np/tiling.json" || { echo "test-mpi: tiling.json of -np $np does not record $np ranks" >&2; exit 1; }
-  echo "test-mpi: -np $np equals the out-of-core run"
+  "${launch[@]}" -np "$np" "$bin" tiles "$work/dem.tif" "$work/np$np-weight" --tile-size 40x33 --weight "$work/dem.tif" -q
+  /usr/bin/python3 scripts/compare-rasters.py "$work/local-weight/accumulation.vrt" "$work/np$np-weight/accumulation.vrt"
+  echo "test-mpi: -np $np equals the out-of-core run (cells in km² and a weight raster)"
 done
 # A rank killed mid-run: non-zero exit, a message, and no output folder.
 /usr/bin/python3 scripts/make-tiles-dem.py "$work/big.tif" 3000 2000 6
