@@ -173,8 +173,9 @@ public enum LoadAttribution {
                                           into: &buffer, visit: visit)
                 }
             }
-            var budgets = partBudgets[0]
-            for part in partBudgets.dropFirst() { budgets.add(part) }
+            // Taken out of the array, so the merge adds in place (a copy would duplicate every row).
+            var budgets = partBudgets.removeFirst()
+            while let part = partBudgets.popLast() { budgets.add(part) }
             results.append(result(p, out: out, sectionReaches: sectionReaches, crossings: crossings,
                                   crossingReaches: crossingReaches, budgets: budgets))
             try progress.report(Double(index + 1) / Double(pollutants.count))
@@ -216,11 +217,13 @@ public enum LoadAttribution {
 
         /// Adds another part's budgets (exact: the sums are integers underneath).
         mutating func add(_ other: UnitBudgets) {
+            let zero = ReproducibleSum()
             for u in gen.indices {
                 gen[u] += other.gen[u]
                 lost[u] += other.lost[u]
                 delivered[u] += other.delivered[u]
-                for v in gen.indices { flux[u][v] += other.flux[u][v] }
+                // Rows start as one shared buffer: writing zeros would give every row a copy of its own.
+                for v in gen.indices where other.flux[u][v] != zero { flux[u][v] += other.flux[u][v] }
             }
         }
     }

@@ -90,7 +90,7 @@ struct BasinHalves: Sendable {
     }
 }
 
-/// `BasinHalves` over raw words, for passes over all cells (valid inside `FlowGraph.withBasinHalves`).
+/// `BasinHalves` over raw words, for passes over all cells (valid inside `FlowGraph.forEachBasinHalf`).
 struct BasinPartBits {
     let split: Bool
     let words: UnsafeBufferPointer<UInt64>
@@ -114,25 +114,23 @@ extension FlowGraph {
     /// How many parts passes over this graph may run on at once (1 or 2).
     public var basinPartCount: Int { basinHalves.count }
 
-    /// Calls `body` with the basin halves readable over raw words.
-    func withBasinHalves<R>(_ body: (BasinPartBits) throws -> R) rethrows -> R {
-        try basinHalves.second.words.withUnsafeBufferPointer { words in
-            try body(BasinPartBits(split: basinHalves.count == 2, words: words))
-        }
-    }
-
-    /// Runs `body(part)` for each basin half: on two threads at once when the graph is split and
-    /// `threads` > 1, else in order on the calling thread. `body` must touch only its part's cells
-    /// (and its own per-part results).
-    func forEachBasinHalf(threads: Int, _ body: (Int) -> Void) {
-        let parts = basinHalves.count
-        guard parts > 1, threads > 1 else {
-            for part in 0..<parts { body(part) }
-            return
-        }
-        withoutActuallyEscaping(body) { escaping in
-            let shared = PartShared(value: escaping)
-            DispatchQueue.concurrentPerform(iterations: parts) { part in shared.value(part) }
+    /// Runs `body(part, halves)` for each basin half: on two threads at once when the graph is split
+    /// and `threads` > 1; else once, on the calling thread, as one part holding every cell (no pass
+    /// walks the order twice). `body` must touch only its part's cells (`halves.contains(cell, part:)`)
+    /// and its own per-part results. Returns how many parts ran (1 or 2).
+    @discardableResult
+    func forEachBasinHalf(threads: Int, _ body: (Int, BasinPartBits) -> Void) -> Int {
+        basinHalves.second.words.withUnsafeBufferPointer { words in
+            guard basinHalves.count == 2, threads > 1 else {
+                body(0, BasinPartBits(split: false, words: words))
+                return 1
+            }
+            let halves = BasinPartBits(split: true, words: words)
+            withoutActuallyEscaping(body) { escaping in
+                let shared = PartShared(value: (escaping, halves))
+                DispatchQueue.concurrentPerform(iterations: 2) { part in shared.value.0(part, shared.value.1) }
+            }
+            return 2
         }
     }
 }

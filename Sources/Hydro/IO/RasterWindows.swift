@@ -6,8 +6,9 @@ import Foundation
 public final class RasterWindowSource {
     public let path: String
     public let geometry: GridGeometry
-    /// The band's nodata value as a Float sentinel (nil: the band has none).
-    public let nodata: Float?
+    /// The band's nodata value as the file holds it (nil: the band has none); `nodata(as:)` gives it
+    /// as a sentinel of the type read.
+    private let fileNodata: Double?
     private let dataset: RasterDataset
     private let band: GDALRasterBandH
     private let scale: Double
@@ -24,25 +25,23 @@ public final class RasterWindowSource {
         }
         geometry = dataset.geometry
         var hasNodata: Int32 = 0, hasScale: Int32 = 0, hasOffset: Int32 = 0
-        let fileNodata = GDALGetRasterNoDataValue(band, &hasNodata)
+        let nodata = GDALGetRasterNoDataValue(band, &hasNodata)
         let rawScale = GDALGetRasterScale(band, &hasScale), rawOffset = GDALGetRasterOffset(band, &hasOffset)
         scale = hasScale != 0 ? rawScale : 1
         offset = hasOffset != 0 ? rawOffset : 0
-        nodata = try Grid<Float>.nodataSentinel(hasNodata != 0 ? fileNodata : nil, file: path)
+        fileNodata = hasNodata != 0 ? nodata : nil
     }
 
     /// Cells of the window (`columns` × `rows` from `column`, `row`, inside the grid) as Float32,
     /// row-major, scale and offset applied as `RasterReader.read` applies them.
     public func read(column: Int, row: Int, columns: Int, rows: Int) throws -> [Float] {
-        try read(column: column, row: row, columns: columns, rows: rows, as: Float.self, nodata: nodata)
+        try read(column: column, row: row, columns: columns, rows: rows, as: Float.self, nodata: try nodata(as: Float.self))
     }
 
     /// The band's nodata value as a sentinel of `Cell` (nil: the band has none), as `RasterReader.read`
     /// gives it for a grid of `Cell`.
     public func nodata<Cell: GridCell>(as type: Cell.Type) throws -> Cell? {
-        var hasNodata: Int32 = 0
-        let fileNodata = GDALGetRasterNoDataValue(band, &hasNodata)
-        return try Grid<Cell>.nodataSentinel(hasNodata != 0 ? fileNodata : nil, file: path)
+        try Grid<Cell>.nodataSentinel(fileNodata, file: path)
     }
 
     /// The same window read as `Cell` (floating point when the band has a scale or offset), the

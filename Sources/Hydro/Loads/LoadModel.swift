@@ -126,11 +126,12 @@ public struct LoadModel: Sendable {
         } else {
             areaKm2 = graph.accumulate { cellKm2[$0 / width] }
         }
-        var rowReaches = [Double](repeating: 0, count: geometry.height * 9)
+        var reaches = [Double](repeating: 0, count: geometry.height * 9)
         for row in 0..<geometry.height {
-            for k in 0..<8 { rowReaches[row * 9 + k] = distances[row * 8 + k] }
-            rowReaches[row * 9 + 8] = metrics.width[row] / 2
+            for k in 0..<8 { reaches[row * 9 + k] = distances[row * 8 + k] }
+            reaches[row * 9 + 8] = metrics.width[row] / 2
         }
+        let rowReaches = reaches
         self.rowReaches = rowReaches
         let codes = graph.directions.codes
         func reach(_ i: Int) -> Double { rowReaches[(i / width) * 9 + Int(min(codes[i], 8))] }
@@ -143,24 +144,22 @@ public struct LoadModel: Sendable {
         let delivery = parameters.delivery
         toStream.withUnsafeMutableBufferPointer { toStream in
             graph.order.withUnsafeBufferPointer { order in
-                graph.withBasinHalves { halves in
-                    graph.forEachBasinHalf(threads: threads) { part in
-                        for c in order.reversed() {
-                            let i = Int(c)
-                            guard halves.contains(i, part: part), !isChannel[i] else { continue }
-                            let d8 = graph.d8Receiver(of: i)
-                            var distance = 0.0, received = 0.0
-                            graph.forEachReceiver(of: i) { j, s in
-                                received += s
-                                distance += s * ((j == d8 ? reach(i) : 0) + toStream[j])
-                            }
-                            toStream[i] = distance + (1 - received) * reach(i)
+                graph.forEachBasinHalf(threads: threads) { part, halves in
+                    for c in order.reversed() {
+                        let i = Int(c)
+                        guard halves.contains(i, part: part), !isChannel[i] else { continue }
+                        let d8 = graph.d8Receiver(of: i)
+                        var distance = 0.0, received = 0.0
+                        graph.forEachReceiver(of: i) { j, s in
+                            received += s
+                            distance += s * ((j == d8 ? reach(i) : 0) + toStream[j])
                         }
-                        // Upstream cells read their receivers' distances: ratios only once all are known.
-                        for c in order where halves.contains(Int(c), part: part) && !isChannel[Int(c)] {
-                            let i = Int(c)
-                            toStream[i] = delivery.ratio(distanceToStream: toStream[i])
-                        }
+                        toStream[i] = distance + (1 - received) * reach(i)
+                    }
+                    // Upstream cells read their receivers' distances: ratios only once all are known.
+                    for c in order where halves.contains(Int(c), part: part) && !isChannel[Int(c)] {
+                        let i = Int(c)
+                        toStream[i] = delivery.ratio(distanceToStream: toStream[i])
                     }
                 }
             }

@@ -60,8 +60,9 @@ public struct RoutedLoads: Sendable {
 /// As in a weighted accumulation, the outflow array itself collects each cell's inflow before the
 /// cell is reached, and a pass reads per cell only its receiver (`FlowGraph.d8Receiver`), its transport
 /// (`LoadModel.deliveryOrSlot`), its generated load and its outflow.
-/// Pollutants are independent, so their passes run on up to `threads` threads at once; each pass
-/// is sequential, so the results are identical for any thread count.
+/// Pollutants are independent, so their passes run on up to `threads` threads at once; a pass runs
+/// on the flow graph's two basin halves at once, each half in routing order, so the results are
+/// identical for any thread count.
 public enum LoadRouting {
     public static func route(_ sources: LoadSources, model: LoadModel, threads: Int = 2,
                              progress: TaskProgress = .silent) throws -> RoutedLoads {
@@ -79,8 +80,8 @@ public enum LoadRouting {
             let shared = SharedBuffer(base: slots)
             let inputs = generated
             try Parallel.forEach(pollutants.count, threads: threads, progress: progress) { k in
-                // The pollutants already share the threads: each pass runs on one.
-                shared.base[k] = route(pollutants[k], generated: inputs[k], model: model, threads: pollutants.count >= threads ? 1 : threads)
+                // The pollutants already share the threads: a pass takes both halves' threads only when two are left for it.
+                shared.base[k] = route(pollutants[k], generated: inputs[k], model: model, threads: threads / max(1, pollutants.count) >= 2 ? 2 : 1)
             }
         }
         var outflow: [Pollutant: [Double]] = [:]
@@ -212,40 +213,38 @@ public enum LoadRouting {
         graph.order.withUnsafeBufferPointer { order in
             partSums.withUnsafeMutableBufferPointer { partSums in
                 partOutlets.withUnsafeMutableBufferPointer { partOutlets in
-                    graph.withBasinHalves { halves in
-                        graph.forEachBasinHalf(threads: threads) { part in
-                            var sums = Sums()
-                            if graph.linksFrom.isEmpty {
-                                for c32 in order {
-                                    let c = Int(c32)
-                                    guard halves.contains(c, part: part) else { continue }
-                                    let entering = o[c]
-                                    let value = leaving(c, p, &sums)
-                                    o[c] = value
-                                    let d = Int(p.receiver[c])
-                                    if d >= 0 { o[d] += value }
-                                    visit(part, c, entering, value)
-                                }
-                            } else {
-                                var outlets: [(position: Int, cell: Int, load: Double)] = []
-                                for (position, c32) in order.enumerated() {
-                                    let c = Int(c32)
-                                    guard halves.contains(c, part: part) else { continue }
-                                    let entering = o[c]
-                                    let value = leaving(c, p, &sums)
-                                    o[c] = value
-                                    visit(part, c, entering, value)
-                                    var passed = 0.0
-                                    graph.forEachReceiver(of: c) { j, s in
-                                        o[j] += value * s
-                                        passed += s
-                                    }
-                                    if passed < 1 { outlets.append((position, c, value * (1 - passed))) }
-                                }
-                                partOutlets[part] = outlets
+                    graph.forEachBasinHalf(threads: threads) { part, halves in
+                        var sums = Sums()
+                        if graph.linksFrom.isEmpty {
+                            for c32 in order {
+                                let c = Int(c32)
+                                guard halves.contains(c, part: part) else { continue }
+                                let entering = o[c]
+                                let value = leaving(c, p, &sums)
+                                o[c] = value
+                                let d = Int(p.receiver[c])
+                                if d >= 0 { o[d] += value }
+                                visit(part, c, entering, value)
                             }
-                            partSums[part] = sums
+                        } else {
+                            var outlets: [(position: Int, cell: Int, load: Double)] = []
+                            for (position, c32) in order.enumerated() {
+                                let c = Int(c32)
+                                guard halves.contains(c, part: part) else { continue }
+                                let entering = o[c]
+                                let value = leaving(c, p, &sums)
+                                o[c] = value
+                                visit(part, c, entering, value)
+                                var passed = 0.0
+                                graph.forEachReceiver(of: c) { j, s in
+                                    o[j] += value * s
+                                    passed += s
+                                }
+                                if passed < 1 { outlets.append((position, c, value * (1 - passed))) }
+                            }
+                            partOutlets[part] = outlets
                         }
+                        partSums[part] = sums
                     }
                 }
             }

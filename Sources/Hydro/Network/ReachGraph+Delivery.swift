@@ -9,17 +9,18 @@ extension ReachGraph {
         graph.withD8Receivers { ds in
             reachOfCell.withUnsafeBufferPointer { reach in
                 fraction.withUnsafeMutableBufferPointer { f in
-                    graph.withBasinHalves { halves in
-                        // Each half on a thread of its own: a cell's receiver lies in its half.
-                        graph.forEachBasinHalf(threads: threads) { part in
-                            for c32 in graph.order.reversed() {
-                                let c = Int(c32)
-                                guard halves.contains(c, part: part) else { continue }
-                                let r = Int(reach[c])
-                                if r >= 0 && Int(outlet[r]) == c { f[c] = 1; continue }
-                                let d = Int(ds[c])
-                                f[c] = d >= 0 ? factors.pass(c) * f[d] : 0
-                            }
+                    // Each half on a thread of its own: a cell's D8 receiver lies in its half, since a
+                    // cell whose links take all its water (its D8 receiver may lie in the other half)
+                    // ends a reach (`ReachGraph.init`), and reach outlets read no receiver here. For
+                    // the same reason a reach's catchment lies in its outlet's half (`deliveredInflow`).
+                    graph.forEachBasinHalf(threads: threads) { part, halves in
+                        for c32 in graph.order.reversed() {
+                            let c = Int(c32)
+                            guard halves.contains(c, part: part) else { continue }
+                            let r = Int(reach[c])
+                            if r >= 0 && Int(outlet[r]) == c { f[c] = 1; continue }
+                            let d = Int(ds[c])
+                            f[c] = d >= 0 ? factors.pass(c) * f[d] : 0
                         }
                     }
                 }
@@ -42,32 +43,30 @@ extension ReachGraph {
         // or two groups, and a cell's addition then touches no per-reach array of its own. The sums are
         // order-independent (`ReproducibleSum`), so partial sums of tiles add up to the same figures.
         // A reach's catchment lies in one basin half: each half fills its own pool, on a thread of its own.
-        let parts = graph.basinPartCount
-        var pools = (0..<parts).map { _ in InflowPool(reaches: count) }
+        var pools = (0..<graph.basinPartCount).map { _ in InflowPool(reaches: count) }
+        var ran = 1
         graph.withD8Receivers { ds in
             reachOfCell.withUnsafeBufferPointer { reach in
                 generated.withReader { generated in
                     fraction.withUnsafeBufferPointer { fraction in
                         pools.withUnsafeMutableBufferPointer { pools in
-                            graph.withBasinHalves { halves in
-                                graph.forEachBasinHalf(threads: threads) { part in
-                                    var pool = InflowPool(reaches: 0)
-                                    swap(&pool, &pools[part])
-                                    for c32 in graph.order {
-                                        let c = Int(c32)
-                                        guard halves.contains(c, part: part) else { continue }
-                                        let g = generated[c]
-                                        guard g != 0 else { continue }
-                                        // A cell that is no outlet lies in its receiver's reach (`reachOfCell`); an
-                                        // outlet's own load is the reach's, not its receiver's inflow.
-                                        let r = Int(reach[c])
-                                        guard r >= 0, Int(outlet[r]) != c else { continue }
-                                        let d = Int(ds[c])
-                                        guard d >= 0 else { continue }
-                                        pool.add(g * factors.own(c) * fraction[d], group: group(c), reach: r)
-                                    }
-                                    swap(&pool, &pools[part])
+                            ran = graph.forEachBasinHalf(threads: threads) { part, halves in
+                                var pool = InflowPool(reaches: 0)
+                                swap(&pool, &pools[part])
+                                for c32 in graph.order {
+                                    let c = Int(c32)
+                                    guard halves.contains(c, part: part) else { continue }
+                                    let g = generated[c]
+                                    guard g != 0 else { continue }
+                                    // A cell that is no outlet lies in its receiver's reach (`reachOfCell`); an
+                                    // outlet's own load is the reach's, not its receiver's inflow.
+                                    let r = Int(reach[c])
+                                    guard r >= 0, Int(outlet[r]) != c else { continue }
+                                    let d = Int(ds[c])
+                                    guard d >= 0 else { continue }
+                                    pool.add(g * factors.own(c) * fraction[d], group: group(c), reach: r)
                                 }
+                                swap(&pool, &pools[part])
                             }
                         }
                     }
@@ -76,7 +75,7 @@ extension ReachGraph {
         }
         return (0..<count).map { r in
             let cell = Int(outlet[r])
-            let part = parts == 2 && graph.basinHalves.second.contains(cell) ? 1 : 0
+            let part = ran == 2 && graph.basinHalves.second.contains(cell) ? 1 : 0
             return pools[part].vector(of: r)
         }
     }

@@ -76,6 +76,13 @@ public enum TiledTerrain {
         if let limit = options.memoryLimit { TileMosaic.limitCache(bytes: limit / 8) }
         let source = try RasterWindowSource(path: dem, band: options.band)
         let geometry = source.geometry
+        // A weight raster is opened and checked before any work; it is read a tile at a time, on the
+        // rank that visits the tile.
+        let weights = try options.weight.map { path -> (source: RasterWindowSource, nodata: Double?) in
+            let source = try RasterWindowSource(path: path)
+            try geometry.requireSame(as: source.geometry, path)
+            return (source, try source.nodata(as: Double.self))
+        }
         let (tw, th) = try tileSize(options, width: geometry.width, height: geometry.height)
         let layout = try TileLayout(width: geometry.width, height: geometry.height, tileWidth: tw, tileHeight: th)
         let allTiles = Array(0..<layout.count)
@@ -106,7 +113,7 @@ public enum TiledTerrain {
         _ = try executor.broadcast(leader ? [1] : nil)
         let filledStore = try created?.0 ?? TileStore<Float>(path: filledPath, width: layout.width, height: layout.height, create: false)
         let codesStore = try created?.1 ?? TileStore<UInt8>(path: codesPath, width: layout.width, height: layout.height, create: false)
-        let nodata = source.nodata
+        let nodata = try source.nodata(as: Float.self)
         let read = { (c: Int, r: Int, w: Int, h: Int) in try source.read(column: c, row: r, columns: w, rows: h) }
         try progress.report(0)
 
@@ -211,12 +218,6 @@ public enum TiledTerrain {
         let area = try CellMetrics(geometry).area
         let units = options.units
         let width = layout.width
-        // Weights are read a tile at a time, on the rank that visits it.
-        let weights = try options.weight.map { path -> (source: RasterWindowSource, nodata: Double?) in
-            let source = try RasterWindowSource(path: path)
-            try geometry.requireSame(as: source.geometry, path)
-            return (source, try source.nodata(as: Double.self))
-        }
         func leaving(_ tile: Tile) throws -> (Int, Double) -> Double {
             guard let weights else {
                 return units == .cells ? { _, entering in entering + 1 } : { cell, entering in entering + area[cell / width] / 1e6 }

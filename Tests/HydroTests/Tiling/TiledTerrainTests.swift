@@ -135,10 +135,10 @@ final class TiledWeightTests: XCTestCase {
         let demPath = folder.appendingPathComponent("dem.tif").path, weightPath = folder.appendingPathComponent("weight.tif").path
         try RasterWriter.write(dem, to: demPath)
         // Fractional weights of both signs (sums that depend on the order of addition), and nodata
-        // weights, which count 0.
+        // weights, which count 0; the nodata value has no exact Float32 (the DEM's type).
         var rng = SeededGenerator(seed: 5)
-        var weight = Grid<Double>(geometry: dem.geometry, filledWith: 0, nodata: -9999)
-        for i in weight.cells.indices { weight.cells[i] = rng.unit() < 0.1 ? -9999 : (rng.unit() - 0.3) * 17.3 }
+        var weight = Grid<Double>(geometry: dem.geometry, filledWith: 0, nodata: -9999.9)
+        for i in weight.cells.indices { weight.cells[i] = rng.unit() < 0.1 ? -9999.9 : (rng.unit() - 0.3) * 17.3 }
         try RasterWriter.write(weight, to: weightPath)
         var filled = dem
         _ = try DepressionFilling.fill(&filled)
