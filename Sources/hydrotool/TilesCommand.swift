@@ -9,8 +9,7 @@ struct TilesCommand: ParsableCommand {
         commandName: "tiles",
         abstract: "Fill, D8 directions and accumulation by tiles, out of core; equal to fill, flowdir and accumulate cell for cell.",
         discussion: Examples.text([("Process a DEM larger than memory in 4096-cell tiles", "hydrotool tiles big.vrt terrain --tile-size 4096"),
-                                   ("Let a 4 GiB limit choose the tiles and write one COG per product", "hydrotool tiles dem.tif terrain --memory 4G --cog --units km2"),
-                                   ("Accumulate a load raster (kg/yr a cell) downstream by tiles", "hydrotool tiles dem.tif terrain --weight loads.tif --tile-size 2048")]))
+                                   ("Let a 4 GiB limit choose the tiles, accumulate a load raster (kg/yr a cell), one COG per product", "hydrotool tiles dem.tif terrain --memory 4G --weight loads.tif --cog")]))
 
     @Argument(help: "Input DEM (one raster or a VRT of many).") var dem: String
     @Argument(help: "Output folder (filled, flowdir and accumulation as tiles + VRT, and tiling.json).") var output: String
