@@ -80,25 +80,14 @@ final class BasinHalvesTests: XCTestCase {
     func testAttributionOnBasinHalvesEqualsOnePiece() throws {
         let whole = try TiledLoadsTests.makeCase()
         let split = try TiledLoadsTests.makeCase(splitBasinsFrom: 0)
-        let geometry = whole.model.graph.geometry
-        let width = geometry.width
-        let labels = (0..<geometry.cellCount).map { i -> Int32 in
-            let col = i % width, row = i / width
-            return col < 3 && row > 20 ? -1 : Int32(min(2, (col + row / 3) / 14))
-        }
-        let map = try JurisdictionMap(level: .county, units: ["A", "B", "C"].map { .init(id: $0, name: $0) }, labels: labels, geometry: geometry)
-        let channel = (0..<geometry.cellCount).filter { whole.model.isChannel[$0] }
-        let sectionCells: [Int?] = [channel[channel.count / 2], channel[channel.count / 5], whole.model.outletCells.first, nil]
+        let (map, _, sectionCells) = try TiledLoadsTests.bandedUnits(whole)
         func attribution(_ c: TiledLoadsTests.Case, threads: Int) throws -> [PollutantAttribution] {
             let crossings = try BorderCrossing.find(on: c.model.graph, map: map, isChannel: c.model.isChannel)
             let reaches = try ReachGraph(graph: c.model.graph, network: nil, outlets: sectionCells.compactMap { $0 } + crossings.map(\.cell))
             return try LoadAttribution.attribute(sources: c.sources, model: c.model, map: map, reaches: reaches, sectionCells: sectionCells,
                                                  crossings: crossings, threads: threads)
         }
-        func bits(_ a: PollutantAttribution) -> [[UInt64]] {
-            a.sections.map { TiledLoadsTests.bits($0.byOrigin) } + a.crossings.map { TiledLoadsTests.bits($0.byOrigin) }
-                + a.flux.map(TiledLoadsTests.bits) + [a.generated, a.received, a.handedOver, a.deliveredOut, a.lost].map(TiledLoadsTests.bits)
-        }
+        let bits = TiledLoadsTests.bits(of:)
         let expected = try attribution(whole, threads: 1)
         XCTAssertEqual(expected.count, 2)
         XCTAssertGreaterThan(expected[0].flux.joined().filter { $0 > 0 }.count, 1, "loads handed between units")

@@ -64,6 +64,26 @@ final class TiledLoadsTests: XCTestCase {
 
     static func bits(_ values: [Double]) -> [UInt64] { values.map { $0.isNaN ? UInt64.max : $0.bitPattern } }
 
+    /// Every figure of an attribution as bits: sections, crossings, flux and the budgets by unit.
+    static func bits(of a: PollutantAttribution) -> [[UInt64]] {
+        a.sections.map { bits($0.byOrigin) } + a.crossings.map { bits($0.byOrigin) } + a.flux.map(bits)
+            + [a.generated, a.received, a.handedOver, a.deliveredOut, a.lost].map(bits)
+    }
+
+    /// Three units in bands across the case's grid (and cells outside every unit); sections on the
+    /// channel, at an outlet, and one off the grid.
+    static func bandedUnits(_ c: Case) throws -> (map: JurisdictionMap, labels: [Int32], sectionCells: [Int?]) {
+        let geometry = c.model.graph.geometry
+        let width = geometry.width
+        let labels = (0..<geometry.cellCount).map { i -> Int32 in
+            let col = i % width, row = i / width
+            return col < 3 && row > 20 ? -1 : Int32(min(2, (col + row / 3) / 14))
+        }
+        let map = try JurisdictionMap(level: .county, units: ["A", "B", "C"].map { .init(id: $0, name: $0) }, labels: labels, geometry: geometry)
+        let channel = (0..<geometry.cellCount).filter { c.model.isChannel[$0] }
+        return (map, labels, [channel[channel.count / 2], channel[channel.count / 5], c.model.outletCells.first, nil])
+    }
+
     func tiledRoute(_ c: Case, _ p: Pollutant, tiles: (Int, Int)) throws -> (outflow: [Double], routed: TiledLoads.Routed) {
         let g = c.model.graph.geometry
         let layout = try TileLayout(width: g.width, height: g.height, tileWidth: tiles.0, tileHeight: tiles.1)
@@ -224,23 +244,14 @@ final class TiledLoadsTests: XCTestCase {
         let c = try Self.makeCase()
         let geometry = c.model.graph.geometry
         let width = geometry.width
-        let labels = (0..<geometry.cellCount).map { i -> Int32 in
-            let col = i % width, row = i / width
-            return col < 3 && row > 20 ? -1 : Int32(min(2, (col + row / 3) / 14))
-        }
-        let map = try JurisdictionMap(level: .county, units: ["A", "B", "C"].map { .init(id: $0, name: $0) }, labels: labels, geometry: geometry)
-        let channel = (0..<geometry.cellCount).filter { c.model.isChannel[$0] }
-        let sectionCells: [Int?] = [channel[channel.count / 2], channel[channel.count / 5], c.model.outletCells.first, nil]
+        let (map, labels, sectionCells) = try Self.bandedUnits(c)
         let routed = try LoadRouting.route(c.sources, model: c.model)
         let (crossings, expected) = try LoadAttribution.attribute(routed, sources: c.sources, model: c.model, map: map, sectionCells: sectionCells)
         XCTAssertGreaterThan(crossings.count, 2)
         let reaches = try ReachGraph(graph: c.model.graph, network: nil, outlets: sectionCells.compactMap { $0 } + crossings.map(\.cell))
         let sectionReaches = sectionCells.map { $0.flatMap { reaches.reach(endingAt: $0) } }
         let crossingReaches = try crossings.map { try XCTUnwrap(reaches.reach(endingAt: $0.cell)) }
-        func bits(_ a: PollutantAttribution) -> [[UInt64]] {
-            a.sections.map { Self.bits($0.byOrigin) } + a.crossings.map { Self.bits($0.byOrigin) } + a.flux.map(Self.bits)
-                + [a.generated, a.received, a.handedOver, a.deliveredOut, a.lost].map(Self.bits)
-        }
+        let bits = Self.bits(of:)
         for (index, p) in [nh3, tp].sorted().enumerated() {
             let reference = expected[index]
             XCTAssertEqual(reference.pollutant, p)
