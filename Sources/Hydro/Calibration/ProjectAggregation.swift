@@ -31,6 +31,8 @@ struct ProjectAggregation: Sendable {
     /// Origin group of each cell, and their count.
     let origin: [Int32]
     let groupCount: Int
+    /// Threads for the passes over the cells (the same figures on any count).
+    var threads = 2
 
     /// Parameters in the order `terms` takes their values: delivery, decay classes, settling.
     var parameterCount: Int { delivery.count + decayClasses.count + (settling ? 1 : 0) }
@@ -110,7 +112,7 @@ struct ProjectAggregation: Sendable {
             omega[j] = w
         }
         var toOutlet: [Double] = []
-        reaches.deliveryToOutlets(factors, into: &toOutlet)
+        reaches.deliveryToOutlets(factors, into: &toOutlet, threads: threads)
         // Per transport parameter, Σ ρ over each cell's path to its reach's outlet (the outlet excluded).
         let isOutlet: (Int) -> Bool = { c in
             let r = Int(reaches.reachOfCell[c])

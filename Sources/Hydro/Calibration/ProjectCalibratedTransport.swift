@@ -81,7 +81,7 @@ extension ProjectRun {
         return ProjectAggregation(reaches: reaches, model: model, pollutant: pollutant, generated: classes.map { $0.sources.generated[pollutant] ?? zero },
                                   isDiffuse: classes.map(\.isDiffuse), delivery: delivery,
                                   decayClasses: settings?.decay.map { .init(maxVelocity: $0.maxVelocity, rate: 0) } ?? [], settling: settling,
-                                  origin: origin, groupCount: groupCount)
+                                  origin: origin, groupCount: groupCount, threads: config.threads)
     }
 
     /// The reach table at `values` and the cell-level model that re-aggregates it for the parameters

@@ -41,12 +41,12 @@ public struct RoutedLoads: Sendable {
     /// The loads of `sources` routed on `model` one pollutant at a time, each time a pollutant's
     /// outflow is asked for, and not kept: one pollutant's grids in memory rather than all of them.
     /// The figures are those of `LoadRouting.route` (the same pass), bit for bit.
-    public static func onDemand(_ sources: LoadSources, model: LoadModel) -> RoutedLoads {
+    public static func onDemand(_ sources: LoadSources, model: LoadModel, threads: Int = 2) -> RoutedLoads {
         let pollutants = sources.pollutants.filter { sources.generated.contains($0) }
         let n = model.graph.geometry.cellCount
         let maker = PollutantGrids.GridMaker { p in
             guard let generated = sources.generated[p], generated.count == n else { return [] }
-            return LoadRouting.route(p, generated: generated, model: model).outflow
+            return LoadRouting.route(p, generated: generated, model: model, threads: threads).outflow
         }
         var routed = RoutedLoads(pollutants: pollutants, outflow: [:], budgets: [:])
         routed.outflow = PollutantGrids(making: pollutants, with: maker)

@@ -301,7 +301,7 @@ public final class ProjectRun {
     /// is asked for (`RoutedLoads.onDemand`): a run holds one pollutant's grids, not all of them. Its
     /// budgets are empty; the loads step's result has them (`loadsResult`).
     public func routedLoads() throws -> RoutedLoads {
-        RoutedLoads.onDemand(try sources(), model: try model())
+        RoutedLoads.onDemand(try sources(), model: try model(), threads: config.threads)
     }
 
     /// The attribution step's result, loaded back from attribution.json when the step was skipped;
