@@ -36,6 +36,7 @@ struct ByteWriter {
     mutating func put(_ v: Int) { put(Int64(v)) }
     mutating func put(_ v: Float) { put(v.bitPattern) }
     mutating func put(_ v: Double) { put(v.bitPattern) }
+    mutating func put(bytes: [UInt8]) { self.bytes.append(contentsOf: bytes) }
     mutating func put(_ s: String) {
         let utf8 = Array(s.utf8)
         put(utf8.count)
@@ -60,6 +61,17 @@ struct ByteReader {
         return v
     }
     mutating func int() throws -> Int { Int(try get(Int64.self)) }
+    /// A count of items that follow: not negative, and not more than the bytes left could hold.
+    mutating func count() throws -> Int {
+        let n = try int()
+        guard n >= 0, n <= bytes.count - offset else { throw HydroError(.io, "tile message", "a count of \(n) items where \(bytes.count - offset) bytes are left") }
+        return n
+    }
+    mutating func bytes(count n: Int) throws -> [UInt8] {
+        guard n >= 0, offset + n <= bytes.count else { throw HydroError(.io, "tile message", "ends early (a rank sent a truncated message)") }
+        defer { offset += n }
+        return Array(bytes[offset..<offset + n])
+    }
     mutating func float() throws -> Float { Float(bitPattern: try get(UInt32.self)) }
     mutating func double() throws -> Double { Double(bitPattern: try get(UInt64.self)) }
     mutating func string() throws -> String {

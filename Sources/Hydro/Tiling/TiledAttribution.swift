@@ -36,63 +36,106 @@ extension TiledLoads {
     public static func attribute(_ pollutant: Pollutant, layout: TileLayout, codes: Window<UInt8>, links: [FlowLink],
                                  generated: Window<Double>, transport: Window<CellTransport>,
                                  labels: Window<Int32>, unitCount: Int, reachOfCell: Window<Int32>, topology: ReachTopology,
-                                 sectionReaches: [Int?], crossings: [BorderCrossing], crossingReaches: [Int]) throws -> PollutantAttribution {
+                                 sectionReaches: [Int?], crossings: [BorderCrossing], crossingReaches: [Int],
+                                 executor: TileExecutor = LocalTileExecutor(), stateFolder: String? = nil) throws -> PollutantAttribution? {
+        let leader = executor.isLeader
         var budgets = LoadAttribution.UnitBudgets(units: unitCount + 1)
         _ = try route(pollutant, layout: layout, codes: codes, links: links, generated: generated, transport: transport,
-                      labels: labels, unitCount: unitCount, budgets: &budgets) { _, _ in }
+                      labels: labels, unitCount: unitCount, budgets: &budgets, executor: executor, stateFolder: stateFolder) { _, _ in }
         let width = layout.width
         let reachCount = topology.outlet.count
         @inline(__always) func isOutlet(_ cell: Int, reach r: Int32) -> Bool { r >= 0 && Int(r) < reachCount && Int(topology.outlet[Int(r)]) == cell }
+        let fractions = HeldTiles<[Double]>(folder: stateFolder, name: "fractions", encode: { f in
+            var w = ByteWriter()
+            for v in f { w.put(v) }
+            return w.bytes
+        }, decode: { bytes in
+            var r = ByteReader(bytes)
+            return try (0..<bytes.count / 8).map { _ in try r.double() }
+        })
 
-        // 2. Fractions to the reach outlets, downstream first.
-        var fractions: [Int: [Double]] = [:]
+        // 2. Fractions to the reach outlets, downstream first: rounds in which every unfinished tile
+        // resolves what it can from the tile-edge fractions known so far (`ring`, kept by the leader).
         var ring: [Int: Double] = [:]
-        var pending = Set(0..<layout.count)
-        while !pending.isEmpty {
-            var progressed = false
-            for t in pending.sorted() {
+        var pending = leader ? Set(0..<layout.count) : []
+        func shareRing() throws -> [Int: Double] {
+            var w = ByteWriter()
+            if leader {
+                w.put(ring.count)
+                for (cell, f) in ring.sorted(by: { $0.key < $1.key }) { w.put(cell); w.put(f) }
+            }
+            var r = ByteReader(try executor.broadcast(leader ? w.bytes : nil))
+            var known: [Int: Double] = [:]
+            for _ in 0..<(try r.count()) { known[try r.int()] = try r.double() }
+            return known
+        }
+        while true {
+            var w = ByteWriter()
+            if leader {
+                w.put(pending.count)
+                for t in pending.sorted() { w.put(t) }
+            }
+            var r = ByteReader(try executor.broadcast(leader ? w.bytes : nil))
+            let tasks = try (0..<(try r.count())).map { _ in try r.int() }
+            guard !tasks.isEmpty else { break }
+            let known = try shareRing()
+            let results = try executor.map(tasks) { t in
                 let tile = layout.tile(t)
                 let window = try HaloWindow<UInt8>.read(tile, halo: 1, gridWidth: layout.width, gridHeight: layout.height, outside: D8.noData, codes)
                 let reach = try reachOfCell(tile.column, tile.row, tile.columns, tile.rows)
                 let tr = try transport(tile.column, tile.row, tile.columns, tile.rows)
-                var f = fractions[t] ?? [Double](repeating: .nan, count: tile.cellCount)
-                let before = f.filter { !$0.isNaN }.count
-                fractionPass(tile, layout: layout, codes: window, reach: reach, transport: tr, isOutlet: isOutlet, ring: ring, into: &f)
-                let after = f.filter { !$0.isNaN }.count
-                if after != before { progressed = true }
+                var f = try fractions.take(t) ?? [Double](repeating: .nan, count: tile.cellCount)
+                let before = f.reduce(0) { $0 + ($1.isNaN ? 0 : 1) }
+                fractionPass(tile, layout: layout, codes: window, reach: reach, transport: tr, isOutlet: isOutlet, ring: known, into: &f)
+                let after = f.reduce(0) { $0 + ($1.isNaN ? 0 : 1) }
+                let valid = (0..<tile.cellCount).reduce(0) { $0 + (window.cells[window.index($1 % tile.columns, $1 / tile.columns)] != D8.noData ? 1 : 0) }
+                try fractions.keep(f, for: t)
+                var reply = ByteWriter()
+                reply.put(after != before ? 1 : 0)
+                reply.put(after == valid ? 1 : 0)
+                var edge: [(Int, Double)] = []
                 for r in 0..<tile.rows {
                     for c in 0..<tile.columns where tile.onEdge(c, r) && !f[r * tile.columns + c].isNaN {
-                        ring[(tile.row + r) * width + tile.column + c] = f[r * tile.columns + c]
+                        edge.append(((tile.row + r) * width + tile.column + c, f[r * tile.columns + c]))
                     }
                 }
-                let valid = (0..<tile.cellCount).filter { window.cells[window.index($0 % tile.columns, $0 / tile.columns)] != D8.noData }.count
-                if after == valid { pending.remove(t) }
-                fractions[t] = f
+                reply.put(edge.count)
+                for (cell, v) in edge { reply.put(cell); reply.put(v) }
+                return reply.bytes
+            }
+            guard leader else { continue }
+            var progressed = false
+            for (t, bytes) in zip(tasks, results) {
+                var r = ByteReader(bytes)
+                if try r.int() == 1 { progressed = true }
+                if try r.int() == 1 { pending.remove(t) }
+                for _ in 0..<(try r.count()) { ring[try r.int()] = try r.double() }
             }
             if !progressed && !pending.isEmpty {
                 throw HydroError(.cycle, "flow directions", "the tiles wait on each other's fractions: the directions contain a cycle")
             }
         }
 
-        // 3. Per tile: delivered inflow by (reach, origin), outlet factors and edge factors.
-        var inflow: [Int: [Int32: ReproducibleSum]] = [:]
-        var outletPass = [Double](repeating: 0, count: reachCount), outletLoad = outletPass
-        var outletOrigin = [Int32](repeating: 0, count: reachCount)
-        var edgeFactor = [Double](repeating: 0, count: topology.edgeEntry.count)
+        // 3. Per tile: delivered inflow by (reach, origin), outlet factors and edge factors, sent to
+        // the leader and merged there (exact sums; every outlet and edge factor comes from one cell).
+        let known = try shareRing()
         var edgesOfCell: [Int: [Int]] = [:]
         for (e, cell) in topology.edgeEntry.enumerated() { edgesOfCell[Int(cell), default: []].append(e) }
-        for t in 0..<layout.count {
+        let parts = try executor.map(Array(0..<layout.count)) { t in
             let tile = layout.tile(t)
             let window = try HaloWindow<UInt8>.read(tile, halo: 1, gridWidth: layout.width, gridHeight: layout.height, outside: D8.noData, codes)
             let reach = try reachOfCell(tile.column, tile.row, tile.columns, tile.rows)
             let tr = try transport(tile.column, tile.row, tile.columns, tile.rows)
             let g = try generated(tile.column, tile.row, tile.columns, tile.rows)
             let label = try labels(tile.column, tile.row, tile.columns, tile.rows)
-            let f = fractions[t] ?? []
+            let f = try fractions.take(t) ?? []
             guard reach.count == tile.cellCount, tr.count == tile.cellCount, g.count == tile.cellCount, label.count == tile.cellCount,
                   f.count == tile.cellCount else {
                 throw HydroError(.invalidInput, "tile \(t)", "a window came back with the wrong number of cells")
             }
+            var inflow: [Int32: [Int32: ReproducibleSum]] = [:]
+            var outlets = ByteWriter(), edges = ByteWriter()
+            var outletCount = 0, edgeCount = 0
             let offsets = D8.offsets(width: window.width)
             for l in 0..<tile.cellCount {
                 let b = window.index(l % tile.columns, l / tile.columns)
@@ -100,11 +143,12 @@ extension TiledLoads {
                 let cell = (tile.row + l / tile.columns) * width + tile.column + l % tile.columns
                 let origin = Int32(label[l] < 0 ? unitCount : Int(label[l]))
                 let r = reach[l]
-                if let es = edgesOfCell[cell] { for e in es { edgeFactor[e] = topology.edgeShare[e] * f[l] } }
+                if let es = edgesOfCell[cell] {
+                    for e in es { edges.put(e); edges.put(topology.edgeShare[e] * f[l]); edgeCount += 1 }
+                }
                 if isOutlet(cell, reach: r) {
-                    outletPass[Int(r)] = tr[l].pass
-                    outletLoad[Int(r)] = tr[l].own * g[l]
-                    outletOrigin[Int(r)] = origin
+                    outlets.put(Int(r)); outlets.put(tr[l].pass); outlets.put(tr[l].own * g[l]); outlets.put(origin)
+                    outletCount += 1
                     continue
                 }
                 guard g[l] != 0, r >= 0 else { continue }
@@ -115,10 +159,46 @@ extension TiledLoads {
                 let dc = (tile.row + d / window.width - 1) * width + tile.column + d % window.width - 1
                 let local = (d / window.width - 1) * tile.columns + d % window.width - 1
                 let inside = d / window.width >= 1 && d / window.width <= tile.rows && d % window.width >= 1 && d % window.width <= tile.columns
-                guard let fd = inside ? f[local] : ring[dc] else {
+                guard let fd = inside ? f[local] : known[dc] else {
                     throw HydroError(.invalidInput, "tile \(t)", "no fraction known at cell \(dc % width),\(dc / width)")
                 }
-                inflow[Int(r), default: [:]][origin, default: ReproducibleSum()] += g[l] * tr[l].own * fd
+                inflow[r, default: [:]][origin, default: ReproducibleSum()] += g[l] * tr[l].own * fd
+            }
+            var w = ByteWriter()
+            w.put(outletCount); w.put(bytes: outlets.bytes)
+            w.put(edgeCount); w.put(bytes: edges.bytes)
+            w.put(inflow.reduce(0) { $0 + $1.value.count })
+            for (r, byOrigin) in inflow.sorted(by: { $0.key < $1.key }) {
+                for (origin, sum) in byOrigin.sorted(by: { $0.key < $1.key }) { w.put(r); w.put(origin); sum.write(to: &w) }
+            }
+            return w.bytes
+        }
+        guard leader else { return nil }
+        var inflow: [Int: [Int32: ReproducibleSum]] = [:]
+        var outletPass = [Double](repeating: 0, count: reachCount), outletLoad = outletPass
+        var outletOrigin = [Int32](repeating: 0, count: reachCount)
+        var edgeFactor = [Double](repeating: 0, count: topology.edgeEntry.count)
+        func reachIndex(_ r: Int) throws -> Int {
+            guard r >= 0, r < reachCount else { throw HydroError(.io, "tile message", "names no reach \(r)") }
+            return r
+        }
+        for bytes in parts {
+            var r = ByteReader(bytes)
+            for _ in 0..<(try r.count()) {
+                let reach = try reachIndex(try r.int())
+                outletPass[reach] = try r.double()
+                outletLoad[reach] = try r.double()
+                outletOrigin[reach] = try r.get(Int32.self)
+            }
+            for _ in 0..<(try r.count()) {
+                let e = try r.int()
+                guard e >= 0, e < edgeFactor.count else { throw HydroError(.io, "tile message", "names no reach edge \(e)") }
+                edgeFactor[e] = try r.double()
+            }
+            for _ in 0..<(try r.count()) {
+                let reach = try reachIndex(Int(try r.get(Int32.self)))
+                let origin = try r.get(Int32.self)
+                inflow[reach, default: [:]][origin, default: ReproducibleSum()] += try ReproducibleSum.read(from: &r)
             }
         }
         let vectors = (0..<reachCount).map { r -> OriginVector in

@@ -75,6 +75,14 @@ public enum TiledLoads {
         mutating func add(_ o: Sums) {
             generated += o.generated; onLand += o.onLand; inStreams += o.inStreams; inReservoirs += o.inReservoirs
         }
+
+        func write(to w: inout ByteWriter) {
+            for s in [generated, onLand, inStreams, inReservoirs] { s.write(to: &w) }
+        }
+
+        static func read(from r: inout ByteReader) throws -> Sums {
+            Sums(generated: try .read(from: &r), onLand: try .read(from: &r), inStreams: try .read(from: &r), inReservoirs: try .read(from: &r))
+        }
     }
 
     public struct Routed {
@@ -85,29 +93,33 @@ public enum TiledLoads {
     }
 
     /// Routes one pollutant by tiles: `outflow(tile, values)` receives each tile's routed outflow
-    /// (kg/yr, NaN on nodata, row-major over the tile) once it is complete.
+    /// (kg/yr, NaN on nodata, row-major over the tile) once it is complete, on the rank visiting it.
+    /// Every rank of `executor` calls it alike (`TiledRouting.run`); the leader gets the budget.
     public static func route(_ pollutant: Pollutant, layout: TileLayout, codes: Window<UInt8>, links: [FlowLink],
                              generated: Window<Double>, transport: Window<CellTransport>,
+                             executor: TileExecutor = LocalTileExecutor(), stateFolder: String? = nil,
                              outflow: (Tile, [Double]) throws -> Void) throws -> Routed {
         var unused = LoadAttribution.UnitBudgets(units: 0)
         return try route(pollutant, layout: layout, codes: codes, links: links, generated: generated, transport: transport,
-                         labels: { _, _, _, _ in [] }, unitCount: nil, budgets: &unused, outflow: outflow)
+                         labels: { _, _, _, _ in [] }, unitCount: nil, budgets: &unused, executor: executor, stateFolder: stateFolder,
+                         outflow: outflow)
     }
 
     /// The routing pass, with the per-unit budgets summed on the way when `unitCount` is given
-    /// (`labels`: the unit labels by window, −1 outside every unit).
+    /// (`labels`: the unit labels by window, −1 outside every unit). Each visit sums its own cells
+    /// and sends the sums to the leader, which adds them (exact sums: the same bits in any order).
     static func route(_ pollutant: Pollutant, layout: TileLayout, codes: Window<UInt8>, links linkList: [FlowLink],
                       generated: Window<Double>, transport: Window<CellTransport>,
                       labels unitLabels: Window<Int32>, unitCount: Int?, budgets: inout LoadAttribution.UnitBudgets,
+                      executor: TileExecutor = LocalTileExecutor(), stateFolder: String? = nil,
                       outflow: (Tile, [Double]) throws -> Void) throws -> Routed {
         let links = try TiledRouting.Links(linkList, cellCount: layout.width * layout.height)
-        /// Each tile's sums, kept across its visits.
+        /// What one visit sums.
         final class Partial {
             var sums = Sums()
             var budgets: LoadAttribution.UnitBudgets
             init(units: Int) { budgets = LoadAttribution.UnitBudgets(units: units) }
         }
-        var partials: [Int: Partial] = [:]
         let width = layout.width
         // The unit of every link target (links are few; a target may lie in any tile).
         var linkTargetUnit: [Int: Int] = [:]
@@ -117,7 +129,9 @@ public enum TiledLoads {
                 linkTargetUnit[link.to] = label < 0 ? unitCount : Int(label)
             }
         }
-        let result = try TiledRouting.run(layout: layout, codes: codes, links: links, pass: { tile in
+        let outside = unitCount ?? 0
+        var total = Sums()
+        let result = try TiledRouting.run(layout: layout, codes: codes, links: links, executor: executor, stateFolder: stateFolder, pass: { tile in
             let g = try generated(tile.column, tile.row, tile.columns, tile.rows)
             let tr = try transport(tile.column, tile.row, tile.columns, tile.rows)
             guard g.count == tile.cellCount, tr.count == tile.cellCount else {
@@ -126,9 +140,7 @@ public enum TiledLoads {
             @inline(__always) func local(_ cell: Int) -> Int { (cell / width - tile.row) * tile.columns + cell % width - tile.column }
             let labels = try unitCount == nil ? nil
                 : HaloWindow<Int32>.read(tile, halo: 1, gridWidth: layout.width, gridHeight: layout.height, outside: -1, unitLabels)
-            let outside = unitCount ?? 0
-            let partial = partials[tile.index] ?? Partial(units: outside + 1)
-            partials[tile.index] = partial
+            let partial = Partial(units: unitCount == nil ? 0 : outside + 1)
             let codesWindow = try labels == nil ? nil
                 : HaloWindow<UInt8>.read(tile, halo: 1, gridWidth: layout.width, gridHeight: layout.height, outside: D8.noData, codes)
             let offsets = D8.offsets(width: tile.columns + 2)
@@ -159,16 +171,47 @@ public enum TiledLoads {
                     if v != u { partial.budgets.flux[u][v] += link.share * leaving }
                 }
                 if passed < 1 { partial.budgets.delivered[u] += leaving * (1 - passed) }
+            }, summary: {
+                var w = ByteWriter()
+                partial.sums.write(to: &w)
+                if unitCount != nil { partial.budgets.write(to: &w) }
+                return w.bytes
             })
-        }, finished: outflow)
-        var total = Sums()
-        for p in partials.values {
-            total.add(p.sums)
-            if unitCount != nil { budgets.add(p.budgets) }
-        }
+        }, finished: outflow, merge: { bytes in
+            var r = ByteReader(bytes)
+            total.add(try Sums.read(from: &r))
+            if unitCount != nil { try budgets.add(from: &r) }
+        })
         let budget = MassBudget(pollutant: pollutant.name, generated: total.generated.value, outletCells: result.outlets.map(\.cell),
                                 outletLoads: result.outlets.map(\.load), lostOnLand: total.onLand.value,
                                 lostInStreams: total.inStreams.value, lostInReservoirs: total.inReservoirs.value)
         return Routed(budget: budget, visits: result.visits, crossings: result.crossings)
+    }
+}
+
+extension LoadAttribution.UnitBudgets {
+    /// Packing for the leader of a tiled run: every unit's sums and its flux entries that are not zero.
+    func write(to w: inout ByteWriter) {
+        let zero = ReproducibleSum()
+        w.put(gen.count)
+        for u in gen.indices {
+            gen[u].write(to: &w); lost[u].write(to: &w); delivered[u].write(to: &w)
+            let entries = flux[u].indices.filter { flux[u][$0] != zero }
+            w.put(entries.count)
+            for v in entries { w.put(v); flux[u][v].write(to: &w) }
+        }
+    }
+
+    /// Adds budgets packed by `write` (exact: the sums are integers underneath).
+    mutating func add(from r: inout ByteReader) throws {
+        guard try r.int() == gen.count else { throw HydroError(.io, "tile message", "unit budgets for another number of units") }
+        for u in gen.indices {
+            gen[u] += try .read(from: &r); lost[u] += try .read(from: &r); delivered[u] += try .read(from: &r)
+            for _ in 0..<(try r.count()) {
+                let v = try r.int()
+                guard v >= 0, v < gen.count else { throw HydroError(.io, "tile message", "a flux to no unit \(v)") }
+                flux[u][v] += try ReproducibleSum.read(from: &r)
+            }
+        }
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Weighted accumulation along D8 and links by tiles (load routing: `LoadRouting.route`), bit for
 /// bit equal to the pass over `FlowGraph.order` on the whole grid.
 ///
@@ -236,11 +238,13 @@ enum TiledRouting {
 }
 
 extension TiledRouting {
-    /// What one tile needs to resolve its cells: the outflow of a cell from what enters it, and
-    /// what to note once a cell is known (both by global cell index).
+    /// What one tile needs to resolve its cells: the outflow of a cell from what enters it, what to
+    /// note once a cell is known (both by global cell index), and what the visit summed, handed to
+    /// the leader (`run`'s `merge`; exact sums merge to the same bits in any order).
     struct TilePass {
         var leaving: (Int, Double) -> Double
         var resolved: (Int, Double, Double) -> Void
+        var summary: () -> [UInt8] = { [] }
     }
 
     struct Result {
@@ -252,10 +256,17 @@ extension TiledRouting {
     }
 
     /// Rounds of tile visits until every cell is known: each round visits the tiles that received
-    /// something new, with every contribution sent so far. `pass(tile)` is asked at each visit of a
-    /// tile; `finished(tile, outflow)` once per tile, when all its cells are known.
+    /// something new, with every contribution sent to them so far. Every rank calls it with the same
+    /// arguments; the tiles are visited where `executor` sends them, the leader keeps the
+    /// contributions between tiles and returns the result (the other ranks an empty one).
+    /// `pass(tile)` is asked at each visit of a tile and `finished(tile, outflow)` once per tile,
+    /// on the rank visiting it when all its cells are known; `merge` gets every visit's summary on
+    /// the leader. An unfinished tile's state waits for its next visit in memory, or in a file of
+    /// `stateFolder` when one is given (needed when several ranks visit the tiles).
     static func run(layout: TileLayout, codes: (Int, Int, Int, Int) throws -> [UInt8], links: Links,
-                    pass: (Tile) throws -> TilePass, finished: (Tile, [Double]) throws -> Void) throws -> Result {
+                    executor: TileExecutor = LocalTileExecutor(), stateFolder: String? = nil,
+                    pass: (Tile) throws -> TilePass, finished: (Tile, [Double]) throws -> Void,
+                    merge: ([UInt8]) throws -> Void = { _ in }) throws -> Result {
         // Link ends must be valid cells, as `FlowGraph` requires.
         for link in links.links {
             for end in [link.from, link.to] {
@@ -264,41 +275,88 @@ extension TiledRouting {
                 }
             }
         }
-        var inflow: [Edge: Contribution] = [:]
-        var states: [Int: State] = [:]
-        var pending = Set(0..<layout.count)
+        let leader = executor.isLeader
+        let states = State.held(in: stateFolder)
+        // The leader's book: contributions by receiving tile, what waits, what is done.
+        var inflow = [[Edge: Contribution]](repeating: [:], count: leader ? layout.count : 0)
+        var pending = leader ? Set(0..<layout.count) : []
         var done = [Bool](repeating: false, count: layout.count)
+        var visited = done
         var lastResolved = [Int](repeating: -1, count: layout.count)
         var outlets: [(key: Key, cell: Int, load: Double)] = []
         var visits = 0
-        while !pending.isEmpty {
-            let round = pending.sorted()
-            pending = []
-            var progressed = false
-            var sent: [(edge: Edge, receiverTile: Int, flow: Contribution)] = []
-            for t in round where !done[t] {
+        while true {
+            var round = ByteWriter()
+            if leader {
+                let tasks = pending.sorted().filter { !done[$0] }
+                pending = []
+                round.put(tasks.count)
+                for t in tasks {
+                    round.put(t)
+                    round.put(visited[t] ? 1 : 0)
+                    round.put(inflow[t].count)
+                    for (edge, flow) in inflow[t].sorted(by: { $0.key < $1.key }) {
+                        round.put(edge.donor); round.put(edge.edge); round.put(flow)
+                    }
+                }
+            }
+            var reader = ByteReader(try executor.broadcast(leader ? round.bytes : nil))
+            var tasks: [Int] = [], resumes = Set<Int>(), known: [Int: [Edge: Contribution]] = [:]
+            for _ in 0..<(try reader.count()) {
+                let t = try reader.int()
+                tasks.append(t)
+                if try reader.int() == 1 { resumes.insert(t) }
+                var flows: [Edge: Contribution] = [:]
+                for _ in 0..<(try reader.count()) {
+                    let edge = Edge(donor: try reader.int(), edge: try reader.int())
+                    flows[edge] = try reader.contribution()
+                }
+                known[t] = flows
+            }
+            guard !tasks.isEmpty else { break }
+            let results = try executor.map(tasks) { t in
                 let tile = layout.tile(t)
                 let window = try HaloWindow<UInt8>.read(tile, halo: 1, gridWidth: layout.width, gridHeight: layout.height,
                                                         outside: D8.noData, codes)
                 let p = try pass(tile)
-                let visit = TiledRouting.visit(tile, layout: layout, codes: window, links: links, previous: states.removeValue(forKey: t),
-                                               leaving: p.leaving, resolved: p.resolved) { inflow[$0] }
-                visits += 1
-                outlets += visit.outlets
-                sent += visit.outflows
-                if visit.resolved != lastResolved[t] { progressed = true; lastResolved[t] = visit.resolved }
-                if visit.complete {
-                    done[t] = true
-                    try finished(tile, visit.state.values)
-                } else {
-                    states[t] = visit.state
-                }
+                let flows = known[t] ?? [:]
+                let visit = TiledRouting.visit(tile, layout: layout, codes: window, links: links,
+                                               previous: resumes.contains(t) ? try states.take(t) : nil,
+                                               leaving: p.leaving, resolved: p.resolved) { flows[$0] }
+                if visit.complete { try finished(tile, visit.state.values) } else { try states.keep(visit.state, for: t) }
+                var w = ByteWriter()
+                w.put(visit.complete ? 1 : 0)
+                w.put(visit.resolved)
+                w.put(visit.outflows.count)
+                for o in visit.outflows { w.put(o.edge.donor); w.put(o.edge.edge); w.put(o.receiverTile); w.put(o.flow) }
+                w.put(visit.outlets.count)
+                for o in visit.outlets { w.put(o.key); w.put(o.cell); w.put(o.load) }
+                let summary = p.summary()
+                w.put(summary.count)
+                w.put(bytes: summary)
+                return w.bytes
             }
+            guard leader else { continue }
             // A round's contributions reach the next round together, whatever the visiting order.
-            for s in sent where inflow[s.edge] == nil {
-                inflow[s.edge] = s.flow
-                pending.insert(s.receiverTile)
-                progressed = true
+            var progressed = false
+            for (t, bytes) in zip(tasks, results) {
+                var r = ByteReader(bytes)
+                visits += 1
+                visited[t] = true
+                if try r.int() == 1 { done[t] = true }
+                let resolved = try r.int()
+                if resolved != lastResolved[t] { progressed = true; lastResolved[t] = resolved }
+                for _ in 0..<(try r.count()) {
+                    let edge = Edge(donor: try r.int(), edge: try r.int()), receiver = try r.int(), flow = try r.contribution()
+                    guard receiver >= 0, receiver < layout.count else { throw HydroError(.io, "tile message", "names no tile \(receiver)") }
+                    if inflow[receiver][edge] == nil {
+                        inflow[receiver][edge] = flow
+                        pending.insert(receiver)
+                        progressed = true
+                    }
+                }
+                for _ in 0..<(try r.count()) { outlets.append((try r.key(), try r.int(), try r.double())) }
+                try merge(try r.bytes(count: try r.count()))
             }
             if !progressed || (pending.isEmpty && !done.allSatisfy({ $0 })) {
                 throw HydroError(.cycle, links.links.isEmpty ? "flow directions" : "links",
@@ -306,6 +364,51 @@ extension TiledRouting {
             }
         }
         outlets.sort { $0.key < $1.key }
-        return Result(outlets: outlets.map { ($0.cell, $0.load) }, visits: visits, crossings: inflow.count)
+        return Result(outlets: outlets.map { ($0.cell, $0.load) }, visits: visits, crossings: inflow.reduce(0) { $0 + $1.count })
+    }
+}
+
+extension TiledRouting.State {
+    /// What an unfinished tile's state waits in between visits: in memory, or a file a tile in
+    /// `folder` (any rank may make a tile's next visit).
+    static func held(in folder: String?) -> HeldTiles<TiledRouting.State> {
+        HeldTiles(folder: folder, name: "routing-state", encode: { state in
+            var w = ByteWriter()
+            w.put(state.keys.count)
+            for k in state.keys { w.put(k) }
+            for v in state.values { w.put(v) }
+            return w.bytes
+        }, decode: { bytes in
+            var r = ByteReader(bytes)
+            let n = try r.count()
+            let keys = try (0..<n).map { _ in try r.key() }
+            return TiledRouting.State(keys: keys, values: try (0..<n).map { _ in try r.double() })
+        })
+    }
+}
+
+extension ByteWriter {
+    mutating func put(_ key: TiledRouting.Key) {
+        put(key.source)
+        put(Int32(truncatingIfNeeded: key.path.count))
+        for step in key.path { put(step) }
+    }
+
+    mutating func put(_ flow: TiledRouting.Contribution) {
+        put(flow.key)
+        put(flow.value)
+    }
+}
+
+extension ByteReader {
+    mutating func key() throws -> TiledRouting.Key {
+        let source = try int()
+        let n = try get(Int32.self)
+        guard n >= 0, n <= 1 << 24 else { throw HydroError(.io, "tile message", "a routing key of \(n) steps") }
+        return TiledRouting.Key(source: source, path: try (0..<Int(n)).map { _ in try get(Int32.self) })
+    }
+
+    mutating func contribution() throws -> TiledRouting.Contribution {
+        TiledRouting.Contribution(key: try key(), value: try double())
     }
 }

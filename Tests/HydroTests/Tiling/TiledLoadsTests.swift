@@ -84,13 +84,21 @@ final class TiledLoadsTests: XCTestCase {
         return (map, labels, [channel[channel.count / 2], channel[channel.count / 5], c.model.outletCells.first, nil])
     }
 
-    func tiledRoute(_ c: Case, _ p: Pollutant, tiles: (Int, Int)) throws -> (outflow: [Double], routed: TiledLoads.Routed) {
+    /// An empty folder for tile states kept in files.
+    static func stateFolder() throws -> String {
+        let folder = (NSTemporaryDirectory() as NSString).appendingPathComponent("tiled-states-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    func tiledRoute(_ c: Case, _ p: Pollutant, tiles: (Int, Int), stateFolder: String? = nil) throws -> (outflow: [Double], routed: TiledLoads.Routed) {
         let g = c.model.graph.geometry
         let layout = try TileLayout(width: g.width, height: g.height, tileWidth: tiles.0, tileHeight: tiles.1)
         var outflow = [Double](repeating: -1, count: g.cellCount)
         let routed = try TiledLoads.route(p, layout: layout, codes: Self.window(c.model.graph.directions.codes, width: g.width),
                                           links: c.links, generated: Self.window(c.sources.generated[p] ?? [], width: g.width),
-                                          transport: Self.window(c.model.cellTransport(for: p), width: g.width)) { tile, values in
+                                          transport: Self.window(c.model.cellTransport(for: p), width: g.width),
+                                          stateFolder: stateFolder) { tile, values in
             for r in 0..<tile.rows { for col in 0..<tile.columns { outflow[(tile.row + r) * g.width + tile.column + col] = values[r * tile.columns + col] } }
         }
         return (outflow, routed)
@@ -106,9 +114,12 @@ final class TiledLoadsTests: XCTestCase {
             XCTAssertGreaterThan(expected.budget.lostInReservoirs, 0)
             XCTAssertGreaterThan(expected.budget.lostInStreams, 0)
             XCTAssertEqual(expected.budget.imbalance / expected.budget.generated, 0, accuracy: 1e-12, "mass balance in memory")
-            for tiles in Self.tilings {
-                let (outflow, routed) = try tiledRoute(c, p, tiles: tiles)
-                let label = "\(p.name), tiles \(tiles.0)×\(tiles.1)"
+            for (k, tiles) in Self.tilings.enumerated() {
+                let folder = k % 2 == 0 ? try Self.stateFolder() : nil
+                defer { if let folder { try? FileManager.default.removeItem(atPath: folder) } }
+                let (outflow, routed) = try tiledRoute(c, p, tiles: tiles, stateFolder: folder)
+                let label = "\(p.name), tiles \(tiles.0)×\(tiles.1)\(folder == nil ? "" : ", states in files")"
+                if let folder { XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), [], "no tile state left, \(label)") }
                 let wrong = (0..<outflow.count).filter { Self.bits(outflow)[$0] != Self.bits(expected.outflow)[$0] }
                 XCTAssertEqual(wrong.count, 0, "outflow differs at \(wrong.prefix(5).map { ($0 % width, $0 / width, outflow[$0], expected.outflow[$0]) }), \(label)")
                 XCTAssertEqual(routed.budget, expected.budget, label)
@@ -262,15 +273,22 @@ final class TiledLoadsTests: XCTestCase {
                 let inflow = reference.generated[u] + reference.received[u]
                 XCTAssertEqual(inflow, reference.handedOver[u] + reference.deliveredOut[u] + reference.lost[u], accuracy: 1e-9 * max(1, inflow))
             }
-            for tiles in Self.tilings {
+            for (k, tiles) in Self.tilings.enumerated() {
                 let layout = try TileLayout(width: width, height: geometry.height, tileWidth: tiles.0, tileHeight: tiles.1)
-                let tiled = try TiledLoads.attribute(p, layout: layout, codes: Self.window(c.model.graph.directions.codes, width: width),
+                // Every other tiling keeps the tiles' states in files between visits, as ranks do.
+                let folder = k % 2 == 1 ? try Self.stateFolder() : nil
+                let tiled = try XCTUnwrap(TiledLoads.attribute(p, layout: layout, codes: Self.window(c.model.graph.directions.codes, width: width),
                                                      links: c.links, generated: Self.window(c.sources.generated[p] ?? [], width: width),
                                                      transport: Self.window(c.model.cellTransport(for: p), width: width),
                                                      labels: Self.window(labels, width: width), unitCount: 3,
                                                      reachOfCell: Self.window(reaches.reachOfCell, width: width), topology: ReachTopology(reaches),
-                                                     sectionReaches: sectionReaches, crossings: crossings, crossingReaches: crossingReaches)
-                XCTAssertEqual(bits(tiled), bits(reference), "\(p.name), tiles \(tiles.0)×\(tiles.1)")
+                                                     sectionReaches: sectionReaches, crossings: crossings, crossingReaches: crossingReaches,
+                                                     stateFolder: folder))
+                XCTAssertEqual(bits(tiled), bits(reference), "\(p.name), tiles \(tiles.0)×\(tiles.1)\(folder == nil ? "" : ", states in files")")
+                if let folder {
+                    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), [], "no tile state is left behind")
+                    try FileManager.default.removeItem(atPath: folder)
+                }
             }
         }
     }
