@@ -40,14 +40,16 @@ struct RunCommand: ParsableCommand {
         discussion: Examples.text("Steps whose inputs, parameters and outputs are unchanged (by SHA-256) are skipped. Outputs go to one folder with fixed names; manifest.json records versions, the project file and every checksum.", [("Run the Chishui example into its output folder", "hydrotool run examples/chishui/project.toml"), ("Rasters as Cloud Optimized GeoTIFFs with ZSTD, CSVs without a byte order mark", "hydrotool run project.toml --of COG --co COMPRESS=ZSTD --csv-bom false")]))
 
     @OptionGroup var options: ProjectOptions
+    @OptionGroup var tiling: ProjectTileOptions
     @Option(name: .customLong("scale-source"), help: ArgumentHelp("Scenario: PARTY:POLLUTANT:FACTOR, e.g. 520300:TP:0.7 (repeatable).", valueName: "PARTY:POLLUTANT:FACTOR"))
     var scaleSource: [String] = []
 
     func run() throws {
         let scenario = try scaleSource.map(SourceScaling.init(parsing:))
-        let run = try options.start()
-        try run.runAll(scenario: scenario)
-        print("report: \(run.path(Outputs.report))")
+        try tiling.run(start: options.start) { run in
+            try run.runAll(scenario: scenario)
+            print("report: \(run.path(Outputs.report))")
+        }
     }
 }
 
@@ -58,11 +60,13 @@ struct LoadsCommand: ParsableCommand {
         discussion: Examples.text([("Route the loads of a project", "hydrotool loads project.toml"), ("Try another decay rate for TP into a separate folder", "hydrotool loads project.toml --set decay.TP=0.08 --output out-tp")]))
 
     @OptionGroup var options: ProjectOptions
+    @OptionGroup var tiling: ProjectTileOptions
 
     func run() throws {
-        let run = try options.start()
-        try run.runThrough(.loads)
-        print("loads: \(run.path(Outputs.loadRaster)), \(run.path(Outputs.sectionLoadsCSV)), \(run.path(Outputs.massBudget))")
+        try tiling.run(start: options.start) { run in
+            try run.runThrough(.loads)
+            print("loads: \(run.path(Outputs.loadRaster)), \(run.path(Outputs.sectionLoadsCSV)), \(run.path(Outputs.massBudget))")
+        }
     }
 }
 
@@ -73,11 +77,13 @@ struct AttributeCommand: ParsableCommand {
         discussion: Examples.text([("Shares by origin at sections and border crossings", "hydrotool attribute project.toml"), ("The same with a slower stream velocity", "hydrotool attribute project.toml --set transport.velocity_m_per_s=0.3")]))
 
     @OptionGroup var options: ProjectOptions
+    @OptionGroup var tiling: ProjectTileOptions
 
     func run() throws {
-        let run = try options.start()
-        try run.runThrough(.attribution)
-        print("attribution: \(run.path("attribution.csv")), \(run.path("crossings.geojson")), \(run.path("flux.csv"))")
+        try tiling.run(start: options.start) { run in
+            try run.runThrough(.attribution)
+            print("attribution: \(run.path("attribution.csv")), \(run.path("crossings.geojson")), \(run.path("flux.csv"))")
+        }
     }
 }
 

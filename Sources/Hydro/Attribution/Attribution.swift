@@ -110,14 +110,7 @@ public enum LoadAttribution {
         let k = map.units.count
         let outside = k
         @inline(__always) func unit(_ c: Int) -> Int { map.labels[c] < 0 ? outside : Int(map.labels[c]) }
-        func reach(endingAt cell: Int, _ what: String) throws -> Int {
-            guard let r = reaches.reach(endingAt: cell) else {
-                throw HydroError(.invalidInput, "reach graph", "no reach ends at the \(what) cell \(cell % geometry.width),\(cell / geometry.width); build the reach graph with it as an outlet")
-            }
-            return r
-        }
-        let sectionReaches = try sectionCells.map { try $0.map { try reach(endingAt: $0, "section") } }
-        let crossingReaches = try crossings.map { try reach(endingAt: $0.cell, "crossing") }
+        let (sectionReaches, crossingReaches) = try targetReaches(reaches, sectionCells: sectionCells, crossings: crossings)
         // Reaches whose origin vectors are results (the others are dropped once passed on).
         var kept = [Bool](repeating: false, count: reaches.count)
         for r in sectionReaches { if let r { kept[r] = true } }
@@ -181,6 +174,18 @@ public enum LoadAttribution {
             try progress.report(Double(index + 1) / Double(pollutants.count))
         }
         return results
+    }
+
+    /// The reach ending at each section cell (nil for a section off the grid) and at each crossing.
+    static func targetReaches(_ reaches: ReachGraph, sectionCells: [Int?], crossings: [BorderCrossing]) throws -> (sections: [Int?], crossings: [Int]) {
+        let width = reaches.geometry.width
+        func reach(endingAt cell: Int, _ what: String) throws -> Int {
+            guard let r = reaches.reach(endingAt: cell) else {
+                throw HydroError(.invalidInput, "reach graph", "no reach ends at the \(what) cell \(cell % width),\(cell / width); build the reach graph with it as an outlet")
+            }
+            return r
+        }
+        return (try sectionCells.map { try $0.map { try reach(endingAt: $0, "section") } }, try crossings.map { try reach(endingAt: $0.cell, "crossing") })
     }
 
     /// One pollutant's attribution from the solved reach graph (`out`) and the unit budgets.

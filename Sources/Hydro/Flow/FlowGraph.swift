@@ -1,6 +1,6 @@
 /// A link that carries water and load from one cell to another away from the D8 directions:
 /// a karst conduit from a swallow hole to its spring, or a diversion from its intake to its outfall.
-public struct FlowLink: Sendable, Equatable {
+public struct FlowLink: Sendable, Equatable, Codable {
     public var name: String
     public var from: Int
     public var to: Int

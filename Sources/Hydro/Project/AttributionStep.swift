@@ -102,9 +102,12 @@ extension ProjectRun {
             let reaches = try reachGraph()
             // What the crossings and the reach graph let go goes back before the pass's grids are filled.
             MemoryReuse.releaseFreedMemory()
-            let countyResults = try LoadAttribution.attribute(sources: sources, model: model, map: counties, reaches: reaches,
-                                                              sectionCells: sections.map(\.cell), crossings: countyCrossings, buffer: buffer,
-                                                              threads: config.threads, progress: part.scaled(from: 0, to: 0.8))
+            let countyResults = try tiling.map {
+                try attributeByTiles(sources: sources, model: model, map: counties, reaches: reaches, sectionCells: sections.map(\.cell),
+                                     crossings: countyCrossings, tiling: $0, progress: part.scaled(from: 0, to: 0.8))
+            } ?? LoadAttribution.attribute(sources: sources, model: model, map: counties, reaches: reaches,
+                                           sectionCells: sections.map(\.cell), crossings: countyCrossings, buffer: buffer,
+                                           threads: config.threads, progress: part.scaled(from: 0, to: 0.8))
             // The pass's buffer is gone: its pages go back before the label raster is made.
             MemoryReuse.releaseFreedMemory()
             let byCounty = (crossings: countyCrossings, results: countyResults)

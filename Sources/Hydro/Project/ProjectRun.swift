@@ -13,6 +13,8 @@ public final class ProjectRun {
         public var peakResidentBytes: Int?
     }
 
+    /// Set for `run --tiles`: the loads and attribution passes go by tiles (`ProjectTiling`).
+    public var tiling: ProjectTiling?
     /// Set by the benchmark: each step then resets the process's peak-memory mark and reads it when done.
     public var measuresPeakMemory = false
     /// How the run writes its rasters: GeoTIFF (tiled, DEFLATE) by default, or a Cloud Optimized

@@ -21,7 +21,7 @@ extension ProjectRun {
         try config.preflight()
         if last >= .loads, config.dem != nil { try config.requirePollutant() }
         let lock = try lockFolder()
-        defer { withExtendedLifetime(lock) {} }
+        defer { tiling?.removeWork(); withExtendedLifetime(lock) {} }
         try terrainStep(part(.terrain))
         if last >= .network { try networkStep(part(.network)) }
         if last >= .loads { try loadsStep(part(.loads)) }
@@ -201,7 +201,8 @@ extension ProjectRun {
             guard let generated = sources.cellLoads(p), generated.count == geometry.cellCount else {
                 throw HydroError(.invalidInput, "sources", "\(p.name) loads do not cover the grid's \(geometry.cellCount) cells")
             }
-            let (outflow, budget) = LoadRouting.route(p, loads: generated, model: model, threads: config.threads)
+            let (outflow, budget) = try tiling.map { try routeByTiles(p, generated: generated, model: model, tiling: $0) }
+                ?? LoadRouting.route(p, loads: generated, model: model, threads: config.threads)
             massBudgets[p] = budget
             for (l, link) in network.links.enumerated() {
                 linkLoads[l].loads[k] = outflow[link.cells[link.cells.count - 1]]

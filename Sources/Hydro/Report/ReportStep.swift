@@ -45,7 +45,8 @@ extension ProjectRun {
             inputsSha256: inputs, outputsSha256: outputs, warnings: warnings,
             calibration: try calibratedCoefficients().map { c in
                 Dictionary(uniqueKeysWithValues: c.map { ($0.key.name, $0.value) })
-            })
+            },
+            tiling: tiling.map { Manifest.Tiling(tileWidth: $0.tileWidth, tileHeight: $0.tileHeight, ranks: $0.executor.size, steps: $0.tiledSteps) })
         try StepResultFile.write(manifest, to: path(Outputs.manifest))
     }
 }

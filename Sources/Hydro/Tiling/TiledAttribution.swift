@@ -1,6 +1,6 @@
 /// The reach graph's topology without its whole-grid arrays: what the leader of a tiled run holds
 /// to solve the attribution in O(reaches) (`ReachGraph.solve`).
-public struct ReachTopology: Sendable {
+public struct ReachTopology: Sendable, Codable {
     /// The cell each reach ends at, reaches in topological order.
     public var outlet: [Int32]
     /// Edges leaving reach r are `edgeStart[r] ..< edgeStart[r + 1]`: the cell entered, its reach and the share.

@@ -2,8 +2,8 @@
 /// `LoadModel` (see there for the physics): out = (enter · in + generated · G) · passed.
 /// An ordinary land cell has enter = passed = 1 and generated = δ; the loss accounting follows the
 /// kind, as `LoadRouting` charges it.
-public struct CellTransport: Sendable, Equatable {
-    public enum Kind: UInt8, Sendable {
+public struct CellTransport: Sendable, Equatable, BitwiseCopyable {
+    public enum Kind: UInt8, Sendable, BitwiseCopyable {
         /// An ordinary land cell (delivery ratio only).
         case land
         /// A channel cell (decay), possibly holding reservoirs.
@@ -48,13 +48,31 @@ public struct CellTransport: Sendable, Equatable {
 }
 
 extension LoadModel {
-    /// Every cell's transport of `p` (whole grid; the input a tiled run reads by windows).
+    /// Every cell's transport of `p` (whole grid).
     public func cellTransport(for p: Pollutant) -> [CellTransport] {
+        let g = graph.geometry
+        return transportWindow(for: p)(0, 0, g.width, g.height)
+    }
+
+    /// The transport of `p` by windows (column, row, columns, rows inside the grid): what a tiled
+    /// run reads a tile at a time.
+    public func transportWindow(for p: Pollutant) -> (Int, Int, Int, Int) -> [CellTransport] {
         let factors = slotFactors(for: p)
-        return deliveryOrSlot.map { value in
-            guard let slot = transportSlot(value) else { return CellTransport(kind: .land, enter: 1, generated: value, passed: 1) }
-            return CellTransport(kind: slots[slot].isChannel ? .channel : .retaining, enter: factors.enter(slot),
-                                 generated: factors.generated(slot, slots[slot]), passed: factors.passed(slots[slot]))
+        let width = graph.geometry.width
+        return { c, r, w, h in
+            var out: [CellTransport] = []
+            out.reserveCapacity(w * h)
+            for row in r..<(r + h) {
+                for value in deliveryOrSlot[(row * width + c)..<(row * width + c + w)] {
+                    guard let slot = transportSlot(value) else {
+                        out.append(CellTransport(kind: .land, enter: 1, generated: value, passed: 1))
+                        continue
+                    }
+                    out.append(CellTransport(kind: slots[slot].isChannel ? .channel : .retaining, enter: factors.enter(slot),
+                                             generated: factors.generated(slot, slots[slot]), passed: factors.passed(slots[slot])))
+                }
+            }
+            return out
         }
     }
 }
@@ -68,6 +86,16 @@ extension LoadModel {
 /// Inputs come as windows (column, row, columns, rows) of whole-grid layers.
 public enum TiledLoads {
     public typealias Window<Cell> = (Int, Int, Int, Int) throws -> [Cell]
+
+    /// A window reader over a whole-grid array (row-major, `width` columns).
+    public static func window<T>(_ cells: [T], width: Int) -> Window<T> {
+        { c, r, w, h in
+            var out: [T] = []
+            out.reserveCapacity(w * h)
+            for row in r..<(r + h) { out += cells[(row * width + c)..<(row * width + c + w)] }
+            return out
+        }
+    }
 
     struct Sums {
         var generated = ReproducibleSum(), onLand = ReproducibleSum(), inStreams = ReproducibleSum(), inReservoirs = ReproducibleSum()

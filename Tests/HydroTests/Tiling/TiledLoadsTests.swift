@@ -52,15 +52,7 @@ final class TiledLoadsTests: XCTestCase {
         return Case(model: model, sources: sources, links: links)
     }
 
-    /// A window reader over a whole-grid array.
-    static func window<T>(_ cells: [T], width: Int) -> TiledLoads.Window<T> {
-        { c, r, w, h in
-            var out: [T] = []
-            out.reserveCapacity(w * h)
-            for row in r..<(r + h) { out += cells[(row * width + c)..<(row * width + c + w)] }
-            return out
-        }
-    }
+    static func window<T>(_ cells: [T], width: Int) -> TiledLoads.Window<T> { TiledLoads.window(cells, width: width) }
 
     static func bits(_ values: [Double]) -> [UInt64] { values.map { $0.isNaN ? UInt64.max : $0.bitPattern } }
 

@@ -1,0 +1,147 @@
+import Foundation
+
+/// The passes of a project run that go by tiles (`run --tiles`): a pollutant's load routing
+/// (`TiledLoads.route`) and its attribution (`TiledLoads.attribute`), and how the ranks of an MPI job
+/// take part in them.
+///
+/// The leader runs the project; before each pass it sends every rank a `Job` naming the pass, the
+/// tiling and the folder where it wrote the per-cell inputs as raw files (`TileStore`), and every
+/// rank then runs the same pass (`perform`), the other ranks visiting tiles and the leader keeping
+/// what passes between them. A rank that is not the leader does nothing else (`serve`). In one
+/// process the inputs are read straight from the run's grids and no file is written.
+public enum TiledProjectPass {
+    struct Job: Codable {
+        enum Kind: String, Codable { case route, attribute, end }
+        var kind: Kind
+        var pollutant = ""
+        var width = 0, height = 0, tileWidth = 0, tileHeight = 0
+        var links: [FlowLink] = []
+        /// The per-cell inputs' files and the tiles' kept states (under MPI).
+        var folder = ""
+        var unitCount = 0
+        var topology: ReachTopology?
+
+        func layout() throws -> TileLayout { try TileLayout(width: width, height: height, tileWidth: tileWidth, tileHeight: tileHeight) }
+    }
+
+    /// A pass's per-cell inputs by window, and where each finished tile's routed outflow goes (on
+    /// the rank visiting the tile).
+    struct Inputs {
+        var codes: TiledLoads.Window<UInt8>
+        var generated: TiledLoads.Window<Double>
+        var transport: TiledLoads.Window<CellTransport>
+        var labels: TiledLoads.Window<Int32> = { _, _, _, _ in [] }
+        var reachOfCell: TiledLoads.Window<Int32> = { _, _, _, _ in [] }
+        var outflow: (Tile, [Double]) throws -> Void = { _, _ in }
+    }
+
+    /// The leader's side of an attribution: what only it needs to make the figures.
+    struct AttributionTargets {
+        var sectionReaches: [Int?]
+        var crossings: [BorderCrossing]
+        var crossingReaches: [Int]
+    }
+
+    enum Outcome {
+        case routed(TiledLoads.Routed)
+        case attributed(PollutantAttribution?)
+    }
+
+    /// The names of the raw files of a job's folder.
+    enum File: String, CaseIterable {
+        case codes, generated, transport, outflow, labels, reaches
+        func path(in folder: String) -> String { (folder as NSString).appendingPathComponent("\(rawValue).raw") }
+    }
+
+    /// Takes part in the leader's passes until it says the run is over: what every rank but the
+    /// leader does in a tiled project run.
+    public static func serve(_ executor: TileExecutor) throws {
+        while true {
+            let job = try receive(executor)
+            guard job.kind != .end else { return }
+            let (inputs, stores) = try storedInputs(job)
+            _ = try perform(job, inputs: inputs, executor: executor, targets: nil)
+            withExtendedLifetime(stores) {}
+        }
+    }
+
+    /// Tells the other ranks that the run is over (the leader, once, whether or not any pass ran).
+    public static func end(_ executor: TileExecutor) throws {
+        guard executor.size > 1 else { return }
+        try send(Job(kind: .end), executor)
+    }
+
+    static func send(_ job: Job, _ executor: TileExecutor) throws {
+        _ = try executor.broadcast(Array(try JSONEncoder().encode(job)))
+    }
+
+    static func receive(_ executor: TileExecutor) throws -> Job {
+        let bytes = try executor.broadcast(nil)
+        do { return try JSONDecoder().decode(Job.self, from: Data(bytes)) } catch {
+            throw HydroError(.io, "rank \(executor.rank)", "cannot read the leader's tiled pass (\(bytes.count) bytes): \(error)")
+        }
+    }
+
+    /// Runs the job's pass on every rank alike; the leader gets the outcome.
+    static func perform(_ job: Job, inputs: Inputs, executor: TileExecutor, targets: AttributionTargets?) throws -> Outcome {
+        let layout = try job.layout()
+        let pollutant = Pollutant(job.pollutant)
+        let states = executor.size > 1 ? job.folder : nil
+        switch job.kind {
+        case .route:
+            return .routed(try TiledLoads.route(pollutant, layout: layout, codes: inputs.codes, links: job.links, generated: inputs.generated,
+                                                transport: inputs.transport, executor: executor, stateFolder: states, outflow: inputs.outflow))
+        case .attribute:
+            guard let topology = job.topology else { throw HydroError(.io, "tiled pass", "an attribution without its reach graph") }
+            return .attributed(try TiledLoads.attribute(pollutant, layout: layout, codes: inputs.codes, links: job.links, generated: inputs.generated,
+                                                        transport: inputs.transport, labels: inputs.labels, unitCount: job.unitCount,
+                                                        reachOfCell: inputs.reachOfCell, topology: topology,
+                                                        sectionReaches: targets?.sectionReaches ?? [], crossings: targets?.crossings ?? [],
+                                                        crossingReaches: targets?.crossingReaches ?? [], executor: executor, stateFolder: states))
+        case .end:
+            throw HydroError(.io, "tiled pass", "asked to run the end of the run")
+        }
+    }
+
+    /// The inputs read from the raw files the leader wrote into the job's folder (the stores stay
+    /// open as long as the second value lives).
+    static func storedInputs(_ job: Job) throws -> (Inputs, [AnyObject]) {
+        let (w, h, folder) = (job.width, job.height, job.folder)
+        let codes = try TileStore<UInt8>(path: File.codes.path(in: folder), width: w, height: h, create: false)
+        let generated = try TileStore<Double>(path: File.generated.path(in: folder), width: w, height: h, create: false)
+        let transport = try TileStore<CellTransport>(path: File.transport.path(in: folder), width: w, height: h, create: false)
+        var inputs = Inputs(codes: codes.window, generated: generated.window, transport: transport.window)
+        var stores: [AnyObject] = [codes, generated, transport]
+        switch job.kind {
+        case .route:
+            let outflow = try TileStore<Double>(path: File.outflow.path(in: folder), width: w, height: h, create: false)
+            inputs.outflow = { tile, values in try outflow.write(values, column: tile.column, row: tile.row, columns: tile.columns, rows: tile.rows) }
+            stores.append(outflow)
+        case .attribute:
+            let labels = try TileStore<Int32>(path: File.labels.path(in: folder), width: w, height: h, create: false)
+            let reaches = try TileStore<Int32>(path: File.reaches.path(in: folder), width: w, height: h, create: false)
+            inputs.labels = labels.window
+            inputs.reachOfCell = reaches.window
+            stores += [labels, reaches]
+        case .end:
+            break
+        }
+        return (inputs, stores)
+    }
+}
+
+extension TileStore {
+    /// The store read by windows, as the tiled passes read their inputs.
+    var window: TiledLoads.Window<Cell> { { c, r, w, h in try self.read(column: c, row: r, columns: w, rows: h) } }
+
+    /// Writes the whole grid from `cells(column, row, columns, rows)`, a band of rows at a time.
+    func fill(_ cells: TiledLoads.Window<Cell>) throws {
+        let rowsAtATime = max(1, (1 << 22) / max(width, 1))
+        var row = 0
+        while row < height {
+            let rows = min(rowsAtATime, height - row)
+            try write(try cells(0, row, width, rows), column: 0, row: row, columns: width, rows: rows)
+            row += rows
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import Hydro
+
+/// `--tiles` for the commands that run a project's steps: the loads are routed and attributed by
+/// tiles, in this process or over the ranks of `mpirun` (rank 0 runs the project and writes every
+/// output; the other ranks process tiles and write nothing).
+struct ProjectTileOptions: ParsableArguments {
+    @Flag(help: "Route and attribute the loads by tiles, with the same figures; under mpirun the ranks other than 0 process the tiles.")
+    var tiles = false
+    @Option(name: .customLong("tile-size"), help: "Tile size for --tiles in cells: N or WxH (default 4096).") var tileSize: String?
+
+    /// Starts the project (`start`) and runs `steps` on it; with `--tiles`, on the leading rank,
+    /// while the others take part in its tiled passes.
+    func run(start: () throws -> ProjectRun, steps: (ProjectRun) throws -> Void) throws {
+        guard tiles else {
+            if tileSize != nil { throw HydroError(.invalidParameter, "--tile-size", "applies to --tiles; give --tiles too") }
+            if let size = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"], size != "1" {
+                throw HydroError(.invalidParameter, "mpirun", "\(size) ranks would each run the whole project; give --tiles to share its passes")
+            }
+            try steps(try start())
+            return
+        }
+        let (width, height) = try tileSize.map(TilesCommand.parseTileSize) ?? (4096, 4096)
+        _ = try TilesCommand.onEveryRank { executor in
+            guard executor.isLeader else { return try TiledProjectPass.serve(executor) }
+            let run = try start()
+            run.tiling = ProjectTiling(tileWidth: width, tileHeight: height, executor: executor)
+            try steps(run)
+            try TiledProjectPass.end(executor)
+        }
+    }
+}
