@@ -26,6 +26,31 @@ for np in 1 2 4; do
   /usr/bin/python3 scripts/compare-rasters.py "$work/local-weight/accumulation.vrt" "$work/np$np-weight/accumulation.vrt"
   echo "test-mpi: -np $np equals the out-of-core run (cells in km² and a weight raster)"
 done
+# A project run with --tiles (loads routed and attributed by tiles): -np 1, 2 and 4 write the
+# figures of the run in one piece (rasters cell for cell in every band, tables byte for byte).
+"$bin" demo --output "$work/demo" --size 120 -q >/dev/null
+"$bin" attribute "$work/demo/project.toml" --output "$work/whole" -q >/dev/null
+for np in 1 2 4; do
+  "${launch[@]}" -np "$np" "$bin" attribute "$work/demo/project.toml" --output "$work/run-np$np" -q --tiles --tile-size 37x23 >/dev/null
+  for f in "$work/whole"/*; do
+    name=$(basename "$f")
+    case "$name" in
+      *.tif) /usr/bin/python3 scripts/compare-rasters.py "$f" "$work/run-np$np/$name" ;;
+      attribution.json|*.aux.xml) ;;  # attribution.json names its output folder
+      *) cmp -s "$f" "$work/run-np$np/$name" || { echo "test-mpi: run --tiles -np $np: $name differs from the run in one piece" >&2; exit 1; } ;;
+    esac
+  done
+  if ls -A "$work/run-np$np" | grep -q '^\.hydrotool-tmp-'; then echo "test-mpi: run --tiles -np $np left its tile files" >&2; exit 1; fi
+  echo "test-mpi: run --tiles -np $np equals the run in one piece ($(ls "$work/whole" | wc -l) outputs)"
+done
+# Under mpirun without --tiles every rank would run the whole project: refused in one line.
+set +e
+"${launch[@]}" -np 2 "$bin" loads "$work/demo/project.toml" --output "$work/refused" -q 2>"$work/refused.err"
+status=$?
+set -e
+[ "$status" -ne 0 ] && [ ! -e "$work/refused" ] && grep -q "give --tiles" "$work/refused.err" \
+  || { echo "test-mpi: mpirun without --tiles was not refused (exit $status):" >&2; cat "$work/refused.err" >&2; exit 1; }
+echo "test-mpi: mpirun -np 2 without --tiles: $(grep -m1 'give --tiles' "$work/refused.err" | cut -c1-90)…"
 # A rank killed mid-run: non-zero exit, a message, and no output folder.
 /usr/bin/python3 scripts/make-tiles-dem.py "$work/big.tif" 3000 2000 6
 set +e

@@ -61,6 +61,11 @@ def _project():
                    default="true", advanced=True)]
 
 
+def _tiles():
+    return [Flag("TILES", "--tiles", "Route and attribute the loads by tiles (the same figures)", advanced=True),
+            Text("TILE_SIZE", "--tile-size", "Tile size for --tiles in cells: N or WxH (default 4096)", advanced=True)]
+
+
 def _scenario():
     return Repeated("SCALE_SOURCE", "--scale-source", "Scenario: PARTY:POLLUTANT:FACTOR, one a line (e.g. 520300:TP:0.7)")
 
@@ -141,9 +146,9 @@ COMMANDS = [
         VectorOutput("VECTOR", "--vector", "Catchment polygons", QgsProcessing.TypeVectorPolygon, optional=True,
                      by_default=True),
     ], raster_outputs=True),
-    Command("run", "Run a project", "Project", _project() + [_scenario()], folder_layers=PROJECT_LAYERS["run"]),
-    Command("loads", "Route loads", "Project", _project(), folder_layers=PROJECT_LAYERS["loads"]),
-    Command("attribute", "Attribute loads to jurisdictions", "Project", _project(), folder_layers=PROJECT_LAYERS["attribute"]),
+    Command("run", "Run a project", "Project", _project() + _tiles() + [_scenario()], folder_layers=PROJECT_LAYERS["run"]),
+    Command("loads", "Route loads", "Project", _project() + _tiles(), folder_layers=PROJECT_LAYERS["loads"]),
+    Command("attribute", "Attribute loads to jurisdictions", "Project", _project() + _tiles(), folder_layers=PROJECT_LAYERS["attribute"]),
     Command("compensate", "Settle compensation", "Project", _project() + [_scenario()], folder_layers=PROJECT_LAYERS["compensate"]),
     Command("spill", "Spill response", "Project", _project() + [
         ReleasePoint("AT", "--at", "Release point"),
