@@ -43,6 +43,31 @@ for np in 1 2 4; do
   if ls -A "$work/run-np$np" | grep -q '^\.hydrotool-tmp-'; then echo "test-mpi: run --tiles -np $np left its tile files" >&2; exit 1; fi
   echo "test-mpi: run --tiles -np $np equals the run in one piece ($(ls "$work/whole" | wc -l) outputs)"
 done
+# A rank killed during the tiled passes: non-zero exit, a message, and none of the loads step's outputs.
+set +e
+"${launch[@]}" -np 3 "$bin" attribute "$work/demo/project.toml" --output "$work/run-killed" -q --tiles --tile-size 8 2>"$work/run-killed.err" &
+job=$!
+victim=""
+for _ in $(seq 1 300); do
+  sleep 0.2
+  if ls -A "$work/run-killed" 2>/dev/null | grep -q -- '-tiles$'; then
+    for pid in $(pgrep -f "hydrotool attribute $work/demo/project.toml --output $work/run-killed" || true); do
+      if tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=1"; then victim=$pid; fi
+    done
+  fi
+  [ -n "$victim" ] && break
+done
+[ -n "$victim" ] && kill -9 "$victim"
+wait "$job"
+status=$?
+set -e
+[ -n "$victim" ] || { echo "test-mpi: found no rank 1 of run --tiles to kill" >&2; exit 1; }
+[ "$status" -ne 0 ] || { echo "test-mpi: run --tiles with a killed rank exited 0" >&2; exit 1; }
+for name in loads.tif section_loads.csv attribution.csv; do
+  [ ! -e "$work/run-killed/$name" ] || { echo "test-mpi: run --tiles with a killed rank wrote $name" >&2; exit 1; }
+done
+grep -qi "killed\|signal\|rank" "$work/run-killed.err" || { echo "test-mpi: no message about the killed rank:" >&2; cat "$work/run-killed.err" >&2; exit 1; }
+echo "test-mpi: a rank killed in run --tiles ends it (exit $status) before the loads step's outputs: $(grep -i -m1 'signal\|killed\|rank' "$work/run-killed.err" | cut -c1-80)"
 # Under mpirun without --tiles every rank would run the whole project: refused in one line.
 set +e
 "${launch[@]}" -np 2 "$bin" loads "$work/demo/project.toml" --output "$work/refused" -q 2>"$work/refused.err"
