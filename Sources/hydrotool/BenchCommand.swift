@@ -83,11 +83,23 @@ extension BenchCommand {
         @Option(help: "Output folder for the run (every step reruns).") var output = FileManager.default.temporaryDirectory.appendingPathComponent("hydrotool-bench-run").path
         @Flag(help: "Also time fill + D8 + accumulation on the project's DEM.") var terrain = false
         @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var tiling: ProjectTileOptions
 
         func run() throws {
-            let r = try RunBenchmark.run(project, output: output, compareWithTerrain: terrain)
+            var result: RunBenchmark.Result?
+            let executor = try tiling.onRanks { tiling in
+                result = try RunBenchmark.run(project, output: output, compareWithTerrain: terrain, tiling: tiling)
+            }
+            guard let r = result else { return Self.showRank(executor) }
             if json { try printJSON(r); return }
             Self.show(r)
+            Self.showRank(executor)
+        }
+
+        /// Under mpirun, each rank's peak memory (the leader's is the run's).
+        static func showRank(_ executor: TileExecutor?) {
+            guard let executor, executor.size > 1 else { return }
+            print(String(format: "rank %d of %d: peak RSS %.0f MiB", executor.rank, executor.size, Double(MemoryUsage.peakResidentBytes) / 1048576))
         }
 
         static func show(_ r: RunBenchmark.Result) {
@@ -117,14 +129,20 @@ extension BenchCommand {
         @Option(help: "Folder for the generated inputs and the run's outputs.") var output = FileManager.default.temporaryDirectory.appendingPathComponent("hydrotool-bench-synthetic").path
         @Option(help: "Seed of the synthetic case.") var seed: UInt64 = 1
         @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var tiling: ProjectTileOptions
 
         func run() throws {
             try OptionCheck.integer(cells, in: 5400...1_350_000_000, "--cells")
             guard !output.trimmingCharacters(in: .whitespaces).isEmpty else { throw HydroError(.invalidParameter, "--output", "must name a folder (it is empty)") }
-            let r = try RunBenchmark.synthetic(cells: cells, folder: output, seed: seed)
+            var result: RunBenchmark.Synthetic?
+            let executor = try tiling.onRanks { tiling in
+                result = try RunBenchmark.synthetic(cells: cells, folder: output, seed: seed, tiling: tiling)
+            }
+            guard let r = result else { return RunBench.showRank(executor) }
             if json { try printJSON(r); return }
             print(String(format: "generated %d cells in %.2f s, peak %.1f bytes/cell", r.cells, r.generationSeconds, r.generationPeakBytesPerCell))
             RunBench.show(r.run)
+            RunBench.showRank(executor)
         }
     }
 }

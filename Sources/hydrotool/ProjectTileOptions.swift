@@ -13,21 +13,30 @@ struct ProjectTileOptions: ParsableArguments {
     /// Starts the project (`start`) and runs `steps` on it; with `--tiles`, on the leading rank,
     /// while the others take part in its tiled passes.
     func run(start: () throws -> ProjectRun, steps: (ProjectRun) throws -> Void) throws {
+        _ = try onRanks { tiling in
+            let run = try start()
+            run.tiling = tiling
+            try steps(run)
+        }
+    }
+
+    /// Runs `leader` with the tiling `--tiles` asks for (nil without it): on rank 0 under mpirun,
+    /// while the other ranks serve its tiled passes. Returns this process's executor (nil without `--tiles`).
+    @discardableResult
+    func onRanks(_ leader: (ProjectTiling?) throws -> Void) throws -> TileExecutor? {
         guard tiles else {
             if tileSize != nil { throw HydroError(.invalidParameter, "--tile-size", "applies to --tiles; give --tiles too") }
             if let size = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"], size != "1" {
                 throw HydroError(.invalidParameter, "mpirun", "\(size) ranks would each run the whole project; give --tiles to share its passes")
             }
-            try steps(try start())
-            return
+            try leader(nil)
+            return nil
         }
         let (width, height) = try tileSize.map(TilesCommand.parseTileSize) ?? (4096, 4096)
-        _ = try TilesCommand.onEveryRank { executor in
+        return try TilesCommand.onEveryRank { executor in
             guard executor.isLeader else { return try TiledProjectPass.serve(executor) }
-            let run = try start()
-            run.tiling = ProjectTiling(tileWidth: width, tileHeight: height, executor: executor)
-            try steps(run)
+            try leader(ProjectTiling(tileWidth: width, tileHeight: height, executor: executor))
             try TiledProjectPass.end(executor)
-        }
+        }.executor
     }
 }

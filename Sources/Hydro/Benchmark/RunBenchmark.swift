@@ -24,7 +24,8 @@ public enum RunBenchmark {
     }
 
     /// Runs every step of `project` into `output` (its step record removed first, so that no step is skipped).
-    public static func run(_ project: String, output: String, compareWithTerrain: Bool) throws -> Result {
+    /// With `tiling`, the loads and attribution passes go by tiles (`run --tiles`).
+    public static func run(_ project: String, output: String, compareWithTerrain: Bool, tiling: ProjectTiling? = nil) throws -> Result {
         var config = try ProjectConfig.load(project)
         guard !output.trimmingWhitespace().isEmpty else { throw HydroError(.invalidParameter, "--output", "must name a folder (it is empty)") }
         config.output = output
@@ -33,6 +34,7 @@ public enum RunBenchmark {
         try? FileManager.default.removeItem(atPath: (output as NSString).appendingPathComponent(".hydrotool-steps.json"))
         let start = Date()
         let run = try ProjectRun(config)
+        run.tiling = tiling
         run.measuresPeakMemory = true
         try run.runAll()
         let total = Date().timeIntervalSince(start)
@@ -59,7 +61,7 @@ public enum RunBenchmark {
         public var run: Result
     }
 
-    public static func synthetic(cells: Int, folder: String, seed: UInt64 = 1) throws -> Synthetic {
+    public static func synthetic(cells: Int, folder: String, seed: UInt64 = 1, tiling: ProjectTiling? = nil) throws -> Synthetic {
         guard cells >= 5400, cells <= 1_350_000_000 else {
             throw HydroError(.invalidParameter, "--cells", "must lie between 5400 and 1350000000, got \(cells)")
         }
@@ -70,7 +72,7 @@ public enum RunBenchmark {
         let project = try DemoCase.write(into: folder, seed: seed, size: size)
         let generated = Date().timeIntervalSince(start)
         let generationPeak = MemoryUsage.peakResidentBytes
-        let result = try run(project, output: (folder as NSString).appendingPathComponent("output"), compareWithTerrain: false)
+        let result = try run(project, output: (folder as NSString).appendingPathComponent("output"), compareWithTerrain: false, tiling: tiling)
         return Synthetic(cells: result.cells, generationSeconds: generated,
                          generationPeakBytesPerCell: Double(generationPeak) / Double(result.cells), run: result)
     }

@@ -34,8 +34,6 @@ enum TiledRouting {
         var source: Int
         var path: [Int32]
 
-        static let unknown = Key(source: -1, path: [])
-
         static func < (a: Key, b: Key) -> Bool {
             if a.source != b.source { return a.source < b.source }
             for (x, y) in zip(a.path, b.path) where x != y { return x < y }
@@ -101,10 +99,37 @@ enum TiledRouting {
         }
     }
 
-    /// A tile's cells resolved so far: key (`Key.unknown` where not yet) and outflow.
+    /// A tile's cells resolved so far and their outflow. A cell's key is its source (−1 while not
+    /// yet known) and its path, an index into `paths` (0: the empty path, which every key has where
+    /// no link is on the way): the hot loop compares and copies two numbers, not arrays.
     struct State {
-        var keys: [Key]
+        var sources: [Int]
+        var pathIndex: [Int32]
+        var paths: [[Int32]]
         var values: [Double]
+
+        init(cellCount n: Int) {
+            sources = [Int](repeating: -1, count: n)
+            pathIndex = [Int32](repeating: 0, count: n)
+            paths = [[]]
+            values = [Double](repeating: .nan, count: n)
+        }
+
+        init(sources: [Int], pathIndex: [Int32], paths: [[Int32]], values: [Double]) {
+            self.sources = sources
+            self.pathIndex = pathIndex
+            self.paths = paths
+            self.values = values
+        }
+
+        func key(_ l: Int) -> Key { Key(source: sources[l], path: paths[Int(pathIndex[l])]) }
+        var keys: [Key] { sources.indices.map(key) }
+    }
+
+    /// A key inside one visit: its source and the index of its path in the visit's table.
+    struct LocalKey {
+        var source: Int
+        var path: Int32
     }
 
     struct Visit {
@@ -165,8 +190,21 @@ enum TiledRouting {
         @inline(__always) func share(_ e: Edge) -> Double {
             e.edge == 0 ? (hasLinks ? links.d8Share(e.donor) : 1) : links.links[links.from[e.donor]?[e.edge - 1] ?? 0].share
         }
-        var keys = previous?.keys ?? [Key](repeating: .unknown, count: n)
-        var values = previous?.values ?? [Double](repeating: .nan, count: n)
+        var state = previous ?? State(cellCount: n)
+        /// Whether key a comes before key b (as `Key.<`, with the paths looked up in the table).
+        @inline(__always) func before(_ a: LocalKey, _ b: LocalKey) -> Bool {
+            if a.source != b.source { return a.source < b.source }
+            if a.path == b.path { return false }
+            let pa = state.paths[Int(a.path)], pb = state.paths[Int(b.path)]
+            for (x, y) in zip(pa, pb) where x != y { return x < y }
+            return pa.count < pb.count
+        }
+        /// The table index of a path (a new entry unless it is empty).
+        func intern(_ path: [Int32]) -> Int32 {
+            guard !path.isEmpty else { return 0 }
+            state.paths.append(path)
+            return Int32(state.paths.count - 1)
+        }
         var waiting = [Int32](repeating: 0, count: n)
         var stack: [Int] = []
         var valid = 0, resolvedCount = 0
@@ -174,22 +212,23 @@ enum TiledRouting {
             let b = buffer(ofLocal: l)
             guard code[b] != D8.noData else { continue }
             valid += 1
-            guard keys[l].source < 0 else { resolvedCount += 1; continue }
+            guard state.sources[l] < 0 else { resolvedCount += 1; continue }
             var count: Int32 = 0
             forEachDonor(b, global(b)) { e, ld in
-                if let ld { if keys[ld].source < 0 { count += 1 } } else if inflow(e) == nil { count += 1 }
+                if let ld { if state.sources[ld] < 0 { count += 1 } } else if inflow(e) == nil { count += 1 }
             }
             waiting[l] = count
             if count == 0 { stack.append(l) }
         }
         var outflows: [(edge: Edge, receiverTile: Int, flow: Contribution)] = []
         var outlets: [(key: Key, cell: Int, load: Double)] = []
-        var donors: [(edge: Edge, flow: Contribution)] = []
-        @inline(__always) func deliver(_ g: Int, _ e: Edge, _ flow: Contribution) {
+        var donors: [(edge: Edge, key: LocalKey, value: Double)] = []
+        @inline(__always) func deliver(_ g: Int, _ e: Edge, _ key: LocalKey, _ value: Double) {
             if let lt = localOfGlobal(g) {
                 waiting[lt] -= 1
                 if waiting[lt] == 0 { stack.append(lt) }
             } else {
+                let flow = Contribution(key: Key(source: key.source, path: state.paths[Int(key.path)]), value: value)
                 outflows.append((e, layout.tileIndex(column: g % gridWidth, row: g / gridWidth), flow))
             }
         }
@@ -198,22 +237,27 @@ enum TiledRouting {
             donors.removeAll(keepingCapacity: true)
             forEachDonor(b, g) { e, ld in
                 if let ld {
-                    donors.append((e, Contribution(key: keys[ld], value: values[ld] * share(e))))
+                    donors.append((e, LocalKey(source: state.sources[ld], path: state.pathIndex[ld]), state.values[ld] * share(e)))
                 } else if let f = inflow(e) {
-                    donors.append((e, f))
+                    donors.append((e, LocalKey(source: f.key.source, path: intern(f.key.path)), f.value))
                 }
             }
-            donors.sort { $0.flow.key != $1.flow.key ? $0.flow.key < $1.flow.key : $0.edge.edge < $1.edge.edge }
-            var entering = 0.0
-            for d in donors { entering += d.flow.value }
-            let v = leaving(g, entering)
-            var key = Key(source: g, path: [])
-            if let last = donors.last {
-                key = last.flow.key
-                if hasLinks, let ks = links.from[last.edge.donor] { key.path.append(Int32(ks.count - last.edge.edge)) }
+            if donors.count > 1 {
+                donors.sort { before($0.key, $1.key) || (!before($1.key, $0.key) && $0.edge.edge < $1.edge.edge) }
             }
-            keys[l] = key
-            values[l] = v
+            var entering = 0.0
+            for d in donors { entering += d.value }
+            let v = leaving(g, entering)
+            var key = LocalKey(source: g, path: 0)
+            if let last = donors.last {
+                key = last.key
+                if hasLinks, let ks = links.from[last.edge.donor] {
+                    key.path = intern(state.paths[Int(key.path)] + [Int32(ks.count - last.edge.edge)])
+                }
+            }
+            state.sources[l] = key.source
+            state.pathIndex[l] = key.path
+            state.values[l] = v
             resolvedCount += 1
             resolved(g, entering, v)
             // The receivers in `FlowGraph.forEachReceiver`'s order; what none takes leaves the domain here.
@@ -221,19 +265,18 @@ enum TiledRouting {
             let s0 = hasLinks ? links.d8Share(g) : 1
             if s0 > 0, let t = receiver(b) {
                 passed += s0
-                deliver(global(t), Edge(donor: g, edge: 0), Contribution(key: key, value: v * s0))
+                deliver(global(t), Edge(donor: g, edge: 0), key, v * s0)
             }
             if hasLinks, let ks = links.from[g] {
                 for k in ks {
                     let link = links.links[k]
                     passed += link.share
-                    deliver(link.to, Edge(donor: g, edge: links.edge[k]), Contribution(key: key, value: v * link.share))
+                    deliver(link.to, Edge(donor: g, edge: links.edge[k]), key, v * link.share)
                 }
             }
-            if passed < 1 { outlets.append((key, g, v * (1 - passed))) }
+            if passed < 1 { outlets.append((Key(source: key.source, path: state.paths[Int(key.path)]), g, v * (1 - passed))) }
         }
-        return Visit(state: State(keys: keys, values: values), complete: resolvedCount == valid, outflows: outflows,
-                     outlets: outlets, resolved: resolvedCount)
+        return Visit(state: state, complete: resolvedCount == valid, outflows: outflows, outlets: outlets, resolved: resolvedCount)
     }
 }
 
@@ -374,15 +417,26 @@ extension TiledRouting.State {
     static func held(in folder: String?) -> HeldTiles<TiledRouting.State> {
         HeldTiles(folder: folder, name: "routing-state", encode: { state in
             var w = ByteWriter()
-            w.put(state.keys.count)
-            for k in state.keys { w.put(k) }
+            w.put(state.sources.count)
+            w.put(state.paths.count)
+            for path in state.paths {
+                w.put(path.count)
+                for step in path { w.put(step) }
+            }
+            for k in state.sources { w.put(k) }
+            for p in state.pathIndex { w.put(p) }
             for v in state.values { w.put(v) }
             return w.bytes
         }, decode: { bytes in
             var r = ByteReader(bytes)
-            let n = try r.count()
-            let keys = try (0..<n).map { _ in try r.key() }
-            return TiledRouting.State(keys: keys, values: try (0..<n).map { _ in try r.double() })
+            let n = try r.count(), pathCount = try r.count()
+            let paths = try (0..<pathCount).map { _ in try (0..<(try r.count())).map { _ in try r.get(Int32.self) } }
+            let sources = try (0..<n).map { _ in try r.int() }
+            let pathIndex = try (0..<n).map { _ in try r.get(Int32.self) }
+            guard paths.first == [], pathIndex.allSatisfy({ $0 >= 0 && Int($0) < paths.count }) else {
+                throw HydroError(.io, "tile state", "a routing state whose paths do not match its cells")
+            }
+            return TiledRouting.State(sources: sources, pathIndex: pathIndex, paths: paths, values: try (0..<n).map { _ in try r.double() })
         })
     }
 }
