@@ -59,20 +59,23 @@ extension LoadModel {
     public func transportWindow(for p: Pollutant) -> (Int, Int, Int, Int) -> [CellTransport] {
         let factors = slotFactors(for: p)
         let width = graph.geometry.width
+        let slotTransport = slots.indices.map { slot in
+            CellTransport(kind: slots[slot].isChannel ? .channel : .retaining, enter: factors.enter(slot),
+                          generated: factors.generated(slot, slots[slot]), passed: factors.passed(slots[slot]))
+        }
         return { c, r, w, h in
-            var out: [CellTransport] = []
-            out.reserveCapacity(w * h)
-            for row in r..<(r + h) {
-                for value in deliveryOrSlot[(row * width + c)..<(row * width + c + w)] {
-                    guard let slot = transportSlot(value) else {
-                        out.append(CellTransport(kind: .land, enter: 1, generated: value, passed: 1))
-                        continue
+            [CellTransport](unsafeUninitializedCapacity: w * h) { out, count in
+                deliveryOrSlot.withUnsafeBufferPointer { cells in
+                    var i = 0
+                    for row in r..<(r + h) {
+                        for value in cells[(row * width + c)..<(row * width + c + w)] {
+                            out[i] = transportSlot(value).map { slotTransport[$0] } ?? CellTransport(kind: .land, enter: 1, generated: value, passed: 1)
+                            i += 1
+                        }
                     }
-                    out.append(CellTransport(kind: slots[slot].isChannel ? .channel : .retaining, enter: factors.enter(slot),
-                                             generated: factors.generated(slot, slots[slot]), passed: factors.passed(slots[slot])))
                 }
+                count = w * h
             }
-            return out
         }
     }
 }
