@@ -102,6 +102,7 @@ extension ProjectRun {
             throw HydroError(.io, "tiled pass", "the routing pass gave no routing")
         }
         if let stored { outflow = try stored.read(column: 0, row: 0, columns: g.width, rows: g.height) }
+        log("loads: \(p.name) routed by \(try job.layout().count) tiles in \(routed.visits) visits, \(routed.crossings) edges between tiles, on \(tiling.executor.size) rank\(tiling.executor.size == 1 ? "" : "s")")
         tiling.noteTiled("loads")
         return (outflow, routed.budget)
     }
