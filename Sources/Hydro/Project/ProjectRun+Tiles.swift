@@ -1,10 +1,11 @@
 import Foundation
 
-/// How a project run goes by tiles (`run --tiles`): the loads step routes each pollutant and the
-/// attribution step attributes it by tiles on `executor` (`TiledProjectPass`), with the same figures
-/// to the bit as the run in one piece. Under MPI the leader writes the passes' per-cell inputs as raw
-/// files into a hidden folder beside the outputs (every rank must see it), removed when the run ends.
-/// The terrain and network steps and the load model are still made in one piece on the leader.
+/// How a project run goes by tiles (`run --tiles`): the terrain step fills the DEM and drains it
+/// by tiles, the loads step routes each pollutant and the attribution step attributes it by tiles on
+/// `executor` (`TiledProjectPass`), with the same figures to the bit as the run in one piece. Under
+/// MPI the leader writes the passes' per-cell inputs as raw files into a hidden folder beside the
+/// outputs (every rank must see it), removed when the run ends. Stream burning, breaching, the
+/// upstream area, the network step and the load model are still made in one piece on the leader.
 public final class ProjectTiling {
     public let tileWidth: Int
     public let tileHeight: Int
@@ -40,6 +41,14 @@ public final class ProjectTiling {
         self.executor = executor
     }
 
+    /// The raw files' folder, made in `outputFolder` on first use.
+    func work(in outputFolder: String) throws -> Work {
+        if let work { return work }
+        let made = Work(folder: try AtomicOutput.makeStaging(in: outputFolder, label: "tiles"))
+        work = made
+        return made
+    }
+
     func noteTiled(_ step: String) { if !tiledSteps.contains(step) { tiledSteps.append(step) } }
 
     /// Removes the raw files of the run (the end of the run, or of a failed one).
@@ -65,11 +74,7 @@ extension ProjectRun {
         let memory = TiledProjectPass.Inputs(codes: TiledLoads.window(codes, width: width), generated: generatedWindow,
                                              transport: model.transportWindow(for: p))
         guard tiling.executor.size > 1 else { return (job, memory) }
-        let work = try tiling.work ?? {
-            let made = ProjectTiling.Work(folder: try AtomicOutput.makeStaging(in: folder, label: "tiles"))
-            tiling.work = made
-            return made
-        }()
+        let work = try tiling.work(in: folder)
         job.folder = work.folder
         work.drop([.generated, .transport, .outflow])
         _ = try work.store(.codes, width: g.width, height: g.height, memory.codes)
@@ -90,12 +95,7 @@ extension ProjectRun {
             stored = try work.store(.outflow, width: g.width, height: g.height)
         } else {
             let width = g.width
-            inputs.outflow = { tile, values in
-                for r in 0..<tile.rows {
-                    let start = (tile.row + r) * width + tile.column
-                    outflow.replaceSubrange(start..<(start + tile.columns), with: values[(r * tile.columns)..<((r + 1) * tile.columns)])
-                }
-            }
+            inputs.outflow = { tile, values in Self.place(values, tile, into: &outflow, width: width) }
         }
         if tiling.executor.size > 1 { try TiledProjectPass.send(job, tiling.executor) }
         guard case .routed(let routed) = try TiledProjectPass.perform(job, inputs: inputs, executor: tiling.executor, targets: nil) else {

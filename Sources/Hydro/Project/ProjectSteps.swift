@@ -73,12 +73,21 @@ extension ProjectRun {
                 let burned = try StreamBurning.burn(&dem, lines: lines, depth: config.burnDepth, buffer: config.burnBuffer)
                 log("terrain: burned \(burned.burnedCells) river cells")
             }
-            if config.conditioning == .breach {
-                _ = try DepressionBreaching.breach(&dem, progress: part.scaled(from: 0.1, to: 0.5))
+            let directions: FlowDirections
+            if let tiling, config.conditioning == .fill {
+                dem = try fillByTiles(dem, tiling: tiling)
+                try part.report(0.5)
+                directions = try directionsByTiles(dem, tiling: tiling)
+                try part.report(0.7)
             } else {
-                _ = try DepressionFilling.fill(&dem, progress: part.scaled(from: 0.1, to: 0.5))
+                if config.conditioning == .breach {
+                    if tiling != nil { log("terrain: breaching runs in one piece (its paths may cross any tile)") }
+                    _ = try DepressionBreaching.breach(&dem, progress: part.scaled(from: 0.1, to: 0.5))
+                } else {
+                    _ = try DepressionFilling.fill(&dem, progress: part.scaled(from: 0.1, to: 0.5))
+                }
+                directions = try D8FlowDirection.compute(dem, threads: config.threads, progress: part.scaled(from: 0.5, to: 0.7))
             }
-            let directions = try D8FlowDirection.compute(dem, threads: config.threads, progress: part.scaled(from: 0.5, to: 0.7))
             try setTerrain(conditioned: dem, directions: directions)
             // The conditioned DEM and the directions are written while the flow graph and the upstream
             // area are made (GDAL compresses on both cores but leaves about half of one idle; one raster

@@ -1,6 +1,7 @@
 import Foundation
 
-/// The passes of a project run that go by tiles (`run --tiles`): a pollutant's load routing
+/// The passes of a project run that go by tiles (`run --tiles`): the DEM's depression filling
+/// (`TiledFill`) and flow directions (`TiledFlowDirection`), a pollutant's load routing
 /// (`TiledLoads.route`) and its attribution (`TiledLoads.attribute`), and how the ranks of an MPI job
 /// take part in them.
 ///
@@ -11,8 +12,10 @@ import Foundation
 /// process the inputs are read straight from the run's grids and no file is written.
 public enum TiledProjectPass {
     struct Job: Codable {
-        enum Kind: String, Codable { case route, attribute, end }
+        enum Kind: String, Codable { case fill, directions, route, attribute, end }
         var kind: Kind
+        /// The DEM's nodata value as bits (JSON has no NaN).
+        var nodataBits: UInt32?
         var pollutant = ""
         var width = 0, height = 0, tileWidth = 0, tileHeight = 0
         var links: [FlowLink] = []
@@ -22,16 +25,27 @@ public enum TiledProjectPass {
         var topology: ReachTopology?
 
         func layout() throws -> TileLayout { try TileLayout(width: width, height: height, tileWidth: tileWidth, tileHeight: tileHeight) }
+        var nodata: Float? {
+            get { nodataBits.map(Float.init(bitPattern:)) }
+            set { nodataBits = newValue?.bitPattern }
+        }
     }
 
-    /// A pass's per-cell inputs by window, and where each finished tile's routed outflow goes (on
-    /// the rank visiting the tile).
+    /// A pass's per-cell inputs by window, and where each finished tile's cells go (on the rank
+    /// visiting the tile): the filled DEM, the directions or the routed outflow. A pass reads only
+    /// its own.
     struct Inputs {
-        var codes: TiledLoads.Window<UInt8>
-        var generated: TiledLoads.Window<Double>
-        var transport: TiledLoads.Window<CellTransport>
+        var dem: TiledLoads.Window<Float> = { _, _, _, _ in [] }
+        var filled: TiledLoads.Window<Float> = { _, _, _, _ in [] }
+        /// The grid's neighbour distances, 8 a row.
+        var distances: [Double] = []
+        var codes: TiledLoads.Window<UInt8> = { _, _, _, _ in [] }
+        var generated: TiledLoads.Window<Double> = { _, _, _, _ in [] }
+        var transport: TiledLoads.Window<CellTransport> = { _, _, _, _ in [] }
         var labels: TiledLoads.Window<Int32> = { _, _, _, _ in [] }
         var reachOfCell: TiledLoads.Window<Int32> = { _, _, _, _ in [] }
+        var filledTile: (Tile, [Float]) throws -> Void = { _, _ in }
+        var codesTile: (Tile, [UInt8]) throws -> Void = { _, _ in }
         var outflow: (Tile, [Double]) throws -> Void = { _, _ in }
     }
 
@@ -43,13 +57,16 @@ public enum TiledProjectPass {
     }
 
     enum Outcome {
+        case filled(TiledFill.Summary)
+        /// The count of cells of flats that reach a tile edge.
+        case directed(flatCells: Int)
         case routed(TiledLoads.Routed)
         case attributed(PollutantAttribution?)
     }
 
     /// The names of the raw files of a job's folder.
     enum File: String, CaseIterable {
-        case codes, generated, transport, outflow, labels, reaches
+        case dem, filled, distances, codes, generated, transport, outflow, labels, reaches
         func path(in folder: String) -> String { (folder as NSString).appendingPathComponent("\(rawValue).raw") }
     }
 
@@ -88,6 +105,11 @@ public enum TiledProjectPass {
         let pollutant = Pollutant(job.pollutant)
         let states = executor.size > 1 ? job.folder : nil
         switch job.kind {
+        case .fill:
+            return .filled(try TiledFill.run(layout: layout, source: inputs.dem, nodata: job.nodata, executor: executor, finished: inputs.filledTile))
+        case .directions:
+            return .directed(flatCells: try TiledFlowDirection.run(layout: layout, filled: inputs.filled, nodata: job.nodata, distances: inputs.distances,
+                                                                   executor: executor, finished: inputs.codesTile))
         case .route:
             return .routed(try TiledLoads.route(pollutant, layout: layout, codes: inputs.codes, links: job.links, generated: inputs.generated,
                                                 transport: inputs.transport, executor: executor, stateFolder: states, outflow: inputs.outflow))
@@ -107,26 +129,43 @@ public enum TiledProjectPass {
     /// open as long as the second value lives).
     static func storedInputs(_ job: Job) throws -> (Inputs, [AnyObject]) {
         let (w, h, folder) = (job.width, job.height, job.folder)
-        let codes = try TileStore<UInt8>(path: File.codes.path(in: folder), width: w, height: h, create: false)
-        let generated = try TileStore<Double>(path: File.generated.path(in: folder), width: w, height: h, create: false)
-        let transport = try TileStore<CellTransport>(path: File.transport.path(in: folder), width: w, height: h, create: false)
-        var inputs = Inputs(codes: codes.window, generated: generated.window, transport: transport.window)
-        var stores: [AnyObject] = [codes, generated, transport]
-        switch job.kind {
-        case .route:
-            let outflow = try TileStore<Double>(path: File.outflow.path(in: folder), width: w, height: h, create: false)
-            inputs.outflow = { tile, values in try outflow.write(values, column: tile.column, row: tile.row, columns: tile.columns, rows: tile.rows) }
-            stores.append(outflow)
-        case .attribute:
-            let labels = try TileStore<Int32>(path: File.labels.path(in: folder), width: w, height: h, create: false)
-            let reaches = try TileStore<Int32>(path: File.reaches.path(in: folder), width: w, height: h, create: false)
-            inputs.labels = labels.window
-            inputs.reachOfCell = reaches.window
-            stores += [labels, reaches]
-        case .end:
-            break
+        func open<Cell>(_ file: File, _: Cell.Type, width: Int? = nil) throws -> TileStore<Cell> {
+            try TileStore<Cell>(path: file.path(in: folder), width: width ?? w, height: h, create: false)
         }
-        return (inputs, stores)
+        var inputs = Inputs()
+        switch job.kind {
+        case .fill:
+            let dem = try open(.dem, Float.self), filled = try open(.filled, Float.self)
+            inputs.dem = dem.window
+            inputs.filledTile = { tile, cells in try filled.write(cells, column: tile.column, row: tile.row, columns: tile.columns, rows: tile.rows) }
+            return (inputs, [dem, filled])
+        case .directions:
+            let filled = try open(.filled, Float.self), codes = try open(.codes, UInt8.self)
+            inputs.filled = filled.window
+            inputs.distances = try open(.distances, Double.self, width: 8).read(column: 0, row: 0, columns: 8, rows: h)
+            inputs.codesTile = { tile, cells in try codes.write(cells, column: tile.column, row: tile.row, columns: tile.columns, rows: tile.rows) }
+            return (inputs, [filled, codes])
+        case .route, .attribute:
+            let codes = try open(.codes, UInt8.self), generated = try open(.generated, Double.self)
+            let transport = try open(.transport, CellTransport.self)
+            inputs.codes = codes.window
+            inputs.generated = generated.window
+            inputs.transport = transport.window
+            var stores: [AnyObject] = [codes, generated, transport]
+            if job.kind == .route {
+                let outflow = try open(.outflow, Double.self)
+                inputs.outflow = { tile, values in try outflow.write(values, column: tile.column, row: tile.row, columns: tile.columns, rows: tile.rows) }
+                stores.append(outflow)
+            } else {
+                let labels = try open(.labels, Int32.self), reaches = try open(.reaches, Int32.self)
+                inputs.labels = labels.window
+                inputs.reachOfCell = reaches.window
+                stores += [labels, reaches]
+            }
+            return (inputs, stores)
+        case .end:
+            return (inputs, [])
+        }
     }
 }
 

@@ -118,98 +118,23 @@ public enum TiledTerrain {
         try progress.report(0)
 
         // Fill: stage 1 (labels and crossings per tile), stage 2 (the spill graph, on the leader), stage 3.
-        let (bases, labelCount) = try TiledFill.labelBases(layout)
-        var crossings: [UInt64: Float] = [:]
-        for bytes in try executor.map(allTiles, { t in
-            let flooded = try TiledFill.flood(layout.tile(t), layout: layout, source: read, nodata: nodata, labelBase: bases)
-            var w = ByteWriter()
-            w.put(flooded.crossings.count)
-            for (key, level) in flooded.crossings.sorted(by: { $0.key < $1.key }) { w.put(key); w.put(level) }
-            return w.bytes
-        }) {
-            var r = ByteReader(bytes)
-            for _ in 0..<(try r.int()) {
-                let key = try r.get(UInt64.self), level = try r.float()
-                if crossings[key].map({ level < $0 }) ?? true { crossings[key] = level }
-            }
-        }
-        try progress.report(0.2)
-        var levelMessage = ByteWriter()
-        if leader {
-            for v in SpillGraph.levels(labelCount: labelCount, { edge in for (key, level) in crossings { edge(key, level) } }) { levelMessage.put(v) }
-        }
-        var levelReader = ByteReader(try executor.broadcast(leader ? levelMessage.bytes : nil))
-        let level = try (0..<labelCount).map { _ in try levelReader.float() }
-        var raised = 0
-        for bytes in try executor.map(allTiles, { t in
-            let tile = layout.tile(t)
-            let flooded = try TiledFill.flood(tile, layout: layout, source: read, nodata: nodata, labelBase: bases)
-            let cells = TiledFill.finish(flooded, level: level)
+        let fill = try TiledFill.run(layout: layout, source: read, nodata: nodata, executor: executor) { tile, cells in
             try filledStore.write(cells, column: tile.column, row: tile.row, columns: tile.columns, rows: tile.rows)
             try writeTile(Grid(geometry: tileGeometry(geometry, tile), trustedCells: cells, nodata: nodata),
                           product: "filled", tile: tile, in: tilesFolder, inputs: [dem])
-            var w = ByteWriter()
-            w.put(raisedCount(cells, original: try read(tile.column, tile.row, tile.columns, tile.rows)))
-            return w.bytes
-        }) {
-            var r = ByteReader(bytes)
-            raised += try r.int()
         }
         try progress.report(0.4)
 
         // Directions: cross-tile flats gathered, drained once on the leader, then every tile's directions written.
         let distances = NeighbourDistances(try CellMetrics(geometry)).distance
         let readFilled = { (c: Int, r: Int, w: Int, h: Int) in try filledStore.read(column: c, row: r, columns: w, rows: h) }
-        var members: [Int] = []
-        var flatCells: [CrossTileFlats.Cell] = []
-        for bytes in try executor.map(allTiles, { t in
-            let part = try TiledFlowDirection.directions(layout.tile(t), layout: layout, filled: readFilled, nodata: nodata,
-                                                         distances: distances, resolveLocalFlats: false).flats
-            var w = ByteWriter()
-            w.put(part.members.count)
-            for m in part.members { w.put(m) }
-            w.put(part.cells.count)
-            for cell in part.cells { w.put(cell.index); w.put(cell.z); w.put(cell.code) }
-            return w.bytes
-        }) {
-            var r = ByteReader(bytes)
-            for _ in 0..<(try r.int()) { members.append(try r.int()) }
-            for _ in 0..<(try r.int()) {
-                let i = try r.int(), z = try r.float(), code = try r.get(UInt8.self)
-                flatCells.append(CrossTileFlats.Cell(index: i, z: z, code: code))
-            }
-        }
-        // Every rank gets the members (ascending) and their codes, 9 bytes a cell, and looks its own up.
-        var flatMessage = ByteWriter()
-        if leader {
-            members.sort()
-            CrossTileFlats.merged(&flatCells)
-            let solved = try CrossTileFlats.solve(members: members, cells: flatCells, width: layout.width, height: layout.height, nodata: nodata)
-            flatMessage.put(members.count)
-            for m in members { flatMessage.put(m) }
-            for code in solved { flatMessage.put(code) }
-        }
-        flatCells = []
-        var flatReader = ByteReader(try executor.broadcast(leader ? flatMessage.bytes : nil))
-        let memberCount = try flatReader.int()
-        guard memberCount >= 0 else { throw HydroError(.io, "tile message", "a negative count of flat cells") }
-        members = try (0..<memberCount).map { _ in try flatReader.int() }
-        let flatCodes = try (0..<memberCount).map { _ in try flatReader.get(UInt8.self) }
-        try progress.report(0.5)
         let encoding = D8Encoding.esri
-        _ = try executor.map(allTiles) { t in
-            let tile = layout.tile(t)
-            var pass = try TiledFlowDirection.directions(tile, layout: layout, filled: readFilled, nodata: nodata,
-                                                         distances: distances, resolveLocalFlats: true)
-            for g in pass.flats.members {
-                pass.codes[(g / layout.width - tile.row) * tile.columns + g % layout.width - tile.column] =
-                    CrossTileFlats.position(of: g, in: members).map { flatCodes[$0] } ?? D8.noFlow
-            }
-            try codesStore.write(pass.codes, column: tile.column, row: tile.row, columns: tile.columns, rows: tile.rows)
-            let directions = try FlowDirections(geometry: tileGeometry(geometry, tile), codes: pass.codes)
+        let flatMembers = try TiledFlowDirection.run(layout: layout, filled: readFilled, nodata: nodata, distances: distances,
+                                                     executor: executor) { tile, codes in
+            try codesStore.write(codes, column: tile.column, row: tile.row, columns: tile.columns, rows: tile.rows)
+            let directions = try FlowDirections(geometry: tileGeometry(geometry, tile), codes: codes)
             try writeTile(directions.encoded(encoding), product: "flowdir", tile: tile, in: tilesFolder, inputs: [dem],
                           metadata: [D8Encoding.metadataKey: encoding.rawValue, "HYDROTOOL_FLOW_METHOD": "d8"])
-            return []
         }
         try progress.report(0.7)
 
@@ -321,8 +246,8 @@ public enum TiledTerrain {
                 throw HydroError(.cycle, "flow directions", "the tiles wait on each other's inflows: the directions contain a cycle")
             }
         }
-        let report = TiledTerrainReport(layout: layout, raisedCells: raised, spillLabels: labelCount, spillCrossings: crossings.count,
-                                        crossTileFlatCells: members.count, accumulationVisits: visits, perimeterLinks: inflow.count)
+        let report = TiledTerrainReport(layout: layout, raisedCells: fill.raisedCells, spillLabels: fill.labels, spillCrossings: fill.crossings,
+                                        crossTileFlatCells: flatMembers, accumulationVisits: visits, perimeterLinks: inflow.count)
         withExtendedLifetime((filledStore, codesStore, keysStore, valuesStore)) {}
         guard leader else { return report }
 
@@ -360,13 +285,6 @@ public enum TiledTerrain {
             try writeTile(Grid(geometry: g, trustedCells: values, nodata: .nan), product: "accumulation", tile: tile,
                           in: folder, inputs: inputs, description: description)
         }
-    }
-
-    /// Cells of a tile that filling raised.
-    private static func raisedCount(_ filled: [Float], original: [Float]) -> Int {
-        var count = 0
-        for i in 0..<filled.count where !original[i].isNaN && filled[i] != original[i] { count += 1 }
-        return count
     }
 
     /// The tile size asked for, or the largest square tile whose work fits half the memory limit.

@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import Hydro
 
-/// A project run with `--tiles` (loads routed and attributed by tiles) writes the figures of the run
+/// A project run with `--tiles` (the DEM filled and drained, the loads routed and attributed by tiles) writes the figures of the run
 /// in one piece, to the bit, whatever the tiles; the manifest records the tiling.
 final class TiledProjectRunTests: XCTestCase {
     /// The tables the loads and attribution steps write (attribution.json names its folder, so its
@@ -31,7 +31,15 @@ final class TiledProjectRunTests: XCTestCase {
             let tiling = ProjectTiling(tileWidth: w, tileHeight: h, executor: LocalTileExecutor())
             run.tiling = tiling
             try run.runThrough(.attribution)
-            XCTAssertEqual(tiling.tiledSteps, ["loads", "attribution"])
+            XCTAssertEqual(tiling.tiledSteps, ["terrain", "loads", "attribution"])
+            // The DEM filled and drained by tiles: the same surface and directions, bit for bit.
+            for raster in [Outputs.conditionedDEM, Outputs.upstreamArea] {
+                let a = try RasterReader.read(whole.path(raster), as: Double.self).cells.map(\.bitPattern)
+                let b = try RasterReader.read(run.path(raster), as: Double.self).cells.map(\.bitPattern)
+                XCTAssertEqual(a, b, "\(raster), tiles \(w)×\(h)")
+            }
+            XCTAssertEqual(try RasterReader.read(whole.path(Outputs.flowDirections), as: UInt8.self).cells,
+                           try RasterReader.read(run.path(Outputs.flowDirections), as: UInt8.self).cells, "directions, tiles \(w)×\(h)")
             // The conduit's ends lie in different tiles for these tilings.
             let link = try XCTUnwrap(graph.links.first)
             let layout = try TileLayout(width: g.width, height: g.height, tileWidth: w, tileHeight: h)
@@ -60,7 +68,7 @@ final class TiledProjectRunTests: XCTestCase {
         let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: run.path(Outputs.manifest))))
         let tiling = try XCTUnwrap(manifest.tiling)
         XCTAssertEqual([tiling.tileWidth, tiling.tileHeight, tiling.ranks], [25, 16, 1])
-        XCTAssertEqual(tiling.steps, ["loads", "attribution"])
+        XCTAssertEqual(tiling.steps, ["terrain", "loads", "attribution"])
         // Nothing of the tiled passes is left beside the outputs.
         let hidden = try FileManager.default.contentsOfDirectory(atPath: config.output).filter { $0.hasPrefix(AtomicOutput.stagingPrefix) }
         XCTAssertEqual(hidden, [])
