@@ -2,11 +2,12 @@ import ArgumentParser
 import Foundation
 import Hydro
 
-/// `--tiles` for the commands that run a project's steps: the loads are routed and attributed by
-/// tiles, in this process or over the ranks of `mpirun` (rank 0 runs the project and writes every
-/// output; the other ranks process tiles and write nothing).
+/// `--tiles` for the commands that run a project's steps: the DEM is filled and given its D8
+/// directions, and the loads are routed and attributed, by tiles, in this process or over the ranks
+/// of `mpirun` (rank 0 runs the project and writes every output; the other ranks process tiles and
+/// write nothing).
 struct ProjectTileOptions: ParsableArguments {
-    @Flag(help: "Route and attribute the loads by tiles, with the same figures; under mpirun the ranks other than 0 process the tiles.")
+    @Flag(help: "Fill the DEM, make its D8 directions, and route and attribute the loads by tiles, with the same figures; under mpirun the ranks other than 0 process the tiles.")
     var tiles = false
     @Option(name: .customLong("tile-size"), help: "Tile size for --tiles in cells: N or WxH (default 4096).") var tileSize: String?
 

@@ -62,7 +62,7 @@ def _project():
 
 
 def _tiles():
-    return [Flag("TILES", "--tiles", "Route and attribute the loads by tiles (the same figures)", advanced=True),
+    return [Flag("TILES", "--tiles", "Fill, route and attribute by tiles (the same figures)", advanced=True),
             Text("TILE_SIZE", "--tile-size", "Tile size for --tiles in cells: N or WxH (default 4096)", advanced=True)]
 
 

@@ -25,7 +25,8 @@ public final class ProjectTiling {
         /// The store of `file`, made (and filled by `cells` when given) on first use.
         func store<Cell: BitwiseCopyable>(_ file: TiledProjectPass.File, width: Int, height: Int, _ cells: TiledLoads.Window<Cell>? = nil) throws -> TileStore<Cell> {
             if let made = stores[file] as? TileStore<Cell> { return made }
-            let store = try TileStore<Cell>(path: file.path(in: folder), width: width, height: height, create: true)
+            // Only MPI runs write their grids to files, for ranks that may sit on other machines.
+            let store = try TileStore<Cell>(path: file.path(in: folder), width: width, height: height, create: true, shared: true)
             if let cells { try store.fill(cells) }
             stores[file] = store
             return store

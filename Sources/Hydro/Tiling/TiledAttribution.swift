@@ -128,7 +128,7 @@ extension TiledLoads {
             let tr = try transport(tile.column, tile.row, tile.columns, tile.rows)
             let g = try generated(tile.column, tile.row, tile.columns, tile.rows)
             let label = try labels(tile.column, tile.row, tile.columns, tile.rows)
-            let f = try fractions.take(t) ?? []
+            let f = try fractions.take(t, expected: true) ?? []
             guard reach.count == tile.cellCount, tr.count == tile.cellCount, g.count == tile.cellCount, label.count == tile.cellCount,
                   f.count == tile.cellCount else {
                 throw HydroError(.invalidInput, "tile \(t)", "a window came back with the wrong number of cells")

@@ -130,7 +130,7 @@ public enum TiledProjectPass {
     static func storedInputs(_ job: Job) throws -> (Inputs, [AnyObject]) {
         let (w, h, folder) = (job.width, job.height, job.folder)
         func open<Cell>(_ file: File, _: Cell.Type, width: Int? = nil) throws -> TileStore<Cell> {
-            try TileStore<Cell>(path: file.path(in: folder), width: width ?? w, height: h, create: false)
+            try TileStore<Cell>(path: file.path(in: folder), width: width ?? w, height: h, create: false, shared: true)
         }
         var inputs = Inputs()
         switch job.kind {
@@ -172,15 +172,4 @@ public enum TiledProjectPass {
 extension TileStore {
     /// The store read by windows, as the tiled passes read their inputs.
     var window: TiledLoads.Window<Cell> { { c, r, w, h in try self.read(column: c, row: r, columns: w, rows: h) } }
-
-    /// Writes the whole grid from `cells(column, row, columns, rows)`, a band of rows at a time.
-    func fill(_ cells: TiledLoads.Window<Cell>) throws {
-        let rowsAtATime = max(1, (1 << 22) / max(width, 1))
-        var row = 0
-        while row < height {
-            let rows = min(rowsAtATime, height - row)
-            try write(try cells(0, row, width, rows), column: 0, row: row, columns: width, rows: rows)
-            row += rows
-        }
-    }
 }

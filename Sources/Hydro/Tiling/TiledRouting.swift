@@ -364,7 +364,7 @@ extension TiledRouting {
                 let p = try pass(tile)
                 let flows = known[t] ?? [:]
                 let visit = TiledRouting.visit(tile, layout: layout, codes: window, links: links,
-                                               previous: resumes.contains(t) ? try states.take(t) : nil,
+                                               previous: resumes.contains(t) ? try states.take(t, expected: true) : nil,
                                                leaving: p.leaving, resolved: p.resolved) { flows[$0] }
                 if visit.complete { try finished(tile, visit.state.values) } else { try states.keep(visit.state, for: t) }
                 var w = ByteWriter()

@@ -100,19 +100,20 @@ public enum TiledTerrain {
         defer { if let stagingPath { try? FileManager.default.removeItem(atPath: stagingPath) } }
         var message = ByteWriter()
         message.put(stagingPath ?? "")
-        var shared = ByteReader(try executor.broadcast(leader ? message.bytes : nil))
-        let staging = try shared.string()
+        var fromLeader = ByteReader(try executor.broadcast(leader ? message.bytes : nil))
+        let staging = try fromLeader.string()
         let tilesFolder = (staging as NSString).appendingPathComponent("tiles")
         let filledPath = (staging as NSString).appendingPathComponent(".filled.raw")
         let codesPath = (staging as NSString).appendingPathComponent(".codes.raw")
         if leader {
             try FileManager.default.createDirectory(atPath: tilesFolder, withIntermediateDirectories: true)
         }
-        let created = leader ? (try TileStore<Float>(path: filledPath, width: layout.width, height: layout.height, create: true),
-                                try TileStore<UInt8>(path: codesPath, width: layout.width, height: layout.height, create: true)) : nil
+        let shared = executor.size > 1
+        let created = leader ? (try TileStore<Float>(path: filledPath, width: layout.width, height: layout.height, create: true, shared: shared),
+                                try TileStore<UInt8>(path: codesPath, width: layout.width, height: layout.height, create: true, shared: shared)) : nil
         _ = try executor.broadcast(leader ? [1] : nil)
-        let filledStore = try created?.0 ?? TileStore<Float>(path: filledPath, width: layout.width, height: layout.height, create: false)
-        let codesStore = try created?.1 ?? TileStore<UInt8>(path: codesPath, width: layout.width, height: layout.height, create: false)
+        let filledStore = try created?.0 ?? TileStore<Float>(path: filledPath, width: layout.width, height: layout.height, create: false, shared: shared)
+        let codesStore = try created?.1 ?? TileStore<UInt8>(path: codesPath, width: layout.width, height: layout.height, create: false, shared: shared)
         let nodata = try source.nodata(as: Float.self)
         let read = { (c: Int, r: Int, w: Int, h: Int) in try source.read(column: c, row: r, columns: w, rows: h) }
         try progress.report(0)
@@ -172,11 +173,11 @@ public enum TiledTerrain {
         let holdStates = executor.size == 1 && UInt64(layout.width) * UInt64(layout.height) * 16 <= stateBudget
         let keysPath = (staging as NSString).appendingPathComponent(".accumulation-keys.raw")
         let valuesPath = (staging as NSString).appendingPathComponent(".accumulation-values.raw")
-        let createdState = leader ? (try TileStore<Int>(path: keysPath, width: layout.width, height: layout.height, create: true),
-                                     try TileStore<Double>(path: valuesPath, width: layout.width, height: layout.height, create: true)) : nil
+        let createdState = leader ? (try TileStore<Int>(path: keysPath, width: layout.width, height: layout.height, create: true, shared: shared),
+                                     try TileStore<Double>(path: valuesPath, width: layout.width, height: layout.height, create: true, shared: shared)) : nil
         _ = try executor.broadcast(leader ? [1] : nil)
-        let keysStore = try createdState?.0 ?? TileStore<Int>(path: keysPath, width: layout.width, height: layout.height, create: false)
-        let valuesStore = try createdState?.1 ?? TileStore<Double>(path: valuesPath, width: layout.width, height: layout.height, create: false)
+        let keysStore = try createdState?.0 ?? TileStore<Int>(path: keysPath, width: layout.width, height: layout.height, create: false, shared: shared)
+        let valuesStore = try createdState?.1 ?? TileStore<Double>(path: valuesPath, width: layout.width, height: layout.height, create: false, shared: shared)
         while true {
             var round = ByteWriter()
             let pending = allTiles.filter { needsVisit[$0] && !done[$0] }
