@@ -12,6 +12,32 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 launch=(mpirun --oversubscribe)
 [ "$(id -u)" -eq 0 ] && launch+=(--allow-run-as-root)
+# Runs an mpirun command in the background (stderr to $1), and once `$2` (a shell test) holds and its
+# rank 1 is found by the command line `$3`, waits `$4` seconds and kills that rank; then the job must
+# exit non-zero. Sets `status` to its exit code.
+kill_rank_one() {
+  local err=$1 ready=$2 pattern=$3 settle=$4 victim=""
+  shift 4
+  "$@" 2>"$err" &
+  local job=$!
+  for _ in $(seq 1 300); do
+    sleep 0.2
+    if eval "$ready"; then
+      for pid in $(pgrep -f "$pattern" || true); do
+        if tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=1"; then victim=$pid; fi
+      done
+    fi
+    [ -n "$victim" ] && break
+  done
+  [ -n "$victim" ] || { echo "test-mpi: found no rank 1 of '$pattern' to kill" >&2; kill "$job"; exit 1; }
+  sleep "$settle"
+  kill -9 "$victim"
+  set +e
+  wait "$job"
+  status=$?
+  set -e
+  [ "$status" -ne 0 ] || { echo "test-mpi: '$pattern' with a killed rank exited 0" >&2; exit 1; }
+}
 /usr/bin/python3 scripts/make-tiles-dem.py "$work/dem.tif" 301 187 5
 "$bin" tiles "$work/dem.tif" "$work/local" --tile-size 40x33 --units km2 -q
 # A weight raster read by tiles on the rank visiting each (the DEM's own heights: any raster on its grid).
@@ -44,25 +70,9 @@ for np in 1 2 4; do
   echo "test-mpi: run --tiles -np $np equals the run in one piece ($(ls "$work/whole" | wc -l) outputs)"
 done
 # A rank killed during the tiled passes: non-zero exit, a message, and none of the loads step's outputs.
-set +e
-"${launch[@]}" -np 3 "$bin" attribute "$work/demo/project.toml" --output "$work/run-killed" -q --tiles --tile-size 8 2>"$work/run-killed.err" &
-job=$!
-victim=""
-for _ in $(seq 1 300); do
-  sleep 0.2
-  if ls -A "$work/run-killed" 2>/dev/null | grep -q -- '-tiles$'; then
-    for pid in $(pgrep -f "hydrotool attribute $work/demo/project.toml --output $work/run-killed" || true); do
-      if tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=1"; then victim=$pid; fi
-    done
-  fi
-  [ -n "$victim" ] && break
-done
-[ -n "$victim" ] && kill -9 "$victim"
-wait "$job"
-status=$?
-set -e
-[ -n "$victim" ] || { echo "test-mpi: found no rank 1 of run --tiles to kill" >&2; exit 1; }
-[ "$status" -ne 0 ] || { echo "test-mpi: run --tiles with a killed rank exited 0" >&2; exit 1; }
+kill_rank_one "$work/run-killed.err" "ls -A \"$work/run-killed\" 2>/dev/null | grep -q -- '-tiles\$'" \
+  "hydrotool attribute $work/demo/project.toml --output $work/run-killed" 0 \
+  "${launch[@]}" -np 3 "$bin" attribute "$work/demo/project.toml" --output "$work/run-killed" -q --tiles --tile-size 8
 for name in loads.tif section_loads.csv attribution.csv; do
   [ ! -e "$work/run-killed/$name" ] || { echo "test-mpi: run --tiles with a killed rank wrote $name" >&2; exit 1; }
 done
@@ -78,24 +88,8 @@ set -e
 echo "test-mpi: mpirun -np 2 without --tiles: $(grep -m1 'give --tiles' "$work/refused.err" | cut -c1-90)…"
 # A rank killed mid-run: non-zero exit, a message, and no output folder.
 /usr/bin/python3 scripts/make-tiles-dem.py "$work/big.tif" 3000 2000 6
-set +e
-"${launch[@]}" -np 3 "$bin" tiles "$work/big.tif" "$work/killed" --tile-size 100 -q 2>"$work/killed.err" &
-job=$!
-victim=""
-for _ in $(seq 1 100); do
-  sleep 0.2
-  for pid in $(pgrep -f "hydrotool tiles $work/big.tif" || true); do
-    if tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=1"; then victim=$pid; fi
-  done
-  [ -n "$victim" ] && break
-done
-sleep 1
-[ -n "$victim" ] && kill -9 "$victim"
-wait "$job"
-status=$?
-set -e
-[ -n "$victim" ] || { echo "test-mpi: found no rank 1 to kill" >&2; exit 1; }
-[ "$status" -ne 0 ] || { echo "test-mpi: the run with a killed rank exited 0" >&2; exit 1; }
+kill_rank_one "$work/killed.err" true "hydrotool tiles $work/big.tif" 1 \
+  "${launch[@]}" -np 3 "$bin" tiles "$work/big.tif" "$work/killed" --tile-size 100 -q
 [ ! -e "$work/killed" ] || { echo "test-mpi: a killed run left an output folder" >&2; exit 1; }
 grep -qi "killed\|signal\|rank" "$work/killed.err" || { echo "test-mpi: no message about the killed rank:" >&2; cat "$work/killed.err" >&2; exit 1; }
 echo "test-mpi: a killed rank ends the run (exit $status) with no output: $(grep -i -m1 'signal\|killed\|rank' "$work/killed.err")"

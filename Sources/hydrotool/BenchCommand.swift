@@ -93,13 +93,15 @@ extension BenchCommand {
             guard let r = result else { return Self.showRank(executor) }
             if json { try printJSON(r); return }
             Self.show(r)
-            Self.showRank(executor)
+            Self.showRank(executor, run: r)
         }
 
-        /// Under mpirun, each rank's peak memory (the leader's is the run's).
-        static func showRank(_ executor: TileExecutor?) {
+        /// Under mpirun, each rank's peak memory. The leader's is the run's highest step peak: it
+        /// resets its high-water mark at every step, so its own mark at the end tells only the last.
+        static func showRank(_ executor: TileExecutor?, run: RunBenchmark.Result? = nil) {
             guard let executor, executor.size > 1 else { return }
-            print(String(format: "rank %d of %d: peak RSS %.0f MiB", executor.rank, executor.size, Double(MemoryUsage.peakResidentBytes) / 1048576))
+            let peak = run?.peakResidentBytes ?? MemoryUsage.peakResidentBytes
+            print(String(format: "rank %d of %d: peak RSS %.0f MiB", executor.rank, executor.size, Double(peak) / 1048576))
         }
 
         static func show(_ r: RunBenchmark.Result) {
@@ -142,7 +144,7 @@ extension BenchCommand {
             if json { try printJSON(r); return }
             print(String(format: "generated %d cells in %.2f s, peak %.1f bytes/cell", r.cells, r.generationSeconds, r.generationPeakBytesPerCell))
             RunBench.show(r.run)
-            RunBench.showRank(executor)
+            RunBench.showRank(executor, run: r.run)
         }
     }
 }

@@ -2,9 +2,10 @@ import Foundation
 
 /// How a project run goes by tiles (`run --tiles`): the terrain step fills the DEM and drains it
 /// by tiles, the loads step routes each pollutant and the attribution step attributes it by tiles on
-/// `executor` (`TiledProjectPass`), with the same figures to the bit as the run in one piece. Under
-/// MPI the leader writes the passes' per-cell inputs as raw files into a hidden folder beside the
-/// outputs (every rank must see it), removed when the run ends. Stream burning, breaching, the
+/// `executor` (`TiledProjectPass`), with the same figures to the bit as the run in one piece. What a
+/// tile keeps between visits goes to a hidden folder beside the outputs; under MPI the leader also
+/// writes the passes' per-cell inputs there as raw files (every rank must see the folder). The
+/// folder is removed when the run ends. Stream burning, breaching, the
 /// upstream area, the network step and the load model are still made in one piece on the leader.
 public final class ProjectTiling {
     public let tileWidth: Int
@@ -74,9 +75,11 @@ extension ProjectRun {
         }
         let memory = TiledProjectPass.Inputs(codes: TiledLoads.window(codes, width: width), generated: generatedWindow,
                                              transport: model.transportWindow(for: p))
-        guard tiling.executor.size > 1 else { return (job, memory) }
+        // What a tile keeps between its visits goes to the folder too, so that one process holds
+        // no more than the tiles it visits (out of core), and ranks find what the others kept.
         let work = try tiling.work(in: folder)
         job.folder = work.folder
+        guard tiling.executor.size > 1 else { return (job, memory) }
         work.drop([.generated, .transport, .outflow])
         _ = try work.store(.codes, width: g.width, height: g.height, memory.codes)
         _ = try work.store(.generated, width: g.width, height: g.height, memory.generated)

@@ -103,7 +103,7 @@ public enum TiledProjectPass {
     static func perform(_ job: Job, inputs: Inputs, executor: TileExecutor, targets: AttributionTargets?) throws -> Outcome {
         let layout = try job.layout()
         let pollutant = Pollutant(job.pollutant)
-        let states = executor.size > 1 ? job.folder : nil
+        let states = job.folder.isEmpty ? nil : job.folder
         switch job.kind {
         case .fill:
             return .filled(try TiledFill.run(layout: layout, source: inputs.dem, nodata: job.nodata, executor: executor, finished: inputs.filledTile))
